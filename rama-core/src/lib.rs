@@ -29,7 +29,12 @@ pub mod error;
 pub mod extensions;
 pub mod graceful;
 pub mod layer;
+pub mod matcher;
 pub mod service;
+
+#[cfg(feature = "telemetry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "telemetry")))]
+pub mod telemetry;
 
 pub use layer::Layer;
 pub use service::{Service, service_fn};

@@ -5,9 +5,34 @@
 //! `Option<L>` is a layer that may be absent, and `()` is the identity layer.
 
 mod layer_fn;
+mod limit_policy;
 mod tuple;
 
+pub mod add_extension;
+pub mod concurrency_limit;
+pub mod consume_err;
+pub mod hijack;
+pub mod map_err;
+pub mod map_input;
+pub mod map_output;
+pub mod rate_limit;
+pub mod retry;
+pub mod timeout;
+pub mod trace_err;
+
+pub use add_extension::{AddExtension, AddExtensionLayer};
+pub use concurrency_limit::{ConcurrencyLimit, ConcurrencyLimitLayer, LimitReached};
+pub use consume_err::{ConsumeErr, ConsumeErrLayer};
+pub use hijack::{Hijack, HijackLayer};
 pub use layer_fn::{LayerFn, layer_fn};
+pub use limit_policy::LimitPolicy;
+pub use map_err::{MapErr, MapErrLayer};
+pub use map_input::{MapInput, MapInputLayer};
+pub use map_output::{MapOutput, MapOutputLayer};
+pub use rate_limit::{RateLimit, RateLimitLayer, RateLimited};
+pub use retry::{Retry, RetryLayer};
+pub use timeout::{Elapsed, Timeout, TimeoutLayer};
+pub use trace_err::{TraceErr, TraceErrLayer};
 
 use crate::service::Either;
 
