@@ -13,10 +13,36 @@
 //! | write a service | implement [`Service`], or [`service_fn`] an async fn |
 //! | wrap services | [`Layer`], [`layer::layer_fn`], tuples of layers |
 //! | store per-connection facts | [`extensions::Extensions`], [`extensions::ExtensionsRef`] |
-//! | pick a service by input | [`matcher`] and [`service::Either`] |
-//! | limit, time out, retry | [`layer`] |
+//! | hand shared state to inner services | [`layer::AddExtensionLayer`] |
+//! | pick a service by input | [`matcher::Matcher`], [`matcher::MatcherRouter`], [`layer::HijackLayer`], [`service::Either`] |
+//! | bound a call's duration | [`layer::TimeoutLayer`] |
+//! | limit load (wait or reject) | [`layer::ConcurrencyLimitLayer`], [`layer::RateLimitLayer`] |
+//! | retry with backoff | [`layer::retry::RetryLayer`], [`layer::retry::ExponentialBackoff`] |
+//! | adapt inputs, outputs, errors | [`layer::MapInputLayer`], [`layer::MapOutputLayer`], [`layer::MapErrLayer`] |
+//! | log or swallow errors | [`layer::TraceErrLayer`], [`layer::ConsumeErrLayer`] |
+//! | erase a service's type | [`service::BoxService`], [`Service::boxed`] |
+//! | treat "this stream or that one" as one stream | [`service::Either`] (tokio `AsyncRead` + `AsyncWrite`) |
 //! | report errors | [`error::BoxError`], [`error::OpaqueError`], [`error::ErrorContext`] |
 //! | stop cleanly | [`graceful::Shutdown`], [`graceful::Executor`] |
+//!
+//! ```
+//! use rama_core::{Layer, Service, service_fn};
+//! use rama_core::layer::{ConcurrencyLimitLayer, TimeoutLayer, TraceErrLayer};
+//! use std::{convert::Infallible, time::Duration};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let hello = service_fn(async |name: String| Ok::<_, Infallible>(format!("hello {name}")));
+//! // first layer outermost: log errors, then time out, then limit concurrency
+//! let svc = (
+//!     TraceErrLayer::new(),
+//!     TimeoutLayer::new(Duration::from_secs(5)),
+//!     ConcurrencyLimitLayer::new(100),
+//! )
+//!     .into_layer(hello);
+//! assert_eq!(svc.serve("rama".to_owned()).await.unwrap(), "hello rama");
+//! # }
+//! ```
 //!
 //! # Features
 //!
