@@ -180,3 +180,96 @@ impl From<Authority> for (Host, u16) {
         a.into_parts()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::AddressParseErrorKind as K;
+
+    #[test]
+    fn parses_table() {
+        let cases: &[(&str, &str, u16)] = &[
+            ("example.com:443", "example.com", 443),
+            ("EXAMPLE.com.:80", "example.com", 80),
+            ("1.2.3.4:0", "1.2.3.4", 0),
+            ("1.2.3.4:65535", "1.2.3.4", 65535),
+            ("[::1]:8080", "::1", 8080),
+            ("[::ffff:1.2.3.4]:1", "::ffff:1.2.3.4", 1),
+            ("bücher.example:01", "xn--bcher-kva.example", 1),
+            ("localhost:00080", "localhost", 80),
+        ];
+        for (input, host, port) in cases {
+            let a: Authority = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(a.host().to_string(), *host, "{input}");
+            assert_eq!(a.port(), *port, "{input}");
+            assert_eq!(a.to_string().parse::<Authority>().unwrap(), a, "{input}");
+        }
+        assert_eq!(
+            "[::1]:80".parse::<Authority>().unwrap().to_string(),
+            "[::1]:80"
+        );
+    }
+
+    #[test]
+    fn rejects_table() {
+        let cases: &[(&str, K)] = &[
+            ("", K::Empty),
+            (":80", K::Empty),
+            ("example.com", K::MissingPort),
+            ("example.com:", K::MissingPort),
+            ("[::1]", K::MissingPort),
+            ("[::1]:", K::MissingPort),
+            ("1.2.3.4", K::MissingPort),
+            ("example.com:65536", K::InvalidPort),
+            ("example.com:99999999999999999999", K::InvalidPort),
+            ("example.com:-1", K::InvalidPort),
+            ("example.com:+80", K::InvalidPort),
+            ("example.com: 80", K::InvalidPort),
+            ("example.com:8o", K::InvalidPort),
+            ("example.com:80:80", K::InvalidCharacter),
+            ("::1", K::MissingBrackets),
+            ("::1:8080", K::MissingBrackets),
+            ("2001:db8::1:443", K::MissingBrackets),
+            ("fe80::1%eth0:80", K::IpZoneNotSupported),
+            ("[fe80::1%eth0]:80", K::IpZoneNotSupported),
+            ("[::1]80", K::InvalidBrackets),
+            ("[::1", K::InvalidBrackets),
+            ("[1.2.3.4]:80", K::InvalidBrackets),
+            ("a]:80", K::InvalidBrackets),
+            ("exa mple.com:80", K::InvalidCharacter),
+            ("1.2.3.256:80", K::NumericName),
+        ];
+        for (input, kind) in cases {
+            let err = input.parse::<Authority>().unwrap_err();
+            assert_eq!(err.kind(), *kind, "{input:?}: {err}");
+            assert!(err.to_string().starts_with("invalid authority"), "{err}");
+        }
+    }
+
+    #[test]
+    fn conversions() {
+        let sa: SocketAddr = "[::1]:80".parse().unwrap();
+        let a = Authority::from(sa);
+        assert_eq!(a.to_string(), "[::1]:80");
+        assert_eq!(a.as_socket_address(), Some(SocketAddress::from(sa)));
+        let d: Domain = "example.com".parse().unwrap();
+        let a = Authority::from((d.clone(), 443));
+        assert_eq!(a.as_socket_address(), None);
+        assert_eq!(a.clone().into_parts(), (Host::Name(d), 443));
+        assert_eq!(a.clone().with_port(80).to_string(), "example.com:80");
+        assert_eq!(
+            a.with_host(Ipv4Addr::LOCALHOST).to_string(),
+            "127.0.0.1:443"
+        );
+        assert_eq!(
+            Authority::from((Ipv6Addr::LOCALHOST, 1)).to_string(),
+            "[::1]:1"
+        );
+        assert_eq!(
+            Authority::from((IpAddr::from([1, 2, 3, 4]), 1)).to_string(),
+            "1.2.3.4:1"
+        );
+        assert_eq!(Authority::localhost(8080).to_string(), "localhost:8080");
+        assert_eq!(Authority::try_from("a.b:1".to_owned()).unwrap().port(), 1);
+    }
+}

@@ -38,7 +38,8 @@ const MAX_RAW_INPUT_LEN: usize = 1024;
 ///   and `example.com` are the same `Domain`. A lone `.` is rejected.
 ///
 /// Comparison, hashing and ordering use the ASCII form, so they are case-insensitive with
-/// respect to the input.
+/// respect to the input. A `Domain` also compares equal to a `str` holding the same ASCII
+/// name in any case, with or without trailing dot (no IDNA mapping is applied to the `str`).
 ///
 /// ```
 /// use rama_net::address::Domain;
@@ -165,12 +166,16 @@ fn parse_domain(input: &str) -> Result<Domain, AddressParseError> {
     let ascii = Uts46::new()
         .to_ascii(
             input.as_bytes(),
-            AsciiDenyList::URL,
+            // ASCII is checked below, with a precise error, by `check_ascii_domain`.
+            AsciiDenyList::EMPTY,
             Hyphens::Allow,
             DnsLength::Ignore,
         )
         .map_err(|_| err(AddressParseErrorKind::Idna))?;
     let trimmed = ascii.strip_suffix('.').unwrap_or(&ascii);
+    if trimmed.is_empty() {
+        return Err(err(AddressParseErrorKind::EmptyLabel));
+    }
     check_ascii_domain(trimmed.as_bytes()).map_err(err)?;
     Ok(Domain(Repr::Shared(Arc::from(trimmed))))
 }
@@ -320,5 +325,185 @@ impl PartialOrd for Domain {
 impl Ord for Domain {
     fn cmp(&self, other: &Self) -> Ordering {
         self.as_str().cmp(other.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AddressParseErrorKind as K;
+
+    #[test]
+    fn parses_good_table() {
+        let label63 = "a".repeat(63);
+        // 4 labels of 63 plus 3 dots = 255 > 253, so build exactly 253: 63+1+63+1+63+1+61
+        let max_len = format!("{label63}.{label63}.{label63}.{}", "b".repeat(61));
+        assert_eq!(max_len.len(), MAX_DOMAIN_LEN);
+        let max_len_dot = format!("{max_len}.");
+        let cases: &[(&str, &str)] = &[
+            ("example.com", "example.com"),
+            ("EXAMPLE.Com", "example.com"),
+            ("example.com.", "example.com"),
+            ("localhost", "localhost"),
+            ("a", "a"),
+            ("_dmarc.example.com", "_dmarc.example.com"),
+            ("r3---sn-abc.googlevideo.com", "r3---sn-abc.googlevideo.com"),
+            ("123.example", "123.example"),
+            ("a.0xg", "a.0xg"),
+            ("bücher.example", "xn--bcher-kva.example"),
+            ("BÜCHER.example", "xn--bcher-kva.example"),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+            ("☃.net", "xn--n3h.net"),
+            ("example。com", "example.com"),
+            ("ｅｘａｍｐｌｅ.com", "example.com"),
+            (&label63, &label63),
+            (&max_len, &max_len),
+            (&max_len_dot, &max_len),
+        ];
+        for (input, want) in cases {
+            let d: Domain = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(d.as_str(), *want, "{input}");
+            assert_eq!(d.to_string().parse::<Domain>().unwrap(), d, "{input}");
+            assert_eq!(Domain::try_from(*input).unwrap(), d);
+            assert_eq!(Domain::try_from(input.to_string()).unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_table() {
+        let label64 = "a".repeat(64);
+        let too_long = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "a".repeat(63),
+            "a".repeat(63),
+            "b".repeat(62)
+        );
+        assert_eq!(too_long.len(), MAX_DOMAIN_LEN + 1);
+        let huge = "a".repeat(100_000);
+        let cases: &[(&str, AddressParseErrorKind)] = &[
+            ("", K::Empty),
+            (".", K::EmptyLabel),
+            ("..", K::EmptyLabel),
+            (".example.com", K::EmptyLabel),
+            ("example..com", K::EmptyLabel),
+            ("example.com..", K::EmptyLabel),
+            (&label64, K::LabelTooLong),
+            (&too_long, K::TooLong),
+            (&huge, K::TooLong),
+            ("exa mple.com", K::InvalidCharacter),
+            (" example.com", K::InvalidCharacter),
+            ("example.com/", K::InvalidCharacter),
+            ("user@example.com", K::InvalidCharacter),
+            ("example.com:80", K::InvalidCharacter),
+            ("*.example.com", K::InvalidCharacter),
+            ("exa%mple.com", K::InvalidCharacter),
+            ("a\0b", K::InvalidCharacter),
+            ("ｅｘａｍｐｌｅ／com", K::InvalidCharacter),
+            ("-example.com", K::InvalidHyphen),
+            ("example-.com", K::InvalidHyphen),
+            ("1.2.3.4", K::NumericName),
+            ("127.1", K::NumericName),
+            ("2130706433", K::NumericName),
+            ("0x7f.1", K::NumericName),
+            ("0X7F.0X1", K::NumericName),
+            ("example.0x", K::NumericName),
+            ("01.02.03.04", K::NumericName),
+            ("xn--a.example", K::Idna),
+        ];
+        for (input, kind) in cases {
+            let err = input.parse::<Domain>().unwrap_err();
+            assert_eq!(err.kind(), *kind, "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn from_static_matches_parse() {
+        const D: Domain = Domain::from_static("www.example.com");
+        assert_eq!(D, "www.example.com".parse::<Domain>().unwrap());
+        assert_eq!(D, "WWW.example.com.");
+        assert_ne!(D, "example.com");
+        for bad in ["", "A.com", "a..b", "-a", "1.2.3.4", "a b", "a.com."] {
+            assert!(check_ascii_domain(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid or non-normalised")]
+    fn from_static_panics_at_run_time_on_bad_literal() {
+        let s: &'static str = Box::leak(String::from("Bad..Domain").into_boxed_str());
+        let _ = Domain::from_static(s);
+    }
+
+    #[test]
+    fn suffix_and_subdomain() {
+        let d: Domain = "www.example.com".parse().unwrap();
+        let parent: Domain = "example.com".parse().unwrap();
+        assert!(d.is_subdomain_of(&parent));
+        assert!(d.is_strict_subdomain_of(&parent));
+        assert!(parent.is_subdomain_of(&parent));
+        assert!(!parent.is_strict_subdomain_of(&parent));
+        assert!(
+            !"badexample.com"
+                .parse::<Domain>()
+                .unwrap()
+                .is_subdomain_of(&parent)
+        );
+        assert!(!parent.is_subdomain_of(&d));
+        for (suffix, want) in [
+            ("com", true),
+            ("example.com", true),
+            (".example.com", true),
+            ("Example.COM.", true),
+            ("www.example.com", true),
+            ("ample.com", false),
+            ("", false),
+            (".", false),
+            ("xwww.example.com", false),
+        ] {
+            assert_eq!(d.has_suffix(suffix), want, "{suffix}");
+        }
+        assert_eq!(d.parent(), Some(parent.clone()));
+        assert_eq!(parent.parent().unwrap().as_str(), "com");
+        assert_eq!(parent.parent().unwrap().parent(), None);
+        assert_eq!(d.labels().collect::<Vec<_>>(), ["www", "example", "com"]);
+    }
+
+    #[test]
+    fn localhost() {
+        for (input, want) in [
+            ("localhost", true),
+            ("LOCALHOST.", true),
+            ("app.localhost", true),
+            ("localhost.example.com", false),
+            ("notlocalhost", false),
+        ] {
+            assert_eq!(
+                input.parse::<Domain>().unwrap().is_localhost(),
+                want,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn eq_hash_ord_use_ascii_form() {
+        use std::collections::HashSet;
+        let a: Domain = "Bücher.example".parse().unwrap();
+        let b: Domain = "xn--bcher-kva.example.".parse().unwrap();
+        assert_eq!(a, b);
+        let set: HashSet<Domain> = [a.clone(), b].into_iter().collect();
+        assert_eq!(set.len(), 1);
+        assert!(set.contains("xn--bcher-kva.example"));
+        let mut v: Vec<Domain> = ["b.com", "a.com", "c.com"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        v.sort();
+        assert_eq!(
+            v.iter().map(Domain::as_str).collect::<Vec<_>>(),
+            ["a.com", "b.com", "c.com"]
+        );
+        assert_eq!(format!("{a:?}"), "Domain(\"xn--bcher-kva.example\")");
     }
 }

@@ -197,3 +197,98 @@ impl From<Ipv6Addr> for Host {
         Self::Address(ip.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::AddressParseErrorKind as K;
+
+    #[test]
+    fn parses_table() {
+        let cases: &[(&str, &str)] = &[
+            ("example.com", "example.com"),
+            ("Example.COM.", "example.com"),
+            ("1.2.3.4", "1.2.3.4"),
+            ("::1", "::1"),
+            ("[::1]", "::1"),
+            ("[2001:DB8::1]", "2001:db8::1"),
+            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+            ("[::ffff:1.2.3.4]", "::ffff:1.2.3.4"),
+            ("bücher.example", "xn--bcher-kva.example"),
+        ];
+        for (input, printed) in cases {
+            let host: Host = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(host.to_string(), *printed, "{input}");
+            assert_eq!(printed.parse::<Host>().unwrap(), host, "{input}");
+            let bracketed = host.display_bracketed().to_string();
+            assert_eq!(bracketed.parse::<Host>().unwrap(), host, "{input}");
+        }
+        assert!(matches!(
+            "1.2.3.4".parse::<Host>().unwrap(),
+            Host::Address(IpAddr::V4(_))
+        ));
+        assert!(matches!("a.b".parse::<Host>().unwrap(), Host::Name(_)));
+    }
+
+    #[test]
+    fn rejects_table() {
+        let cases: &[(&str, K)] = &[
+            ("", K::Empty),
+            ("[]", K::InvalidBrackets),
+            ("[::1", K::InvalidBrackets),
+            ("::1]", K::InvalidBrackets),
+            ("[1.2.3.4]", K::InvalidBrackets),
+            ("[example.com]", K::InvalidBrackets),
+            ("[::1]:80", K::InvalidBrackets),
+            ("fe80::1%eth0", K::IpZoneNotSupported),
+            ("[fe80::1%25eth0]", K::IpZoneNotSupported),
+            ("1:2:3", K::InvalidIp),
+            ("example.com:80", K::InvalidCharacter),
+            ("1:2:3:4:5:6:7:8:9", K::InvalidIp),
+            ("1.2.3.256", K::NumericName),
+            ("01.2.3.4", K::NumericName),
+            ("exa mple", K::InvalidCharacter),
+        ];
+        for (input, kind) in cases {
+            let err = input.parse::<Host>().unwrap_err();
+            assert_eq!(err.kind(), *kind, "{input:?}: {err}");
+            assert!(err.to_string().starts_with("invalid host"), "{err}");
+        }
+    }
+
+    #[test]
+    fn locality_helpers() {
+        let cases: &[(&str, bool, bool, bool)] = &[
+            // input, loopback, private, local
+            ("localhost", true, false, true),
+            ("a.localhost", true, false, true),
+            ("127.0.0.1", true, false, true),
+            ("::1", true, false, true),
+            ("::ffff:127.0.0.1", true, false, true),
+            ("10.1.2.3", false, true, true),
+            ("fd12::1", false, true, true),
+            ("169.254.169.254", false, false, true),
+            ("0.0.0.0", false, false, true),
+            ("100.64.0.1", false, false, true),
+            ("8.8.8.8", false, false, false),
+            ("example.com", false, false, false),
+        ];
+        for (input, loopback, private, local) in cases {
+            let host: Host = input.parse().unwrap();
+            assert_eq!(host.is_loopback(), *loopback, "{input}");
+            assert_eq!(host.is_private(), *private, "{input}");
+            assert_eq!(host.is_local(), *local, "{input}");
+        }
+    }
+
+    #[test]
+    fn conversions_and_constants() {
+        assert_eq!(Host::from(Ipv4Addr::LOCALHOST), Host::LOCALHOST_IPV4);
+        assert_eq!(Host::from(Ipv6Addr::LOCALHOST), Host::LOCALHOST_IPV6);
+        assert_eq!("localhost".parse::<Host>().unwrap(), Host::LOCALHOST_NAME);
+        let d: Domain = "example.com".parse().unwrap();
+        assert_eq!(Host::from(d.clone()).as_domain(), Some(&d));
+        assert_eq!(Host::from(d).as_ip(), None);
+        assert_eq!(Host::LOCALHOST_IPV4.ip_class(), Some(IpClass::Loopback));
+    }
+}

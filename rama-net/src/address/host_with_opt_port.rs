@@ -70,12 +70,7 @@ fn parse_host_with_opt_port(s: &str) -> Result<HostWithOptPort, AddressParseErro
     let inner = || -> Result<HostWithOptPort, AddressParseErrorKind> {
         let (host, port) = parse::split_host_port(s)?;
         let port = port.map(parse::parse_port).transpose()?;
-        let host = match host {
-            parse::HostPart::Plain(plain) if port.is_none() && plain.contains(':') => {
-                return Err(AddressParseErrorKind::MissingBrackets);
-            }
-            part => parse::parse_host_part(part)?,
-        };
+        let host = parse::parse_host_part(host)?;
         Ok(HostWithOptPort::new(host, port))
     };
     inner().map_err(|kind| AddressParseError::new(AddressKind::HostWithOptPort, kind, s))
@@ -124,5 +119,64 @@ impl From<Authority> for HostWithOptPort {
     fn from(a: Authority) -> Self {
         let (host, port) = a.into_parts();
         Self::new(host, Some(port))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::AddressParseErrorKind as K;
+
+    #[test]
+    fn parses_table() {
+        let cases: &[(&str, &str, Option<u16>)] = &[
+            ("example.com", "example.com", None),
+            ("example.com:8080", "example.com:8080", Some(8080)),
+            ("1.2.3.4", "1.2.3.4", None),
+            ("1.2.3.4:0", "1.2.3.4:0", Some(0)),
+            ("[::1]", "[::1]", None),
+            ("[::1]:65535", "[::1]:65535", Some(65535)),
+            ("Bücher.example", "xn--bcher-kva.example", None),
+        ];
+        for (input, printed, port) in cases {
+            let h: HostWithOptPort = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(h.to_string(), *printed, "{input}");
+            assert_eq!(h.port(), *port, "{input}");
+            assert_eq!(printed.parse::<HostWithOptPort>().unwrap(), h);
+        }
+    }
+
+    #[test]
+    fn rejects_table() {
+        let cases: &[(&str, K)] = &[
+            ("", K::Empty),
+            ("::1", K::MissingBrackets),
+            ("::", K::MissingBrackets),
+            ("2001:db8::1", K::MissingBrackets),
+            ("example.com:", K::MissingPort),
+            ("[::1]:", K::MissingPort),
+            ("example.com:65536", K::InvalidPort),
+            ("[::1]x", K::InvalidBrackets),
+            ("[fe80::1%eth0]", K::IpZoneNotSupported),
+            ("a b:1", K::InvalidCharacter),
+        ];
+        for (input, kind) in cases {
+            let err = input.parse::<HostWithOptPort>().unwrap_err();
+            assert_eq!(err.kind(), *kind, "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn conversions() {
+        let h: HostWithOptPort = "example.com".parse().unwrap();
+        assert_eq!(
+            h.clone().with_default_port(443).to_string(),
+            "example.com:443"
+        );
+        let h2: HostWithOptPort = "example.com:8443".parse().unwrap();
+        assert_eq!(h2.clone().with_default_port(443).port(), 8443);
+        assert_eq!(HostWithOptPort::from(h2.clone().with_default_port(1)), h2);
+        assert_eq!(HostWithOptPort::from(h.host().clone()), h);
+        assert_eq!(h2.into_parts().1, Some(8443));
     }
 }

@@ -40,7 +40,15 @@ pub(super) fn split_host_port(
     }
     match s.rsplit_once(':') {
         None => Ok((HostPart::Plain(s), None)),
-        Some((host, _)) if host.contains(':') => Err(AddressParseErrorKind::MissingBrackets),
+        Some((host, _)) if host.contains(':') => Err(
+            if s.parse::<Ipv6Addr>().is_ok() || host.parse::<Ipv6Addr>().is_ok() {
+                AddressParseErrorKind::MissingBrackets
+            } else if s.contains('%') {
+                AddressParseErrorKind::IpZoneNotSupported
+            } else {
+                AddressParseErrorKind::InvalidCharacter
+            },
+        ),
         Some((host, port)) => Ok((HostPart::Plain(host), Some(port))),
     }
 }
@@ -78,8 +86,13 @@ pub(super) fn parse_plain_host(s: &str) -> Result<Host, AddressParseErrorKind> {
     if s.contains(':') {
         return Err(if s.contains('%') {
             AddressParseErrorKind::IpZoneNotSupported
-        } else {
+        } else if s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             AddressParseErrorKind::InvalidIp
+        } else {
+            AddressParseErrorKind::InvalidCharacter
         });
     }
     s.parse::<Domain>().map(Host::Name).map_err(|e| e.kind())

@@ -207,3 +207,74 @@ impl TryFrom<super::Authority> for SocketAddress {
         a.as_socket_address().ok_or(a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::AddressParseErrorKind as K;
+
+    #[test]
+    fn parses_table() {
+        let cases: &[(&str, &str)] = &[
+            ("127.0.0.1:80", "127.0.0.1:80"),
+            ("0.0.0.0:0", "0.0.0.0:0"),
+            ("255.255.255.255:65535", "255.255.255.255:65535"),
+            ("[::1]:443", "[::1]:443"),
+            ("[::]:0", "[::]:0"),
+            ("[2001:DB8::1]:00443", "[2001:db8::1]:443"),
+        ];
+        for (input, printed) in cases {
+            let addr: SocketAddress = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(addr.to_string(), *printed, "{input}");
+            assert_eq!(printed.parse::<SocketAddress>().unwrap(), addr);
+            let std: SocketAddr = printed.parse().unwrap();
+            assert_eq!(SocketAddress::from(std), addr, "{input}");
+            assert_eq!(SocketAddr::from(addr), std, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_table() {
+        let cases: &[(&str, K)] = &[
+            ("", K::Empty),
+            ("127.0.0.1", K::MissingPort),
+            ("[::1]", K::MissingPort),
+            ("127.0.0.1:65536", K::InvalidPort),
+            ("127.0.0.1:", K::MissingPort),
+            ("::1:80", K::MissingBrackets),
+            ("[fe80::1%1]:80", K::IpZoneNotSupported),
+            ("localhost:80", K::NotAnIpAddress),
+            ("example.com:80", K::NotAnIpAddress),
+            ("1.2.3:80", K::NumericName),
+            ("[1.2.3.4]:80", K::InvalidBrackets),
+        ];
+        for (input, kind) in cases {
+            let err = input.parse::<SocketAddress>().unwrap_err();
+            assert_eq!(err.kind(), *kind, "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(SocketAddress::local_ipv4(1).to_string(), "127.0.0.1:1");
+        assert_eq!(SocketAddress::local_ipv6(1).to_string(), "[::1]:1");
+        assert_eq!(SocketAddress::default_ipv4(2).to_string(), "0.0.0.0:2");
+        assert_eq!(SocketAddress::default_ipv6(2).to_string(), "[::]:2");
+        let a = SocketAddress::local_ipv4(1)
+            .with_port(9)
+            .with_ip_addr(Ipv6Addr::LOCALHOST.into());
+        assert_eq!(a.into_parts(), (IpAddr::V6(Ipv6Addr::LOCALHOST), 9));
+        let v6 = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 5, 7, 3);
+        assert_eq!(
+            SocketAddress::from(v6).to_socket_addr(),
+            "[::1]:5".parse::<SocketAddr>().unwrap()
+        );
+        let auth: super::super::Authority = "[::1]:5".parse().unwrap();
+        assert_eq!(
+            SocketAddress::try_from(auth).unwrap(),
+            SocketAddress::local_ipv6(5)
+        );
+        let auth: super::super::Authority = "a.b:5".parse().unwrap();
+        assert!(SocketAddress::try_from(auth).is_err());
+    }
+}
