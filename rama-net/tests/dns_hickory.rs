@@ -64,10 +64,10 @@ fn loopback_hosts_entries() -> Vec<(Domain, Ipv4Addr)> {
             continue;
         }
         for name in fields {
-            if let Ok(domain) = name.parse::<Domain>() {
-                if !domain.is_localhost() {
-                    out.push((domain, ip));
-                }
+            if let Ok(domain) = name.parse::<Domain>()
+                && !domain.is_localhost()
+            {
+                out.push((domain, ip));
             }
         }
     }
