@@ -10,6 +10,11 @@
 //! [`LimitReached`]). Errors are [`BoxError`]s, for the reasons given in
 //! [`timeout`](super::timeout).
 //!
+//! # Cancel safety
+//!
+//! Dropping a call's future, while it waits for a permit or while the inner service runs,
+//! returns the permit (or leaves the queue) at once.
+//!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
 //! use rama_core::layer::{ConcurrencyLimitLayer, LimitReached};

@@ -9,6 +9,11 @@
 //!
 //! Every service the layer makes has its own bucket; clones of one service share it.
 //!
+//! # Cancel safety
+//!
+//! A waiting call that is dropped (a timeout above it fired, the client went away) hands
+//! its booked token back, so abandoned waits do not eat into the rate.
+//!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
 //! use rama_core::layer::{LimitPolicy, RateLimitLayer, RateLimited};
@@ -208,8 +213,9 @@ impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         if !self.used {
             let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
-            // `tat` only grows by `interval` per booking, so this never goes below a booking
-            // that is still outstanding by more than one interval
+            // hand the slot back: the next booking comes one interval earlier. When later
+            // bookings are outstanding, two calls may then share a due time, but no more
+            // calls pass per period than the limit allows, since this slot went unused
             if let Some(earlier) = tat.checked_sub(self.interval) {
                 *tat = earlier;
             }

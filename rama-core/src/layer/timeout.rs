@@ -10,6 +10,9 @@
 //! [`ErrorContext`](crate::error::ErrorContext) and the other layers would stop composing.
 //! The typed value is still there to match on after a downcast.
 //!
+//! A service that wants a typed error anyway can map it back with
+//! [`MapErrLayer`](super::MapErrLayer).
+//!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
 //! use rama_core::layer::{Elapsed, TimeoutLayer};

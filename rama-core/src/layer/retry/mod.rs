@@ -6,8 +6,13 @@
 //! result is final. After each attempt the policy decides ([`Policy::decide`]) to stop or to
 //! retry after a delay, usually taken from a [`Backoff`] such as [`ExponentialBackoff`].
 //!
-//! [`RetryErrors`] is the ready-made policy: retry every error of a `Clone` input for as long
-//! as its backoff allows.
+//! [`RetryErrors`] is the ready-made policy: retry the errors of a `Clone` input (all of them,
+//! or those [`RetryErrors::when`] accepts) for as long as its backoff allows.
+//!
+//! # Cancel safety
+//!
+//! Dropping the future of a [`Retry`] call drops the attempt in flight (or the pending sleep)
+//! and the copy of the input kept for the next attempt; nothing is left running.
 //!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
@@ -33,7 +38,7 @@ mod backoff;
 mod policy;
 
 pub use backoff::{Backoff, ExponentialBackoff};
-pub use policy::{Decision, Policy, RetryErrors};
+pub use policy::{AllErrors, Decision, Policy, RetryErrors, Retryable};
 
 use super::Layer;
 use crate::Service;
@@ -210,6 +215,16 @@ mod tests {
         assert_eq!(svc.serve(3).await, Err("failure 0".to_owned()));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(svc.serve(4).await, Ok(4));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_errors_the_predicate_accepts_are_retried() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let policy = RetryErrors::new(backoff(5)).when(|err: &String| err != "failure 1");
+        let svc = Retry::new(flaky(u32::MAX, calls.clone()), policy);
+        // "failure 0" is retried, "failure 1" is final
+        assert_eq!(svc.serve(1).await, Err("failure 1".to_owned()));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 

@@ -28,17 +28,61 @@ pub trait Policy<Input, Output, Error>: Send + Sync + 'static {
     fn decide(&self, attempts: u32, result: &Result<Output, Error>) -> Decision;
 }
 
-/// Retry every error of a `Clone` input, waiting as the [`Backoff`] says, until it gives up.
+/// Which errors are worth another attempt; see [`RetryErrors::when`].
+///
+/// Implemented for [`AllErrors`] and for closures `Fn(&Error) -> bool`.
+pub trait Retryable<Error>: Send + Sync + 'static {
+    /// Whether `err` may go away on another attempt.
+    fn is_retryable(&self, err: &Error) -> bool;
+}
+
+/// Every error is worth another attempt: the default of [`RetryErrors`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllErrors;
+
+impl<Error> Retryable<Error> for AllErrors {
+    fn is_retryable(&self, _err: &Error) -> bool {
+        true
+    }
+}
+
+impl<Error, F> Retryable<Error> for F
+where
+    F: Fn(&Error) -> bool + Send + Sync + 'static,
+{
+    fn is_retryable(&self, err: &Error) -> bool {
+        self(err)
+    }
+}
+
+/// Retry the errors of a `Clone` input (all of them, or those [`when`](Self::when) accepts),
+/// waiting as the [`Backoff`] says, until it gives up. Successes are never retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryErrors<B> {
+pub struct RetryErrors<B, R = AllErrors> {
     backoff: B,
+    retryable: R,
 }
 
 impl<B> RetryErrors<B> {
-    /// Retry errors with the delays of `backoff`.
+    /// Retry every error with the delays of `backoff`.
     #[must_use]
     pub const fn new(backoff: B) -> Self {
-        Self { backoff }
+        Self {
+            backoff,
+            retryable: AllErrors,
+        }
+    }
+}
+
+impl<B, R> RetryErrors<B, R> {
+    /// Retry only the errors `retryable` accepts, e.g. `|err: &io::Error| err.kind() ==
+    /// io::ErrorKind::ConnectionRefused`.
+    #[must_use]
+    pub fn when<R2>(self, retryable: R2) -> RetryErrors<B, R2> {
+        RetryErrors {
+            backoff: self.backoff,
+            retryable,
+        }
     }
 
     /// The backoff.
@@ -48,9 +92,10 @@ impl<B> RetryErrors<B> {
     }
 }
 
-impl<B, Input, Output, Error> Policy<Input, Output, Error> for RetryErrors<B>
+impl<B, R, Input, Output, Error> Policy<Input, Output, Error> for RetryErrors<B, R>
 where
     B: Backoff,
+    R: Retryable<Error>,
     Input: Clone,
 {
     fn clone_input(&self, input: &Input) -> Option<Input> {
@@ -58,8 +103,11 @@ where
     }
 
     fn decide(&self, attempts: u32, result: &Result<Output, Error>) -> Decision {
-        match (result, self.backoff.delay(attempts)) {
-            (Err(_), Some(after)) => Decision::Retry { after },
+        match result {
+            Err(err) if self.retryable.is_retryable(err) => self
+                .backoff
+                .delay(attempts)
+                .map_or(Decision::Stop, |after| Decision::Retry { after }),
             _ => Decision::Stop,
         }
     }
