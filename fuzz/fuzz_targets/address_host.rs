@@ -1,7 +1,10 @@
 //! Fuzzes `Host` and `Domain` parsing: no panic on any input, and every value that parses
 //! prints (plain and bracketed) to a string that parses back to the same value.
 #![no_main]
-#![expect(clippy::panic, reason = "a fuzz target reports a broken property by panicking")]
+#![expect(
+    clippy::panic,
+    reason = "a fuzz target reports a broken property by panicking"
+)]
 
 use libfuzzer_sys::fuzz_target;
 use rama_net::address::{Domain, Host};

@@ -2,7 +2,10 @@
 //! round-trips through its display, and it agrees with the standard library's parser on
 //! addresses without scope id.
 #![no_main]
-#![expect(clippy::panic, reason = "a fuzz target reports a broken property by panicking")]
+#![expect(
+    clippy::panic,
+    reason = "a fuzz target reports a broken property by panicking"
+)]
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,10 @@
 //! Fuzzes `Forwarded` and `X-Forwarded-For` parsing: no panic on any input, limits hold,
 //! and every value that parses prints to a string that parses back to the same value.
 #![no_main]
-#![expect(clippy::panic, reason = "a fuzz target reports a broken property by panicking")]
+#![expect(
+    clippy::panic,
+    reason = "a fuzz target reports a broken property by panicking"
+)]
 
 use libfuzzer_sys::fuzz_target;
 use rama_net::forwarded::{Forwarded, MAX_ELEMENTS, XForwardedFor};

@@ -2,7 +2,10 @@
 //! every value that parses encodes to a header value that parses back to the same
 //! credentials.
 #![no_main]
-#![expect(clippy::panic, reason = "a fuzz target reports a broken property by panicking")]
+#![expect(
+    clippy::panic,
+    reason = "a fuzz target reports a broken property by panicking"
+)]
 
 use libfuzzer_sys::fuzz_target;
 use rama_net::user::Credentials;
