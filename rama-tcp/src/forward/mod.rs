@@ -1,0 +1,371 @@
+//! Layer-4 forwarding: relay the bytes of a TCP connection to another TCP endpoint.
+//!
+//! - [`forward_tcp`] forwards two connected [`TcpStream`]s into each other. On Linux it moves
+//!   the bytes with `splice(2)` through a pipe per direction, so they never enter user space;
+//!   elsewhere, or when splice is refused, it falls back to
+//!   [`rama_net::stream::forward_bidirectional`]. Both paths propagate half-close, count the
+//!   bytes and end an idle tunnel after the [`ForwardConfig`] idle timeout.
+//! - [`Forwarder`] is the service a listener runs: for each accepted stream it connects to
+//!   the target (fixed, or a [`ForwardTarget`] found in the stream's extensions) with a
+//!   [`TcpConnector`](crate::client::TcpConnector) and calls [`forward_tcp`].
+//!
+//! ```no_run
+//! use rama_net::address::Authority;
+//! use rama_tcp::{forward::Forwarder, server::TcpListener};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let target: Authority = "127.0.0.1:5201".parse()?;
+//! TcpListener::bind("127.0.0.1:8080").await?
+//!     .serve(Forwarder::new(target))
+//!     .await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+mod forwarder;
+#[cfg(target_os = "linux")]
+mod splice;
+
+pub use error::{TcpForwardError, Transferred};
+pub use forwarder::{ForwardTarget, Forwarder};
+
+use crate::TcpStream;
+use rama_net::stream::{ForwardConfig, forward_bidirectional};
+
+/// Forward `client` ⇄ `upstream` until both directions ended (each end's write half is shut
+/// down after the other end's EOF), an I/O error happens, or no byte moved for the
+/// configured idle timeout.
+///
+/// On Linux the bytes move with `splice(2)` (zero copy); [`ForwardConfig::buffer_size`] only
+/// applies to the user-space fallback.
+///
+/// # Cancel safety
+///
+/// Dropping the future stops the forwarding; bytes read but not yet written are lost with it.
+///
+/// # Errors
+///
+/// A [`TcpForwardError`] naming the side that failed (or the idle timeout), with the byte
+/// counts reached so far.
+pub async fn forward_tcp(
+    client: &mut TcpStream,
+    upstream: &mut TcpStream,
+    config: &ForwardConfig,
+) -> Result<Transferred, TcpForwardError> {
+    #[cfg(target_os = "linux")]
+    {
+        match splice::splice_bidirectional(
+            client.get_ref(),
+            upstream.get_ref(),
+            config.idle_timeout(),
+            splice::PIPE_SIZE,
+        )
+        .await
+        {
+            Ok(transferred) => return Ok(transferred),
+            Err(splice::SpliceFailure::Failed(err)) => return Err(err),
+            Err(splice::SpliceFailure::Unsupported(err)) => {
+                tracing::debug!(%err, "splice unavailable, forwarding with a user-space copy");
+            }
+        }
+    }
+    copy_bidirectional(client, upstream, config).await
+}
+
+/// The portable path: a user-space copy through two buffers.
+async fn copy_bidirectional(
+    client: &mut TcpStream,
+    upstream: &mut TcpStream,
+    config: &ForwardConfig,
+) -> Result<Transferred, TcpForwardError> {
+    match forward_bidirectional(client.get_mut(), upstream.get_mut(), config).await {
+        Ok(stats) => Ok(Transferred {
+            client_to_upstream: stats.client_to_upstream(),
+            upstream_to_client: stats.upstream_to_client(),
+        }),
+        Err(err) => Err(TcpForwardError::from_copy(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rama_net::stream::ForwardErrorKind;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// How a test forwards: splice with a given pipe size, or the user-space copy.
+    #[derive(Debug, Clone, Copy)]
+    enum Path {
+        #[cfg(target_os = "linux")]
+        Splice(usize),
+        Copy,
+    }
+
+    fn paths() -> Vec<Path> {
+        let mut paths = Vec::new();
+        #[cfg(target_os = "linux")]
+        paths.extend([
+            Path::Splice(4096),
+            Path::Splice(1 << 16),
+            Path::Splice(splice::PIPE_SIZE),
+        ]);
+        paths.push(Path::Copy);
+        paths
+    }
+
+    async fn run(
+        path: Path,
+        client: &mut TcpStream,
+        upstream: &mut TcpStream,
+        config: &ForwardConfig,
+    ) -> Result<Transferred, TcpForwardError> {
+        match path {
+            #[cfg(target_os = "linux")]
+            Path::Splice(size) => {
+                match splice::splice_bidirectional(
+                    client.get_ref(),
+                    upstream.get_ref(),
+                    config.idle_timeout(),
+                    size,
+                )
+                .await
+                {
+                    Ok(t) => Ok(t),
+                    Err(splice::SpliceFailure::Failed(e)) => Err(e),
+                    Err(splice::SpliceFailure::Unsupported(e)) => panic!("splice unsupported: {e}"),
+                }
+            }
+            Path::Copy => copy_bidirectional(client, upstream, config).await,
+        }
+    }
+
+    /// A connected pair over loopback: (the peer's end, our end).
+    async fn pair() -> (tokio::net::TcpStream, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (ours, _) = listener.accept().await.unwrap();
+        (peer, TcpStream::new(ours))
+    }
+
+    /// Deterministic pseudo-random bytes (xorshift), so corruption cannot hide.
+    fn pattern(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// Send `data` in `chunk`-sized writes, then half-close.
+    async fn send(mut w: impl AsyncWriteExt + Unpin, data: Vec<u8>, chunk: usize) {
+        for part in data.chunks(chunk) {
+            w.write_all(part).await.unwrap();
+        }
+        w.shutdown().await.unwrap();
+    }
+
+    const LIMIT: Duration = Duration::from_secs(30);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_both_ways_at_once_with_half_close() {
+        for path in paths() {
+            let (client_peer, mut client) = pair().await;
+            let (upstream_peer, mut upstream) = pair().await;
+            let up_data = pattern(12 * 1024 * 1024 + 17, 1);
+            let down_data = pattern(10 * 1024 * 1024 + 3, 2);
+            let relay = tokio::spawn(async move {
+                run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
+            });
+            let (mut client_r, client_w) = client_peer.into_split();
+            let (mut upstream_r, upstream_w) = upstream_peer.into_split();
+            let tasks = async {
+                tokio::join!(
+                    send(client_w, up_data.clone(), 100_000),
+                    send(upstream_w, down_data.clone(), 65_536),
+                    async {
+                        let mut got = Vec::new();
+                        upstream_r.read_to_end(&mut got).await.unwrap();
+                        assert!(got == up_data, "{path:?}: upstream got corrupted bytes");
+                    },
+                    async {
+                        let mut got = Vec::new();
+                        client_r.read_to_end(&mut got).await.unwrap();
+                        assert!(got == down_data, "{path:?}: client got corrupted bytes");
+                    },
+                )
+            };
+            tokio::time::timeout(LIMIT, tasks).await.unwrap();
+            let t = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.client_to_upstream, up_data.len() as u64, "{path:?}");
+            assert_eq!(t.upstream_to_client, down_data.len() as u64, "{path:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_small_writes_to_a_slow_reader() {
+        // small segments fill a pipe's slots with few bytes: the "pipe full" EAGAIN case
+        for path in paths() {
+            let (mut client_peer, mut client) = pair().await;
+            let (mut upstream_peer, mut upstream) = pair().await;
+            client_peer.set_nodelay(true).unwrap();
+            let data = pattern(300_000, 3);
+            let relay = tokio::spawn(async move {
+                run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
+            });
+            let writer = {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    for part in data.chunks(100) {
+                        client_peer.write_all(part).await.unwrap();
+                    }
+                    client_peer.shutdown().await.unwrap();
+                    client_peer
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut got = Vec::new();
+            tokio::time::timeout(LIMIT, upstream_peer.read_to_end(&mut got))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                got == data,
+                "{path:?}: corrupted or truncated ({} bytes)",
+                got.len()
+            );
+            drop(upstream_peer); // ends the other direction
+            let client_peer = writer.await.unwrap();
+            let t = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.client_to_upstream, data.len() as u64);
+            assert_eq!(t.upstream_to_client, 0);
+            drop(client_peer);
+        }
+    }
+
+    #[tokio::test]
+    async fn half_close_keeps_the_other_direction_open() {
+        for path in paths() {
+            let (mut client_peer, mut client) = pair().await;
+            let (mut upstream_peer, mut upstream) = pair().await;
+            let relay = tokio::spawn(async move {
+                run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
+            });
+            client_peer.write_all(b"ping").await.unwrap();
+            client_peer.shutdown().await.unwrap();
+            let mut got = Vec::new();
+            tokio::time::timeout(LIMIT, upstream_peer.read_to_end(&mut got))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got, b"ping");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            upstream_peer.write_all(b"pong").await.unwrap();
+            drop(upstream_peer);
+            let mut got = Vec::new();
+            tokio::time::timeout(LIMIT, client_peer.read_to_end(&mut got))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got, b"pong");
+            let t = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (t.client_to_upstream, t.upstream_to_client),
+                (4, 4),
+                "{path:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn upstream_reset_ends_the_forwarding_with_an_upstream_error() {
+        for path in paths() {
+            let (mut client_peer, mut client) = pair().await;
+            let (upstream_peer, mut upstream) = pair().await;
+            let relay = tokio::spawn(async move {
+                run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
+            });
+            client_peer.write_all(b"hello").await.unwrap();
+            let mut buf = [0u8; 5];
+            let mut upstream_peer = upstream_peer;
+            upstream_peer.read_exact(&mut buf).await.unwrap();
+            // linger 0 turns the close into a reset
+            socket2::SockRef::from(&upstream_peer)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(upstream_peer);
+            let err = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ForwardErrorKind::UpstreamRead,
+                "{path:?}: {err}"
+            );
+            assert_eq!(err.transferred().client_to_upstream, 5);
+            // the relay dropped its ends: the client sees the connection close
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(LIMIT, client_peer.read_to_end(&mut rest))
+                .await
+                .unwrap();
+            assert!(rest.is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn idle_tunnel_times_out() {
+        for path in paths() {
+            let (_client_peer, mut client) = pair().await;
+            let (_upstream_peer, mut upstream) = pair().await;
+            let config = ForwardConfig::new().with_idle_timeout(Duration::from_millis(100));
+            let err = tokio::time::timeout(LIMIT, run(path, &mut client, &mut upstream, &config))
+                .await
+                .unwrap()
+                .unwrap_err();
+            assert!(err.is_timeout(), "{path:?}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn forward_tcp_moves_bytes() {
+        let (mut client_peer, mut client) = pair().await;
+        let (mut upstream_peer, mut upstream) = pair().await;
+        let relay = tokio::spawn(async move {
+            forward_tcp(&mut client, &mut upstream, &ForwardConfig::new()).await
+        });
+        client_peer.write_all(b"abc").await.unwrap();
+        client_peer.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        upstream_peer.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"abc");
+        drop(upstream_peer);
+        let t = tokio::time::timeout(LIMIT, relay)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.client_to_upstream, 3);
+    }
+}
