@@ -1,0 +1,1 @@
+//! rama-http: HTTP for rama, with wire fidelity (in progress).
