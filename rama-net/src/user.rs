@@ -145,8 +145,9 @@ pub struct Basic {
 }
 
 impl Basic {
-    /// Creates Basic credentials, rejecting a user-id with `:` or control characters and a
-    /// password with control characters.
+    /// Creates Basic credentials, rejecting a user-id with `:` or control characters, a
+    /// password with control characters, and credentials whose header value would exceed
+    /// [`MAX_HEADER_VALUE_LEN`].
     pub fn new(
         username: impl Into<String>,
         password: impl Into<String>,
@@ -159,7 +160,8 @@ impl Basic {
         if password.chars().any(char::is_control) {
             return Err(CredentialsError::new(CredentialsErrorKind::InvalidPassword));
         }
-        if username.len() + password.len() > MAX_HEADER_VALUE_LEN {
+        let encoded_len = "Basic ".len() + 4 * (username.len() + 1 + password.len()).div_ceil(3);
+        if encoded_len > MAX_HEADER_VALUE_LEN {
             return Err(CredentialsError::new(CredentialsErrorKind::TooLong));
         }
         Ok(Self { username, password })
@@ -243,10 +245,11 @@ impl fmt::Debug for Basic {
 pub struct Bearer(String);
 
 impl Bearer {
-    /// Creates a bearer token after checking the `token68` syntax.
+    /// Creates a bearer token after checking the `token68` syntax and that its header value
+    /// fits in [`MAX_HEADER_VALUE_LEN`].
     pub fn new(token: impl Into<String>) -> Result<Self, CredentialsError> {
         let token = token.into();
-        if token.len() > MAX_HEADER_VALUE_LEN {
+        if "Bearer ".len() + token.len() > MAX_HEADER_VALUE_LEN {
             return Err(CredentialsError::new(CredentialsErrorKind::TooLong));
         }
         if !is_token68(&token) {
@@ -478,6 +481,21 @@ mod tests {
                 assert_eq!((back.username(), back.password()), (*user, pass));
             }
         }
+    }
+
+    #[test]
+    fn length_limit_is_the_same_for_new_and_parse() {
+        // "Basic " + base64 of 3071 bytes (4096 - 6 = 4090 -> 1022 groups of 4 -> 3066 bytes)
+        let fits = Basic::new("u", "p".repeat(3066 - 2)).unwrap();
+        assert_eq!(fits.to_header_value().len(), 6 + 4088);
+        assert!(Basic::from_header_value(&fits.to_header_value()).is_ok());
+        let err = Basic::new("u", "p".repeat(3066 + 1)).unwrap_err();
+        assert_eq!(err.kind(), K::TooLong);
+
+        let token = "t".repeat(MAX_HEADER_VALUE_LEN - "Bearer ".len());
+        let b = Bearer::new(token.clone()).unwrap();
+        assert!(Bearer::from_header_value(&b.to_header_value()).is_ok());
+        assert_eq!(Bearer::new(token + "t").unwrap_err().kind(), K::TooLong);
     }
 
     #[test]

@@ -19,8 +19,6 @@ pub enum AddressKind {
     SocketAddress,
     /// A [`HostWithOptPort`](super::HostWithOptPort) (`host[:port]`).
     HostWithOptPort,
-    /// A port number.
-    Port,
 }
 
 impl AddressKind {
@@ -31,7 +29,6 @@ impl AddressKind {
             Self::Authority => "authority",
             Self::SocketAddress => "socket address",
             Self::HostWithOptPort => "host with optional port",
-            Self::Port => "port",
         }
     }
 }
