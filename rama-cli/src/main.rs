@@ -1,1 +1,37 @@
-fn main() {}
+//! `rama`: the command line of the rama framework: `rama serve echo`, `discard`, `forward`.
+//!
+//! This file only parses the command line, sets up logging (stderr, `RUST_LOG`, default
+//! `info`) and reports a failure as `error: <cause chain>` with exit status 1. Each command
+//! lives in its own module under [`cmd`].
+
+mod cmd;
+mod logging;
+mod shutdown;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cmd::Cli::parse();
+    if let Err(err) = logging::init() {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: start the tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli.run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `rama serve echo`: send every byte back to the sender.
+//!
+//! `--mode tcp` (the only mode for now, and the default) echoes the raw bytes of each TCP
+//! connection until the client closes its side. An HTTP mode that answers with the request
+//! it received comes later and will then become the default.
+
+use super::run::serve_tcp;
+use crate::cmd::args::ShutdownArgs;
+use clap::{Args, ValueEnum};
+use rama::{
+    Service, error::OpaqueError, extensions::ExtensionsRef, net::stream::SocketInfo, tcp::TcpStream,
+};
+use std::{io, net::SocketAddr};
+use tokio::io::AsyncWriteExt;
+
+/// Flags of `rama serve echo`.
+#[derive(Debug, Args)]
+pub(crate) struct EchoArgs {
+    /// The IP:PORT to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+
+    /// What to echo. `tcp`: the raw bytes of each connection. Only `tcp` exists today;
+    /// HTTP arrives later and will become the default, so scripts should pass `--mode tcp`.
+    #[arg(long, value_enum, default_value_t = EchoMode::Tcp)]
+    mode: EchoMode,
+
+    #[command(flatten)]
+    shutdown: ShutdownArgs,
+}
+
+/// What `rama serve echo` echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EchoMode {
+    /// The raw bytes of each TCP connection.
+    Tcp,
+}
+
+/// Run the echo server until shutdown.
+pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
+    match args.mode {
+        EchoMode::Tcp => serve_tcp("echo", args.bind, &args.shutdown, TcpEcho).await,
+    }
+}
+
+/// Writes back every byte it reads, until the client half-closes; then closes its own side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TcpEcho;
+
+impl Service<TcpStream> for TcpEcho {
+    type Output = u64;
+    type Error = io::Error;
+
+    async fn serve(&self, mut stream: TcpStream) -> Result<u64, io::Error> {
+        let peer = stream
+            .extensions()
+            .get::<SocketInfo>()
+            .map(SocketInfo::peer_addr);
+        let (mut reader, mut writer) = stream.get_mut().split();
+        let echoed = tokio::io::copy(&mut reader, &mut writer).await?;
+        writer.shutdown().await?;
+        tracing::debug!(?peer, echoed, "echo: connection done");
+        Ok(echoed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn echoes_until_the_client_half_closes() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        let server = tokio::spawn(TcpEcho.serve(TcpStream::new(accepted)));
+
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let (mut rd, mut wr) = client.split();
+        let write = async {
+            wr.write_all(&data).await.unwrap();
+            wr.shutdown().await.unwrap();
+        };
+        let mut got = Vec::new();
+        let read = rd.read_to_end(&mut got);
+        let ((), read) = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            tokio::join!(write, read)
+        })
+        .await
+        .unwrap();
+        read.unwrap();
+        assert_eq!(got, data);
+        assert_eq!(server.await.unwrap().unwrap(), data.len() as u64);
+    }
+}

@@ -1,0 +1,55 @@
+//! Run a TCP service behind a listener: bind, announce the address, serve until Ctrl-C or
+//! SIGTERM, then drain within the graceful timeout.
+
+use crate::{cmd::args::ShutdownArgs, shutdown};
+use rama::{
+    Service,
+    error::{BoxError, ErrorContext, OpaqueError},
+    graceful::Shutdown,
+    tcp::{TcpStream, server::TcpListener},
+};
+use std::{io::Write, net::SocketAddr};
+
+/// Serve `service` on `bind` until shutdown; `name` names the server in logs.
+///
+/// Prints `listening on ADDR` (the bound address, with the real port for port 0) as one line
+/// on stdout once connections are accepted.
+pub(super) async fn serve_tcp<S>(
+    name: &'static str,
+    bind: SocketAddr,
+    shutdown_args: &ShutdownArgs,
+    service: S,
+) -> Result<(), OpaqueError>
+where
+    S: Service<TcpStream, Error: Into<BoxError>>,
+{
+    // handlers first: a signal sent right after the announcement must not kill the process
+    let signal = shutdown::install().context("install Ctrl-C and SIGTERM handlers")?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("start {name} server"))?;
+    let addr = listener
+        .local_addr()
+        .context("read the address the listener is bound to")?;
+    let shutdown = Shutdown::new(signal);
+    shutdown.spawn_task_fn(async move |guard| listener.serve_graceful(guard, service).await);
+
+    announce(addr);
+    tracing::info!(%addr, server = name, "accepting connections");
+
+    let limit = shutdown_args.graceful_timeout;
+    match shutdown.shutdown_with_limit(limit).await {
+        Ok(took) => tracing::info!(?took, "shut down cleanly"),
+        Err(err) => tracing::warn!("{err}; closing them"),
+    }
+    Ok(())
+}
+
+/// Print the `listening on ADDR` line; if stdout is gone (closed by the caller), log it and
+/// keep serving: the address is in the log too.
+fn announce(addr: SocketAddr) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = writeln!(stdout, "listening on {addr}").and_then(|()| stdout.flush()) {
+        tracing::warn!(%err, "cannot print the listening address to stdout");
+    }
+}
