@@ -3,7 +3,7 @@
 //!
 //! | resolver | does |
 //! |---|---|
-//! | [`HickoryDns`] (feature `hickory`) | the system configuration (`/etc/resolv.conf`, `/etc/hosts`) through hickory-resolver, with its cache |
+//! | `HickoryDns` (feature `hickory`) | the system configuration (`/etc/resolv.conf`, `/etc/hosts`) through hickory-resolver, with its cache |
 //! | [`InMemoryDns`] | a fixed map of names to addresses; names not in it are not found |
 //! | [`DnsOverwrite`] | a fixed map in front of another resolver, like curl's `--resolve` |
 //! | [`DenyListDns`] | refuses listed names and everything below listed suffixes, delegates the rest |
