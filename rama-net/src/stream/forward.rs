@@ -153,6 +153,16 @@ pub struct ForwardStats {
 }
 
 impl ForwardStats {
+    /// Counts of bytes written in each direction, for forwarders other than
+    /// [`forward_bidirectional`] (e.g. a zero-copy `splice(2)` path) that report the same way.
+    #[must_use]
+    pub const fn new(client_to_upstream: u64, upstream_to_client: u64) -> Self {
+        Self {
+            client_to_upstream,
+            upstream_to_client,
+        }
+    }
+
     /// Bytes read from the client and written to the upstream.
     #[must_use]
     pub const fn client_to_upstream(&self) -> u64 {
@@ -205,6 +215,12 @@ impl ForwardErrorKind {
     }
 }
 
+impl fmt::Display for ForwardErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why [`forward_bidirectional`] stopped before both directions ended cleanly.
 #[derive(Debug)]
 pub struct ForwardError {
@@ -215,6 +231,30 @@ pub struct ForwardError {
 }
 
 impl ForwardError {
+    /// An I/O failure of the given side and operation, after `stats`; for forwarders other
+    /// than [`forward_bidirectional`] that report the same way. `kind` should not be
+    /// [`ForwardErrorKind::IdleTimeout`]; use [`idle_timeout`](Self::idle_timeout) for that.
+    #[must_use]
+    pub const fn io(kind: ForwardErrorKind, stats: ForwardStats, source: io::Error) -> Self {
+        Self {
+            kind,
+            stats,
+            idle: Duration::ZERO,
+            source: Some(source),
+        }
+    }
+
+    /// No byte moved in either direction for `idle`, after `stats`.
+    #[must_use]
+    pub const fn idle_timeout(stats: ForwardStats, idle: Duration) -> Self {
+        Self {
+            kind: ForwardErrorKind::IdleTimeout,
+            stats,
+            idle,
+            source: None,
+        }
+    }
+
     /// Which side and operation failed.
     #[must_use]
     pub const fn kind(&self) -> ForwardErrorKind {
@@ -505,5 +545,52 @@ impl Direction {
         // used up this poll's rounds: let other tasks run, then continue
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_clamps_buffer_size() {
+        let cases = [
+            (0, MIN_BUFFER_SIZE),
+            (1, MIN_BUFFER_SIZE),
+            (4096, 4096),
+            (usize::MAX, MAX_BUFFER_SIZE),
+        ];
+        for (asked, got) in cases {
+            assert_eq!(
+                ForwardConfig::new().with_buffer_size(asked).buffer_size(),
+                got
+            );
+        }
+        assert_eq!(ForwardConfig::default(), ForwardConfig::new());
+        assert_eq!(
+            ForwardConfig::new().buffer_size(),
+            DEFAULT_FORWARD_BUFFER_SIZE
+        );
+    }
+
+    #[test]
+    fn errors_built_outside_report_like_ours() {
+        let stats = ForwardStats::new(3, 4);
+        let err = ForwardError::io(
+            ForwardErrorKind::UpstreamWrite,
+            stats,
+            io::ErrorKind::BrokenPipe.into(),
+        );
+        assert_eq!(err.kind(), ForwardErrorKind::UpstreamWrite);
+        assert!(err.kind().is_upstream_side() && !err.kind().is_client_side());
+        assert_eq!(err.stats(), stats);
+        assert_eq!(
+            err.to_string(),
+            "forward: upstream write failed (after 3 bytes client to upstream, 4 bytes upstream to client)"
+        );
+        let err = ForwardError::idle_timeout(stats, Duration::from_secs(9));
+        assert!(err.is_timeout() && err.io_error().is_none());
+        assert!(err.to_string().contains("9s"), "{err}");
+        assert_eq!(ForwardErrorKind::ClientRead.to_string(), "client read");
     }
 }
