@@ -314,3 +314,60 @@ async fn write_to_vanished_upstream_names_upstream_write() {
         Some(std::io::ErrorKind::BrokenPipe)
     );
 }
+
+/// A reader that always has bytes and a writer that always accepts them, with no tokio
+/// cooperative budget of their own: the forwarder must still yield to other tasks.
+#[test]
+fn always_ready_streams_do_not_starve_the_runtime() {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    struct Endless;
+    impl AsyncRead for Endless {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let n = buf.remaining().min(1024);
+            buf.put_slice(&[0x55; 1024][..n]);
+            Poll::Ready(Ok(()))
+        }
+    }
+    impl AsyncWrite for Endless {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    // a runtime of its own on its own thread, so that a regression shows as a failed
+    // recv_timeout below instead of a hung test binary
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let relay = tokio::spawn(async {
+                forward_bidirectional(&mut Endless, &mut Endless, &ForwardConfig::new()).await
+            });
+            // with a single thread, this only runs if the relay yields
+            let other = tokio::spawn(async { 42 });
+            let answer = other.await.unwrap();
+            relay.abort();
+            done.send(answer).unwrap();
+        });
+    });
+    assert_eq!(result.recv_timeout(BOUND).unwrap(), 42);
+}
