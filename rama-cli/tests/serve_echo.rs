@@ -42,6 +42,14 @@ async fn echo_round_trips_bytes_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
+async fn ctrl_c_stops_cleanly_too() {
+    let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let mut stream = TcpStream::connect(rama.addr()).await.unwrap();
+    assert_eq!(round_trip(&mut stream, b"x").await, b"x");
+    rama.stop_cleanly_with("INT");
+}
+
+#[tokio::test]
 async fn echo_mode_defaults_to_tcp() {
     let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
     let mut stream = TcpStream::connect(rama.addr()).await.unwrap();

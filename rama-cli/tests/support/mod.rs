@@ -27,6 +27,8 @@ pub(crate) struct Rama {
     child: Child,
     addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    /// stdout lines after the first (the announcement); there should be none.
+    extra_stdout: Arc<Mutex<Vec<String>>>,
 }
 
 impl Rama {
@@ -40,18 +42,25 @@ impl Rama {
         let stderr = drain_stderr(&mut child);
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
+        let extra_stdout = Arc::new(Mutex::new(Vec::new()));
+        let extra = extra_stdout.clone();
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             if let Some(Ok(line)) = lines.next() {
                 let _ = tx.send(line);
             }
             // keep draining so the child never blocks on a full pipe
-            for _ in lines {}
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut extra) = extra.lock() {
+                    extra.push(line);
+                }
+            }
         });
         let mut rama = Self {
             child,
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
             stderr,
+            extra_stdout,
         };
         let line = match rx.recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
@@ -94,12 +103,17 @@ impl Rama {
 
     /// Send SIGTERM.
     pub(crate) fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Send the signal `name` (`TERM`, `INT`, ...) with `kill`.
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .arg("-TERM")
+            .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
             .status()
             .expect("run kill");
-        assert!(status.success(), "kill -TERM failed: {status}");
+        assert!(status.success(), "kill -{name} failed: {status}");
     }
 
     /// Wait for the process to exit within `timeout`; `None` if it is still running.
@@ -108,19 +122,36 @@ impl Rama {
     }
 
     /// SIGTERM, then assert a clean exit (status 0) within [`STOP_TIMEOUT`].
-    pub(crate) fn stop_cleanly(mut self) {
-        self.terminate();
+    pub(crate) fn stop_cleanly(self) {
+        self.stop_cleanly_with("TERM");
+    }
+
+    /// Send the signal `name`, then assert a clean exit (status 0) within
+    /// [`STOP_TIMEOUT`], and that stdout held nothing but the `listening on` line.
+    pub(crate) fn stop_cleanly_with(mut self, name: &str) {
+        self.signal(name);
         match self.wait_timeout(STOP_TIMEOUT) {
             Some(status) => assert!(
                 status.success(),
-                "rama exited with {status} after SIGTERM; stderr:\n{}",
+                "rama exited with {status} after SIG{name}; stderr:\n{}",
                 self.stderr()
             ),
             None => panic!(
-                "rama still running {STOP_TIMEOUT:?} after SIGTERM; stderr:\n{}",
+                "rama still running {STOP_TIMEOUT:?} after SIG{name}; stderr:\n{}",
                 self.stderr()
             ),
         }
+        // the pipe closes with the process; let the reader thread see the last lines
+        thread::sleep(Duration::from_millis(50));
+        let extra = self
+            .extra_stdout
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        assert!(
+            extra.is_empty(),
+            "stdout must hold only the `listening on` line; also got {extra:?}"
+        );
     }
 }
 
