@@ -1,0 +1,217 @@
+//! Writing heads and chunked bodies.
+//!
+//! First settle the framing headers with [`prepare_request_framing`] or
+//! [`prepare_response_framing`] (they add, keep or remove `Content-Length` and
+//! `Transfer-Encoding` and say how the body must be written), then write the head with
+//! [`encode_request_head`] / [`encode_response_head`]: header names follow the message's
+//! [`OriginalHeaderNames`] record if it has one (see [`crate::wire`]), else Title-Case.
+//! Then write the body as the returned [`BodyFraming`] says: as is for
+//! [`Length`](BodyFraming::Length) (exactly that many bytes) and
+//! [`CloseDelimited`](BodyFraming::CloseDelimited) (then close), through [`encode_chunk`] and
+//! [`encode_last_chunk`] for [`Chunked`](BodyFraming::Chunked), not at all for
+//! [`Empty`](BodyFraming::Empty) and [`Tunnel`](BodyFraming::Tunnel).
+
+use super::framing::{BodyFraming, content_length};
+use crate::wire::{OriginalHeaderNames, ReasonPhrase, ordered_headers};
+use bytes::{BufMut, BytesMut};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header, request, response};
+use std::fmt::Write as _;
+
+/// Whether `Transfer-Encoding` is set and its last coding is chunked.
+fn chunked_is_last(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .next_back()
+        .and_then(|v| v.as_bytes().split(|&b| b == b',').next_back())
+        .is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+}
+
+/// Settles the framing fields of a request about to be written, given the exact body size if
+/// known, and returns how to write the body:
+///
+/// 1. `Transfer-Encoding` ending in chunked → chunked (any `Content-Length` removed);
+///    a `Transfer-Encoding` not ending in chunked is removed.
+/// 2. a valid `Content-Length` → that length.
+/// 3. a known size → `Content-Length` added (for an empty body only on POST, PUT and PATCH,
+///    which are expected to have one) → that length.
+/// 4. else `Transfer-Encoding: chunked` added → chunked.
+pub fn prepare_request_framing(
+    method: &Method,
+    headers: &mut HeaderMap,
+    body_size: Option<u64>,
+) -> BodyFraming {
+    if chunked_is_last(headers) {
+        headers.remove(header::CONTENT_LENGTH);
+        return BodyFraming::Chunked;
+    }
+    headers.remove(header::TRANSFER_ENCODING);
+    match content_length(headers) {
+        Ok(Some(n)) => return length(n),
+        Ok(None) => {}
+        Err(_) => {
+            headers.remove(header::CONTENT_LENGTH);
+        }
+    }
+    match body_size {
+        Some(0) if !matches!(*method, Method::POST | Method::PUT | Method::PATCH) => {
+            BodyFraming::Empty
+        }
+        Some(n) => {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            length(n)
+        }
+        None => {
+            headers.insert(
+                header::TRANSFER_ENCODING,
+                HeaderValue::from_static("chunked"),
+            );
+            BodyFraming::Chunked
+        }
+    }
+}
+
+/// Settles the framing fields of a response about to be written, given its request's method
+/// and version and the exact body size if known, and returns how to write the body:
+///
+/// 1. 1xx and 204: `Content-Length` and `Transfer-Encoding` removed; no body (101: tunnel).
+/// 2. 2xx to CONNECT: both removed (RFC 9110 §9.3.6); tunnel.
+/// 3. HEAD and 304: fields kept as set (they describe the GET response); no body.
+/// 4. `Transfer-Encoding` ending in chunked, to an HTTP/1.1 request → chunked
+///    (`Content-Length` removed); otherwise `Transfer-Encoding` is removed.
+/// 5. a valid `Content-Length` → that length; a known size → `Content-Length` added.
+/// 6. unknown size: HTTP/1.1 → `Transfer-Encoding: chunked` added; HTTP/1.0 → close-delimited
+///    (the connection must close after the body).
+pub fn prepare_response_framing(
+    request_method: &Method,
+    request_version: Version,
+    status: StatusCode,
+    headers: &mut HeaderMap,
+    body_size: Option<u64>,
+) -> BodyFraming {
+    let tunnel = status == StatusCode::SWITCHING_PROTOCOLS
+        || (request_method == Method::CONNECT && status.is_success());
+    if tunnel || status.is_informational() || status == StatusCode::NO_CONTENT {
+        headers.remove(header::CONTENT_LENGTH);
+        headers.remove(header::TRANSFER_ENCODING);
+        return if tunnel {
+            BodyFraming::Tunnel
+        } else {
+            BodyFraming::Empty
+        };
+    }
+    if request_method == Method::HEAD || status == StatusCode::NOT_MODIFIED {
+        return BodyFraming::Empty;
+    }
+    let can_chunk = request_version == Version::HTTP_11;
+    if can_chunk && chunked_is_last(headers) {
+        headers.remove(header::CONTENT_LENGTH);
+        return BodyFraming::Chunked;
+    }
+    headers.remove(header::TRANSFER_ENCODING);
+    match content_length(headers) {
+        Ok(Some(n)) => return length(n),
+        Ok(None) => {}
+        Err(_) => {
+            headers.remove(header::CONTENT_LENGTH);
+        }
+    }
+    match body_size {
+        Some(n) => {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            length(n)
+        }
+        None if can_chunk => {
+            headers.insert(
+                header::TRANSFER_ENCODING,
+                HeaderValue::from_static("chunked"),
+            );
+            BodyFraming::Chunked
+        }
+        None => BodyFraming::CloseDelimited,
+    }
+}
+
+const fn length(n: u64) -> BodyFraming {
+    if n == 0 {
+        BodyFraming::Empty
+    } else {
+        BodyFraming::Length(n)
+    }
+}
+
+fn version_str(v: Version) -> &'static str {
+    if v == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    }
+}
+
+fn encode_fields(headers: &HeaderMap, record: Option<&OriginalHeaderNames>, dst: &mut BytesMut) {
+    for (name, value) in ordered_headers(headers, record) {
+        dst.reserve(name.len() + value.len() + 4);
+        name.write_to(dst);
+        dst.put_slice(b": ");
+        dst.put_slice(value.as_bytes());
+        dst.put_slice(b"\r\n");
+    }
+    dst.put_slice(b"\r\n");
+}
+
+/// Writes a request head: `METHOD SP target SP version CRLF`, the fields, the empty line.
+///
+/// The target is the URI as the parts hold it (origin-form `/path?q` as parsed; a client sets
+/// the form it needs before writing). Versions other than HTTP/1.0 are written as HTTP/1.1.
+pub fn encode_request_head(parts: &request::Parts, dst: &mut BytesMut) {
+    dst.put_slice(parts.method.as_str().as_bytes());
+    dst.put_u8(b' ');
+    // BytesMut's fmt::Write never fails
+    let _ = write!(dst, "{}", parts.uri);
+    dst.put_u8(b' ');
+    dst.put_slice(version_str(parts.version).as_bytes());
+    dst.put_slice(b"\r\n");
+    encode_fields(&parts.headers, parts.extensions.get(), dst);
+}
+
+/// Writes a response head: `version SP code SP reason CRLF`, the fields, the empty line.
+///
+/// The reason is the [`ReasonPhrase`] in the extensions if any, else the canonical one (empty
+/// for unknown codes). Versions other than HTTP/1.0 are written as HTTP/1.1.
+pub fn encode_response_head(parts: &response::Parts, dst: &mut BytesMut) {
+    dst.put_slice(version_str(parts.version).as_bytes());
+    dst.put_u8(b' ');
+    dst.put_slice(parts.status.as_str().as_bytes());
+    dst.put_u8(b' ');
+    match parts.extensions.get::<ReasonPhrase>() {
+        Some(reason) => dst.put_slice(reason.as_bytes()),
+        None => dst.put_slice(parts.status.canonical_reason().unwrap_or("").as_bytes()),
+    }
+    dst.put_slice(b"\r\n");
+    encode_fields(&parts.headers, parts.extensions.get(), dst);
+}
+
+/// Writes one chunk: size in hex, CRLF, the data, CRLF. Empty data writes nothing (an empty
+/// chunk would end the body).
+pub fn encode_chunk(data: &[u8], dst: &mut BytesMut) {
+    if data.is_empty() {
+        return;
+    }
+    dst.reserve(data.len() + 20);
+    let _ = write!(dst, "{:X}\r\n", data.len());
+    dst.put_slice(data);
+    dst.put_slice(b"\r\n");
+}
+
+/// Writes the last chunk (`0 CRLF`), the trailers if any (Title-Case names) and the final
+/// CRLF.
+pub fn encode_last_chunk(trailers: Option<&HeaderMap>, dst: &mut BytesMut) {
+    dst.put_slice(b"0\r\n");
+    match trailers {
+        Some(t) => encode_fields(t, None, dst),
+        None => dst.put_slice(b"\r\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

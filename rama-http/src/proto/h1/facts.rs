@@ -1,0 +1,152 @@
+//! What a head says about the connection: keep-alive, `Expect: 100-continue`, upgrades.
+
+use http::{HeaderMap, Method, Version, header};
+
+/// Whether a `Connection` field lists `token` (case-insensitive, across repeated fields).
+fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers.get_all(header::CONNECTION).iter().any(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    })
+}
+
+/// Whether the connection stays open after this message (RFC 9112 §9.3): HTTP/1.1 unless
+/// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive` (and no `close`).
+///
+/// ```
+/// use rama_http::{HeaderMap, Version};
+/// use rama_http::__private::h1::wants_keep_alive;
+///
+/// let mut h = HeaderMap::new();
+/// assert!(wants_keep_alive(Version::HTTP_11, &h));
+/// assert!(!wants_keep_alive(Version::HTTP_10, &h));
+/// h.insert("connection", "Keep-Alive".parse().unwrap());
+/// assert!(wants_keep_alive(Version::HTTP_10, &h));
+/// ```
+#[must_use]
+pub fn wants_keep_alive(version: Version, headers: &HeaderMap) -> bool {
+    if connection_has(headers, "close") {
+        return false;
+    }
+    match version {
+        Version::HTTP_11 => true,
+        Version::HTTP_10 => connection_has(headers, "keep-alive"),
+        _ => false,
+    }
+}
+
+/// Whether an HTTP/1.1 request asks for `100 Continue` before sending its body
+/// (`Expect: 100-continue`, case-insensitive; ignored in HTTP/1.0 as RFC 9110 §10.1.1 says).
+#[must_use]
+pub fn expects_continue(version: Version, headers: &HeaderMap) -> bool {
+    version == Version::HTTP_11
+        && headers.get_all(header::EXPECT).iter().any(|v| {
+            v.as_bytes()
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"100-continue")
+        })
+}
+
+/// Whether a request asks to take the connection over: `CONNECT`, or an HTTP/1.1 request with
+/// an `Upgrade` field listed in `Connection` (RFC 9110 §7.8). The engine answers and then
+/// hands the IO (plus any bytes already read) to the service.
+#[must_use]
+pub fn is_upgrade_request(method: &Method, version: Version, headers: &HeaderMap) -> bool {
+    method == Method::CONNECT
+        || (version == Version::HTTP_11
+            && headers.contains_key(header::UPGRADE)
+            && connection_has(headers, "upgrade"))
+}
+
+#[cfg(test)]
+#[expect(clippy::type_complexity, reason = "test tables")]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(
+                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn keep_alive_table() {
+        let v11 = Version::HTTP_11;
+        let v10 = Version::HTTP_10;
+        let cases: &[(Version, &[(&str, &str)], bool)] = &[
+            (v11, &[], true),
+            (v11, &[("connection", "close")], false),
+            (v11, &[("connection", "Close")], false),
+            (v11, &[("connection", "keep-alive, close")], false),
+            (
+                v11,
+                &[("connection", "upgrade"), ("connection", "close")],
+                false,
+            ),
+            (v11, &[("connection", "closed")], true),
+            (v10, &[], false),
+            (v10, &[("connection", "keep-alive")], true),
+            (v10, &[("connection", " Keep-Alive ")], true),
+            (v10, &[("connection", "keep-alive, close")], false),
+            (Version::HTTP_2, &[], false),
+        ];
+        for (version, fields, want) in cases {
+            assert_eq!(
+                wants_keep_alive(*version, &h(fields)),
+                *want,
+                "{version:?} {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn expect_continue_table() {
+        let cases: &[(Version, &[(&str, &str)], bool)] = &[
+            (Version::HTTP_11, &[("expect", "100-continue")], true),
+            (Version::HTTP_11, &[("expect", "100-Continue")], true),
+            (Version::HTTP_11, &[("expect", "200-ok")], false),
+            (Version::HTTP_11, &[], false),
+            (Version::HTTP_10, &[("expect", "100-continue")], false),
+        ];
+        for (version, fields, want) in cases {
+            assert_eq!(expects_continue(*version, &h(fields)), *want, "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn upgrade_table() {
+        let ws = &[("connection", "Upgrade"), ("upgrade", "websocket")][..];
+        let cases: &[(Method, Version, &[(&str, &str)], bool)] = &[
+            (Method::CONNECT, Version::HTTP_11, &[], true),
+            (Method::CONNECT, Version::HTTP_10, &[], true),
+            (Method::GET, Version::HTTP_11, ws, true),
+            (Method::GET, Version::HTTP_10, ws, false),
+            (
+                Method::GET,
+                Version::HTTP_11,
+                &[("upgrade", "websocket")],
+                false,
+            ),
+            (
+                Method::GET,
+                Version::HTTP_11,
+                &[("connection", "upgrade")],
+                false,
+            ),
+            (Method::GET, Version::HTTP_11, &[], false),
+        ];
+        for (method, version, fields, want) in cases {
+            assert_eq!(
+                is_upgrade_request(method, *version, &h(fields)),
+                *want,
+                "{method} {fields:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Message head parsers: request heads (server side) and response heads (client side).
+//!
+//! Both are incremental: call `parse` with the connection's read buffer each time it grew.
+//! `Ok(None)` means the head is not complete yet; `Ok(Some(head))` means it was parsed and its
+//! bytes were split off the front of the buffer (what stays is the start of the body or of
+//! the next message). After an error the connection must be answered (server:
+//! [`ParseError::status`]) and closed; the buffer's content is then unspecified.
+//!
+//! The start line is parsed here (exact errors per token); header fields are parsed by
+//! `httparse`, then checked again by the framing rules in [`framing`](super::framing).
+
+use super::fields::{is_tchar, parse_fields};
+use super::framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
+use super::scan::{HeadBounds, HeadScanner};
+use super::{Http1Limits, ParseError};
+use crate::wire::ReasonPhrase;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header, request, response};
+
+/// A parsed request head: its parts (with [`OriginalHeaderNames`] in the extensions) and how
+/// its body is framed.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// Method, URI, version, headers and extensions.
+    pub parts: request::Parts,
+    /// How the body that follows is delimited.
+    pub framing: BodyFraming,
+}
+
+/// A parsed response head: its parts (with [`OriginalHeaderNames`] and [`ReasonPhrase`] in the
+/// extensions) and how its body is framed.
+#[derive(Debug)]
+pub struct ResponseHead {
+    /// Status, version, headers and extensions.
+    pub parts: response::Parts,
+    /// How the body that follows is delimited.
+    pub framing: BodyFraming,
+}
+
+/// Incremental parser of request heads; one per connection, reused for each request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestHeadParser {
+    limits: Http1Limits,
+    scanner: HeadScanner,
+}
+
+impl RequestHeadParser {
+    /// A parser enforcing `limits`.
+    #[must_use]
+    pub fn new(limits: Http1Limits) -> Self {
+        Self {
+            limits,
+            scanner: HeadScanner::default(),
+        }
+    }
+
+    /// Parses the head at the front of `buf`; see the [module docs](self).
+    pub fn parse(&mut self, buf: &mut BytesMut) -> Result<Option<RequestHead>, ParseError> {
+        let Some(bounds) = self.scanner.scan(buf, &self.limits)? else {
+            return Ok(None);
+        };
+        self.scanner.reset();
+        let head = buf.split_to(bounds.end).freeze();
+        parse_request(&head, bounds).map(Some)
+    }
+}
+
+/// Incremental parser of response heads; one per connection, reused for each response.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseHeadParser {
+    limits: Http1Limits,
+    scanner: HeadScanner,
+}
+
+impl ResponseHeadParser {
+    /// A parser enforcing `limits`.
+    #[must_use]
+    pub fn new(limits: Http1Limits) -> Self {
+        Self {
+            limits,
+            scanner: HeadScanner::default(),
+        }
+    }
+
+    /// Parses the head at the front of `buf`, the response to a `request_method` request
+    /// (which decides the framing of HEAD and CONNECT responses); see the
+    /// [module docs](self).
+    pub fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        request_method: &Method,
+    ) -> Result<Option<ResponseHead>, ParseError> {
+        let Some(bounds) = self.scanner.scan(buf, &self.limits)? else {
+            return Ok(None);
+        };
+        self.scanner.reset();
+        let head = buf.split_to(bounds.end).freeze();
+        parse_response(&head, bounds, request_method).map(Some)
+    }
+}
+
+fn parse_version(token: &[u8]) -> Result<Version, ParseError> {
+    match token {
+        b"HTTP/1.1" => Ok(Version::HTTP_11),
+        b"HTTP/1.0" => Ok(Version::HTTP_10),
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            Err(ParseError::UnsupportedVersion)
+        }
+        _ => Err(ParseError::InvalidVersion),
+    }
+}
+
+/// Splits a start line at its first SP; `None` when there is none.
+fn split_sp(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = line.iter().position(|&b| b == b' ')?;
+    Some((&line[..i], &line[i + 1..]))
+}
+
+fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError> {
+    // without its CRLF
+    let line = &head[b.leading..b.start_line_end - 2];
+    let (method, rest) = split_sp(line).ok_or(ParseError::InvalidStartLine)?;
+    let (target, version) = split_sp(rest).ok_or(ParseError::InvalidStartLine)?;
+    if method.is_empty() || !method.iter().all(|&c| is_tchar(c)) {
+        return Err(ParseError::InvalidMethod);
+    }
+    if target.is_empty() || !target.iter().all(|&c| (0x21..=0x7e).contains(&c)) {
+        return Err(ParseError::InvalidUri);
+    }
+    let version = parse_version(version)?;
+    let method = Method::from_bytes(method).map_err(|_| ParseError::InvalidMethod)?;
+    let uri = Uri::from_maybe_shared(head.slice_ref(target)).map_err(|_| ParseError::InvalidUri)?;
+    check_target_form(&method, &uri, target)?;
+
+    let fields = head.slice(b.start_line_end..);
+    let (mut headers, record) = parse_fields(&fields, b.fields)?;
+    let hosts = headers.get_all(header::HOST).iter().count();
+    if hosts > 1 || (hosts == 0 && version == Version::HTTP_11) {
+        return Err(ParseError::InvalidHost);
+    }
+    let framing = request_body_framing(version, &headers)?;
+    fold_content_length(&mut headers);
+
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = method;
+    parts.uri = uri;
+    parts.version = version;
+    parts.headers = headers;
+    parts.extensions.insert(record);
+    Ok(RequestHead { parts, framing })
+}
+
+/// RFC 9112 §3.2: authority-form only (and always) for CONNECT, `*` only for OPTIONS, else
+/// origin-form (`/...`) or absolute-form (`scheme://...`).
+fn check_target_form(method: &Method, uri: &Uri, target: &[u8]) -> Result<(), ParseError> {
+    let ok = if method == Method::CONNECT {
+        uri.scheme().is_none()
+            && uri.path_and_query().is_none()
+            && uri.authority().is_some_and(|a| a.port().is_some())
+    } else if target == b"*" {
+        method == Method::OPTIONS
+    } else {
+        target[0] == b'/' || uri.scheme().is_some()
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::InvalidUri)
+    }
+}
+
+/// Several equal `Content-Length` values were accepted (by [`content_length`]): keep one
+/// field, so that nothing downstream sees a list. The wire record still lists each field;
+/// the writer then writes the one value under the first recorded spelling.
+fn fold_content_length(headers: &mut HeaderMap) {
+    let mut values = headers.get_all(header::CONTENT_LENGTH).iter();
+    let Some(first) = values.next() else {
+        return;
+    };
+    let plain = first.as_bytes().iter().all(u8::is_ascii_digit);
+    if (!plain || values.next().is_some())
+        && let Ok(Some(n)) = content_length(headers)
+    {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
+}
+
+fn parse_response(
+    head: &Bytes,
+    b: HeadBounds,
+    request_method: &Method,
+) -> Result<ResponseHead, ParseError> {
+    let line = &head[b.leading..b.start_line_end - 2];
+    let (version, rest) = split_sp(line).ok_or(ParseError::InvalidStartLine)?;
+    let version = parse_version(version)?;
+    // `HTTP/1.1 200 OK`, and, leniently, `HTTP/1.1 200` without the SP before the reason
+    let (code, reason) = split_sp(rest).unwrap_or((rest, &[]));
+    if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::InvalidStatus);
+    }
+    let status = StatusCode::from_bytes(code).map_err(|_| ParseError::InvalidStatus)?;
+    let reason = ReasonPhrase::try_from_bytes(head.slice_ref(reason))
+        .map_err(|_| ParseError::InvalidReason)?;
+
+    let fields = head.slice(b.start_line_end..);
+    let (mut headers, record) = parse_fields(&fields, b.fields)?;
+    let framing = response_body_framing(request_method, status, version, &headers)?;
+    if framing != BodyFraming::Tunnel {
+        fold_content_length(&mut headers);
+    }
+
+    let (mut parts, ()) = http::Response::new(()).into_parts();
+    parts.status = status;
+    parts.version = version;
+    parts.headers = headers;
+    parts.extensions.insert(record);
+    parts.extensions.insert(reason);
+    Ok(ResponseHead { parts, framing })
+}
+
+#[cfg(test)]
+mod tests;
