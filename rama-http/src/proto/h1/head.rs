@@ -17,7 +17,7 @@ use crate::wire::ReasonPhrase;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header, request, response};
 
-/// A parsed request head: its parts (with [`OriginalHeaderNames`] in the extensions) and how
+/// A parsed request head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) in the extensions) and how
 /// its body is framed.
 #[derive(Debug)]
 pub struct RequestHead {
@@ -27,7 +27,7 @@ pub struct RequestHead {
     pub framing: BodyFraming,
 }
 
-/// A parsed response head: its parts (with [`OriginalHeaderNames`] and [`ReasonPhrase`] in the
+/// A parsed response head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) and [`ReasonPhrase`] in the
 /// extensions) and how its body is framed.
 #[derive(Debug)]
 pub struct ResponseHead {
