@@ -8,9 +8,13 @@
 //! | [`DnsOverwrite`] | a fixed map in front of another resolver, like curl's `--resolve` |
 //! | [`DenyListDns`] | refuses listed names and everything below listed suffixes, delegates the rest |
 //! | [`DenyAllDns`] | refuses every name |
+//! | [`BoxDnsResolver`] | any of the above behind one type, chosen at run time |
 //!
-//! Resolvers are values shared by connectors; wrap one in an [`Arc`] to share it, or choose
-//! between two at run time with [`Either`].
+//! Resolvers are values shared by connectors; wrap one in an [`Arc`] to share it, choose
+//! between two at run time with [`Either`], between any number with [`BoxDnsResolver`].
+//!
+//! Lookups that apply a timeout (`HickoryDns`) need a tokio runtime with its time driver
+//! enabled (`enable_all` or `enable_time`, which `#[tokio::main]` does).
 //!
 //! ```
 //! use rama_net::address::Domain;
@@ -38,6 +42,7 @@
 //! # }
 //! ```
 
+mod boxed;
 mod deny;
 mod error;
 #[cfg(feature = "hickory")]
@@ -45,6 +50,7 @@ mod hickory;
 mod in_memory;
 mod overwrite;
 
+pub use boxed::BoxDnsResolver;
 pub use deny::{DenyAllDns, DenyListDns};
 pub use error::{DnsError, DnsErrorKind};
 #[cfg(feature = "hickory")]
@@ -111,6 +117,14 @@ pub trait DnsResolver: Send + Sync + 'static {
         &self,
         domain: Domain,
     ) -> impl Future<Output = Result<Vec<Ipv6Addr>, Self::Error>> + Send;
+
+    /// Erase the type of this resolver; see [`BoxDnsResolver`].
+    fn boxed(self) -> BoxDnsResolver
+    where
+        Self: Sized,
+    {
+        BoxDnsResolver::new(self)
+    }
 }
 
 impl<R: DnsResolver> DnsResolver for Arc<R> {

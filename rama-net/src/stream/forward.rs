@@ -13,6 +13,10 @@
 //! - Errors say which side and which operation failed ([`ForwardErrorKind`]) and carry the
 //!   byte counts reached so far ([`ForwardStats`]).
 //!
+//! With an idle timeout set (the default) it needs a tokio runtime with its time driver
+//! enabled (`enable_all` or `enable_time`, which `#[tokio::main]` does), like every tokio
+//! timer; so does [`peek`](super::peek) for its timeout.
+//!
 //! ```
 //! use rama_net::stream::{ForwardConfig, forward_bidirectional};
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
