@@ -219,3 +219,22 @@ async fn forward_with_socat() {
     fwd.stop_cleanly();
     echo.stop_cleanly();
 }
+
+#[tokio::test]
+async fn forward_over_ipv6_loopback() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("IPv6 loopback is not available, and CI=true requires it");
+        }
+        eprintln!("skipped: IPv6 loopback ([::1]) is not available here");
+        return;
+    }
+    let echo = Rama::start(&["serve", "echo", "--bind", "[::1]:0"]);
+    assert!(echo.addr().is_ipv6());
+    let to = echo.addr().to_string(); // printed as [::1]:PORT, which --to accepts
+    let fwd = Rama::start(&["serve", "forward", "--bind", "[::1]:0", "--to", &to]);
+    let mut stream = TcpStream::connect(fwd.addr()).await.unwrap();
+    assert_eq!(round_trip(&mut stream, b"over v6").await, b"over v6");
+    fwd.stop_cleanly();
+    echo.stop_cleanly();
+}

@@ -6,6 +6,9 @@
 //! start-up error. It is logged for the connection that hit it, and that client's
 //! connection is closed (a layer-4 forwarder has no protocol in which to explain).
 //! `--to` is still checked for syntax when the command starts.
+//!
+//! The target is the operator's choice, not the client's, so loopback and private targets
+//! are allowed (the deny-by-default rule for proxies is about client-chosen destinations).
 
 use super::run::serve_tcp;
 use crate::cmd::args::{ShutdownArgs, parse_secs};
