@@ -54,7 +54,8 @@ pub enum ParseError {
     ObsFold,
     /// A header value holds NUL, CR, LF or another control byte (RFC 9110 §5.5) (400).
     InvalidHeaderValue,
-    /// An HTTP/1.1 request without `Host`, or any request with more than one (RFC 9112 §3.2) (400).
+    /// An HTTP/1.1 request without `Host`, any request with more than one, or a `Host` that is
+    /// not `host[:port]` (RFC 9112 §3.2) (400).
     InvalidHost,
     /// A `Content-Length` that is not a plain decimal number (sign, spaces, other bytes,
     /// overflow) (400).
@@ -122,7 +123,7 @@ impl fmt::Display for ParseError {
             Self::WhitespaceBeforeColon => f.write_str("whitespace before header colon"),
             Self::ObsFold => f.write_str("obsolete header line folding"),
             Self::InvalidHeaderValue => f.write_str("invalid header value"),
-            Self::InvalidHost => f.write_str("missing or repeated Host header"),
+            Self::InvalidHost => f.write_str("missing, repeated or invalid Host header"),
             Self::InvalidContentLength => f.write_str("invalid Content-Length"),
             Self::ConflictingContentLength => f.write_str("conflicting Content-Length values"),
             Self::TransferEncodingWithContentLength => {

@@ -136,10 +136,7 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
 
     let fields = head.slice(b.start_line_end..);
     let (mut headers, record) = parse_fields(&fields, b.fields)?;
-    let hosts = headers.get_all(header::HOST).iter().count();
-    if hosts > 1 || (hosts == 0 && version == Version::HTTP_11) {
-        return Err(ParseError::InvalidHost);
-    }
+    check_host(&headers, version)?;
     let framing = request_body_framing(version, &headers)?;
     fold_content_length(&mut headers);
 
@@ -150,6 +147,37 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     parts.headers = headers;
     parts.extensions.insert(record);
     Ok(RequestHead { parts, framing })
+}
+
+/// RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (at most one in HTTP/1.0), empty or
+/// `uri-host [":" port]` (no userinfo).
+fn check_host(headers: &HeaderMap, version: Version) -> Result<(), ParseError> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => Err(ParseError::InvalidHost),
+        (None, _) if version == Version::HTTP_11 => Err(ParseError::InvalidHost),
+        (None, _) => Ok(()),
+        (Some(host), None) => {
+            let host = host.as_bytes();
+            // `http` checks the host part; the port (after the last `:` outside `[...]`)
+            // must be digits
+            let port_ok = match host.iter().rposition(|&b| b == b':') {
+                Some(i) if !host[i..].contains(&b']') => {
+                    host[i + 1..].iter().all(u8::is_ascii_digit)
+                }
+                _ => true,
+            };
+            if host.is_empty()
+                || (port_ok
+                    && !host.contains(&b'@')
+                    && http::uri::Authority::try_from(host).is_ok())
+            {
+                Ok(())
+            } else {
+                Err(ParseError::InvalidHost)
+            }
+        }
+    }
 }
 
 /// RFC 9112 §3.2: authority-form only (and always) for CONNECT, `*` only for OPTIONS, else

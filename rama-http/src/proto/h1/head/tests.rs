@@ -201,6 +201,10 @@ fn request_bad_table() {
     t_err!(b"GET / HTTP/1.1\r\n\r\n", InvalidHost);
     t_err!(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", InvalidHost);
     t_err!(b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", InvalidHost);
+    t_err!(b"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", InvalidHost);
+    t_err!(b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", InvalidHost);
+    t_err!(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", InvalidHost);
+    t_err!(b"GET / HTTP/1.1\r\nHost: a:port\r\n\r\n", InvalidHost);
     // framing (the full table is in framing.rs; here: wired into the parser)
     t_err!(
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
