@@ -156,3 +156,94 @@ async fn refusing_name_server_is_an_error_within_bound() {
     assert_eq!(err.domain().as_str(), "example.org");
     assert!(!err.is_denied());
 }
+
+/// A DNS server on loopback UDP: `good.test` has A 127.0.0.7 and AAAA ::1 (TTL 300), every
+/// other name is NXDOMAIN. Counts the queries it answers.
+async fn tiny_dns_server() -> (
+    SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<()>,
+) {
+    use rama_net::dns::hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
+    use rama_net::dns::hickory_resolver::proto::rr::rdata::{A, AAAA};
+    use rama_net::dns::hickory_resolver::proto::rr::{RData, Record, RecordType};
+    use std::sync::atomic::Ordering;
+
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    let task = tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let (n, from) = socket.recv_from(&mut buf).await.unwrap();
+            let query = Message::from_vec(&buf[..n]).unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut reply = Message::new();
+            reply
+                .set_id(query.id())
+                .set_message_type(MessageType::Response)
+                .set_op_code(query.op_code())
+                .set_recursion_desired(query.recursion_desired())
+                .set_recursion_available(true);
+            for q in query.queries() {
+                reply.add_query(q.clone());
+                let name = q.name().to_ascii();
+                if name.trim_end_matches('.') != "good.test" {
+                    reply.set_response_code(ResponseCode::NXDomain);
+                    continue;
+                }
+                let rdata = match q.query_type() {
+                    RecordType::A => RData::A(A(Ipv4Addr::new(127, 0, 0, 7))),
+                    RecordType::AAAA => RData::AAAA(AAAA(Ipv6Addr::LOCALHOST)),
+                    _ => continue,
+                };
+                reply.add_answer(Record::from_rdata(q.name().clone(), 300, rdata));
+            }
+            socket
+                .send_to(&reply.to_vec().unwrap(), from)
+                .await
+                .unwrap();
+        }
+    });
+    (addr, count, task)
+}
+
+#[tokio::test]
+async fn answers_from_a_name_server_are_resolved_and_cached() {
+    use std::sync::atomic::Ordering;
+    let (server, queries, task) = tiny_dns_server().await;
+    let dns = resolver_with_server(server, ResolveHosts::Never)
+        .with_lookup_timeout(Duration::from_secs(3));
+    let good = Domain::from_static("good.test");
+
+    let v4 = timeout(BOUND, dns.ipv4_lookup(good.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v4, [Ipv4Addr::new(127, 0, 0, 7)]);
+    let v6 = timeout(BOUND, dns.ipv6_lookup(good.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v6, [Ipv6Addr::LOCALHOST]);
+    let asked = queries.load(Ordering::SeqCst);
+    assert_eq!(asked, 2);
+
+    // a clone shares the cache: no new query
+    let again = dns.clone().ipv4_lookup(good.clone()).await.unwrap();
+    assert_eq!(again, v4);
+    assert_eq!(queries.load(Ordering::SeqCst), asked);
+    // until the cache is cleared
+    dns.clear_cache();
+    dns.ipv4_lookup(good).await.unwrap();
+    assert_eq!(queries.load(Ordering::SeqCst), asked + 1);
+
+    let err = timeout(BOUND, dns.ipv4_lookup(Domain::from_static("missing.test")))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:#?}");
+    assert_eq!(err.domain().as_str(), "missing.test");
+    task.abort();
+}
