@@ -58,7 +58,13 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// The default size of each direction's buffer in [`forward_bidirectional`] (64 KiB).
+/// The default size of each direction's buffer in [`forward_bidirectional`] (64 KiB), so
+/// 128 KiB per tunnel.
+///
+/// Measured over loopback TCP (1 GiB one way, release build, 2 busy cores, best of 3):
+/// 8 to 64 KiB all moved about 0.5 to 0.8 GiB/s, 128 KiB about 0.9, 256 KiB 1.2 to 1.7.
+/// Larger buffers pay off for a few fat tunnels; with thousands of tunnels the memory
+/// matters more, hence this middle ground. Set it with [`ForwardConfig::with_buffer_size`].
 pub const DEFAULT_FORWARD_BUFFER_SIZE: usize = 64 * 1024;
 
 /// The default idle timeout of [`forward_bidirectional`]: 10 minutes without a byte in either
