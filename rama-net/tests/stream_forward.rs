@@ -371,3 +371,28 @@ fn always_ready_streams_do_not_starve_the_runtime() {
     });
     assert_eq!(result.recv_timeout(BOUND).unwrap(), 42);
 }
+
+#[tokio::test]
+async fn client_reset_during_a_flood_is_a_client_side_error() {
+    let Relay {
+        client_peer,
+        mut upstream_peer,
+        task,
+    } = tcp_relay(ForwardConfig::new()).await;
+
+    // upstream floods the client, which reads nothing and then resets
+    let flood = tokio::spawn(async move {
+        let chunk = vec![0xAB; 64 * 1024];
+        while upstream_peer.write_all(&chunk).await.is_ok() {}
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client_peer.set_zero_linger().unwrap();
+    drop(client_peer);
+
+    let err = timeout(BOUND, task).await.unwrap().unwrap().unwrap_err();
+    // the relay notices on its write to the client or its read from it: either way the
+    // client's side, never the upstream's
+    assert!(err.kind().is_client_side(), "{err}");
+    assert!(err.stats().upstream_to_client() > 0, "{err}");
+    flood.abort();
+}
