@@ -128,7 +128,8 @@ impl ForwardConfig {
     }
 
     /// End the forwarding with [`ForwardErrorKind::IdleTimeout`] once no byte moved in
-    /// either direction for `idle`.
+    /// either direction for `idle`. The clock restarts whenever a byte is read or written;
+    /// `Duration::ZERO` ends a tunnel at the first moment it has nothing to move.
     #[must_use]
     pub const fn with_idle_timeout(mut self, idle: Duration) -> Self {
         self.idle_timeout = Some(idle);
