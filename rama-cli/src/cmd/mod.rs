@@ -18,6 +18,11 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a server: echo, discard or a layer-4 forwarder.
+    ///
+    /// Every server prints `listening on ADDR` as one line on stdout once it accepts
+    /// connections and logs to stderr. On Ctrl-C or SIGTERM it stops accepting and lets open
+    /// connections finish within --graceful-timeout. Exit status: 0 after a shutdown, 1 on
+    /// an error (e.g. the address is in use), 2 on a usage error.
     #[command(subcommand)]
     Serve(serve::ServeCommand),
 }
