@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Layer-4 forwarding benchmark on loopback: direct vs rama vs haproxy (mode tcp).
+#
+# Measures bulk throughput (N connections writing as fast as possible into a sink) and
+# connection rate (connect, 1 byte echoed, close) for:
+#   direct   the load generator talks to the sink/echo server itself
+#   rama     through our forwarder (default: bench's `tcpforward`)
+#   haproxy  through haproxy in `mode tcp`, nbthread 2 (default config: no splice)
+# Rounds rotate the order of the three, and the median of each is reported, because the
+# machine is shared and noisy.
+#
+# usage: bench/tcp_forward.sh [--rounds R] [--seconds S] [--bulk-conns N] [--rate-conns N]
+#                             [--forwarder 'CMD {bind} {to}'] [--haproxy-splice]
+#
+#   --forwarder   the command that starts our forwarder; {bind} and {to} are replaced by
+#                 host:port, e.g. --forwarder 'target/release/rama serve forward --bind {bind} --to {to}'
+#                 (also RAMA_FORWARDER in the environment)
+#   --haproxy-splice  add `option splice-auto` to haproxy's config (an extra comparison)
+#
+# Everything it starts is stopped on exit. Ports: BENCH_PORT_BASE (default 29000) .. +21.
+set -euo pipefail
+
+ROUNDS=3
+SECONDS_PER_RUN=3
+BULK_CONNS=4
+RATE_CONNS=32
+HAPROXY_SPLICE=0
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+DEFAULT_FORWARDER="$TARGET_DIR/release/tcpforward --bind {bind} --to {to}"
+FORWARDER="${RAMA_FORWARDER:-$DEFAULT_FORWARDER}"
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) ROUNDS="$2"; shift 2 ;;
+        --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+        --bulk-conns) BULK_CONNS="$2"; shift 2 ;;
+        --rate-conns) RATE_CONNS="$2"; shift 2 ;;
+        --forwarder) FORWARDER="$2"; shift 2 ;;
+        --haproxy-splice) HAPROXY_SPLICE=1; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+BASE="${BENCH_PORT_BASE:-29000}"
+SINK=$((BASE)); ECHO=$((BASE + 1))
+RAMA_BULK=$((BASE + 10)); RAMA_RATE=$((BASE + 11))
+HAP_BULK=$((BASE + 20)); HAP_RATE=$((BASE + 21))
+WORK="$(mktemp -d)"
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+if ! command -v haproxy >/dev/null 2>&1; then
+    echo "installing haproxy (Debian package)" >&2
+    apt-get install -y haproxy >/dev/null || { apt-get update >/dev/null && apt-get install -y haproxy >/dev/null; }
+fi
+
+echo "building release binaries" >&2
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench)
+TCPBENCH="$TARGET_DIR/release/tcpbench"
+
+start() { # start CMD... in the background, remember its pid
+    "$@" >"$WORK/$(basename "$1").$BASHPID.$RANDOM.log" 2>&1 &
+    PIDS+=("$!")
+}
+
+wait_port() { # wait until something listens on 127.0.0.1:$1
+    for _ in $(seq 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    exit 1
+}
+
+forwarder_cmd() { # forwarder_cmd BIND_PORT TO_PORT
+    local cmd="${FORWARDER//\{bind\}/127.0.0.1:$1}"
+    echo "${cmd//\{to\}/127.0.0.1:$2}"
+}
+
+start "$TCPBENCH" sink --bind "127.0.0.1:$SINK"
+start "$TCPBENCH" echo --bind "127.0.0.1:$ECHO"
+# shellcheck disable=SC2046 # the forwarder command is split into words on purpose
+start $(forwarder_cmd "$RAMA_BULK" "$SINK")
+# shellcheck disable=SC2046
+start $(forwarder_cmd "$RAMA_RATE" "$ECHO")
+
+SPLICE_LINE=""
+if [[ "$HAPROXY_SPLICE" == 1 ]]; then SPLICE_LINE="  option splice-auto"; fi
+cat >"$WORK/haproxy.cfg" <<EOF
+global
+  nbthread 2
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+$SPLICE_LINE
+listen bulk
+  bind 127.0.0.1:$HAP_BULK
+  server sink 127.0.0.1:$SINK
+listen rate
+  bind 127.0.0.1:$HAP_RATE
+  server echo 127.0.0.1:$ECHO
+EOF
+start haproxy -db -f "$WORK/haproxy.cfg"
+
+for port in "$SINK" "$ECHO" "$RAMA_BULK" "$RAMA_RATE" "$HAP_BULK" "$HAP_RATE"; do
+    wait_port "$port"
+done
+
+declare -A PORT=(
+    [bulk_direct]=$SINK [bulk_rama]=$RAMA_BULK [bulk_haproxy]=$HAP_BULK
+    [rate_direct]=$ECHO [rate_rama]=$RAMA_RATE [rate_haproxy]=$HAP_RATE
+)
+declare -A RESULTS=()
+
+measure() { # measure bulk|rate TARGET -> prints the number
+    local test="$1" target="$2" port="${PORT[${1}_${2}]}" out
+    if [[ "$test" == bulk ]]; then
+        out=$("$TCPBENCH" bulk --to "127.0.0.1:$port" --conns "$BULK_CONNS" --seconds "$SECONDS_PER_RUN")
+    else
+        out=$("$TCPBENCH" connrate --to "127.0.0.1:$port" --conns "$RATE_CONNS" --seconds "$SECONDS_PER_RUN")
+    fi
+    echo "  $(head -n1 <<<"$out")" >&2
+    sed -n 's/^result=//p' <<<"$out"
+}
+
+ORDERS=("direct rama haproxy" "rama haproxy direct" "haproxy direct rama")
+for round in $(seq "$ROUNDS"); do
+    order="${ORDERS[$(((round - 1) % 3))]}"
+    echo "round $round/$ROUNDS ($order)" >&2
+    for test in bulk rate; do
+        for target in $order; do
+            RESULTS[${test}_${target}]+="$(measure "$test" "$target") "
+        done
+    done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+
+echo
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), haproxy $(haproxy -v | head -n1 | awk '{print $3}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "forwarder: $(forwarder_cmd "$RAMA_BULK" "$SINK")"
+echo "median of $ROUNDS rounds of ${SECONDS_PER_RUN}s; bulk: $BULK_CONNS connections; rate: $RATE_CONNS loops"
+echo
+printf '| %-22s | %12s | %12s | %12s | %12s | %12s |\n' test direct rama haproxy rama/haproxy rama/direct
+printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------ -------------- -------------- -------------- -------------- --------------
+for test in bulk rate; do
+    d=$(median "${RESULTS[${test}_direct]}")
+    r=$(median "${RESULTS[${test}_rama]}")
+    h=$(median "${RESULTS[${test}_haproxy]}")
+    if [[ "$test" == bulk ]]; then
+        label="bulk (MiB/s)"
+        fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
+    else
+        label="connection rate (/s)"
+        fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
+    fi
+    printf '| %-22s | %12s | %12s | %12s | %12s | %12s |\n' "$label" "$(fmt "$d")" "$(fmt "$r")" "$(fmt "$h")" "$(ratio "$r" "$h")" "$(ratio "$r" "$d")"
+done
