@@ -6,7 +6,6 @@
 
 mod cmd;
 mod logging;
-mod shutdown;
 
 use clap::Parser;
 use std::process::ExitCode;

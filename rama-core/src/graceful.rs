@@ -281,32 +281,45 @@ impl Executor {
 
 /// Resolves on SIGINT (Ctrl-C) or, on unix, SIGTERM.
 ///
-/// If a handler cannot be installed the error is logged and that signal is ignored.
-pub async fn default_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// On unix the handlers are installed when this function is called, not when the future is
+/// first polled: a signal that arrives between the two (a script sends SIGTERM as soon as it
+/// has read the listening address) is not lost, and does not kill the process with the
+/// default disposition. Must be called within a tokio runtime. If a handler cannot be
+/// installed the error is logged and that signal is ignored.
+pub fn default_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
+    {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
+        let install = |kind: SignalKind, name: &'static str| match signal(kind) {
+            Ok(sig) => Some(sig),
             Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
+                tracing::error!(%err, "cannot listen for {name}");
+                None
+            }
+        };
+        let interrupt = install(SignalKind::interrupt(), "SIGINT");
+        let terminate = install(SignalKind::terminate(), "SIGTERM");
+        async move {
+            let wait = async |sig: Option<tokio::signal::unix::Signal>| match sig {
+                Some(mut sig) => {
+                    sig.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            };
+            tokio::select! {
+                () = wait(interrupt) => tracing::info!("received SIGINT (Ctrl-C)"),
+                () = wait(terminate) => tracing::info!("received SIGTERM"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if let Err(err) = tokio::signal::ctrl_c().await {
+                tracing::error!(%err, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }
 
@@ -349,6 +362,21 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.remaining(), 1);
         assert_eq!(err.limit(), Duration::from_secs(1));
+    }
+
+    /// Without up-front registration the SIGTERM below would kill the test process.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn default_signal_catches_a_signal_sent_before_the_first_poll() {
+        let signal = default_signal();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(5), signal)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! Telemetry setup: install a `tracing-subscriber` fmt subscriber driven by `RUST_LOG`.
+//! Telemetry setup: install a `tracing-subscriber` fmt subscriber driven by `RUST_LOG`,
+//! writing to stderr.
 //!
 //! For binaries, examples and tests; libraries never install a subscriber. Both functions
 //! return an error, rather than panicking, when a global subscriber is already set or a
@@ -36,7 +37,10 @@ pub fn init_tracing() -> Result<(), OpaqueError> {
 /// When the directive in use is invalid or a global subscriber is already installed.
 pub fn init_tracing_with_default(default_directive: &str) -> Result<(), OpaqueError> {
     let from_env = std::env::var(EnvFilter::DEFAULT_ENV).ok();
+    // logs go to stderr: stdout belongs to the program's output (a CLI prints its listening
+    // address there, and scripts read it)
     fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(filter(from_env.as_deref(), default_directive)?)
         .try_init()
         .map_err(|err| OpaqueError::from_boxed(err).context("install tracing subscriber"))

@@ -1,7 +1,7 @@
 //! Run a TCP service behind a listener: bind, announce the address, serve until Ctrl-C or
 //! SIGTERM, then drain within the graceful timeout.
 
-use crate::{cmd::args::ShutdownArgs, shutdown};
+use crate::cmd::args::ShutdownArgs;
 use rama::{
     Service,
     error::{BoxError, ErrorContext, OpaqueError},
@@ -23,8 +23,9 @@ pub(super) async fn serve_tcp<S>(
 where
     S: Service<TcpStream, Error: Into<BoxError>>,
 {
-    // handlers first: a signal sent right after the announcement must not kill the process
-    let signal = shutdown::install().context("install Ctrl-C and SIGTERM handlers")?;
+    // handlers first (default_signal installs them when called): a signal sent right after
+    // the announcement must not kill the process
+    let signal = rama::graceful::default_signal();
     let listener = TcpListener::bind(bind)
         .await
         .with_context(|| format!("start {name} server"))?;
