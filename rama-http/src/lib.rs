@@ -10,6 +10,7 @@
 //! | read a body whole, bounded | [`Body::collect_bytes`], [`Body::collect_string`], [`body::collect`] |
 //! | header names as they were on the wire | [`wire::OriginalHeaderNames`] (in a message's extensions), [`wire::ordered_headers`] |
 //! | bound what the HTTP/1 parser accepts | [`h1::Http1Limits`] |
+//! | serve HTTP/2, tune its SETTINGS, read the client's first frames | [`h2::serve_connection`], [`h2::H2ServerConfig`], [`h2::EarlyFrames`] |
 //!
 //! # The HTTP/1 codec
 //!
@@ -20,6 +21,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
+pub mod h2;
 pub mod wire;
 
 mod proto;

@@ -1,0 +1,404 @@
+//! [`serve_connection`]: serves one h2 connection with a rama [`Service`].
+
+use super::{
+    config::H2ServerConfig,
+    early_frames::{EarlyFrameParser, EarlyFrames},
+    recv_body::RecvBody,
+    tap::{EarlyFrameTap, EarlyFramesHandle},
+};
+use crate::Body;
+use bytes::Bytes;
+use h2::{Reason, RecvStream, server::SendResponse};
+use http::{HeaderMap, Request, Response, StatusCode, header};
+use http_body::Body as _;
+use rama_core::{Service, error::BoxError, extensions::Extensions, graceful::ShutdownSignal};
+use std::{fmt, future::poll_fn, pin::pin, sync::Arc, task::Poll};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Why an h2 connection ended with an error.
+///
+/// Opaque: ask with the `is_*` methods; the `Display` text is not API.
+#[derive(Debug)]
+pub struct H2ConnectionError {
+    kind: ErrorKind,
+}
+
+#[derive(Debug)]
+enum ErrorKind {
+    HandshakeTimeout,
+    Protocol(h2::Error),
+}
+
+impl H2ConnectionError {
+    /// The client did not complete the preface and SETTINGS within the handshake timeout.
+    #[must_use]
+    pub const fn is_handshake_timeout(&self) -> bool {
+        matches!(self.kind, ErrorKind::HandshakeTimeout)
+    }
+
+    /// The transport failed (reset, broken pipe, unexpected end).
+    #[must_use]
+    pub fn is_io(&self) -> bool {
+        matches!(&self.kind, ErrorKind::Protocol(e) if e.is_io())
+    }
+
+    /// The HTTP/2 error code, when the connection ended with one (sent or received in a
+    /// GOAWAY).
+    #[must_use]
+    pub fn reason(&self) -> Option<Reason> {
+        match &self.kind {
+            ErrorKind::Protocol(e) => e.reason(),
+            ErrorKind::HandshakeTimeout => None,
+        }
+    }
+}
+
+impl fmt::Display for H2ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::HandshakeTimeout => f.write_str("h2: handshake timed out"),
+            ErrorKind::Protocol(e) => write!(f, "h2: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for H2ConnectionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Protocol(e) => Some(e),
+            ErrorKind::HandshakeTimeout => None,
+        }
+    }
+}
+
+impl From<h2::Error> for H2ConnectionError {
+    fn from(e: h2::Error) -> Self {
+        Self {
+            kind: ErrorKind::Protocol(e),
+        }
+    }
+}
+
+/// Serves one h2 connection (prior knowledge, or after ALPN `h2`) until it ends.
+///
+/// - Each stream runs `service` in its own task, so streams are served concurrently. The
+///   request body streams from the client with flow control (capacity is released as the
+///   service reads); the response body streams back with back-pressure, then its trailers.
+/// - Every request's extensions hold [`EarlyFrames`] (unless disabled in `config`) and a clone
+///   of `extensions` (the connection's facts, such as socket info), itself holding
+///   [`EarlyFrames`] too.
+/// - A service error becomes a `500` response (logged); a response body error resets the
+///   stream with `INTERNAL_ERROR`. A stream the client resets drops the service's future (or
+///   its response body).
+/// - When `shutdown` fires the server sends GOAWAY, accepts no new streams and returns once the
+///   streams in flight are done.
+///
+/// Returns `Ok` when the connection closed cleanly.
+///
+/// ```no_run
+/// use rama_core::{extensions::Extensions, service::service_fn};
+/// use rama_http::{Body, Request, Response, h2::{H2ServerConfig, serve_connection}};
+/// use std::convert::Infallible;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let (stream, _) = listener.accept().await?;
+/// let service = service_fn(async |_req: Request<Body>| {
+///     Ok::<_, Infallible>(Response::new(Body::from("hello")))
+/// });
+/// serve_connection(stream, &H2ServerConfig::new(), service, Extensions::new(), None).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_connection<IO, S>(
+    io: IO,
+    config: &H2ServerConfig,
+    service: S,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+) -> Result<(), H2ConnectionError>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    if config.record_early_frames() {
+        let (max_bytes, max_frames) = config.early_frames_limits();
+        let parser =
+            EarlyFrameParser::new(max_bytes, max_frames, config.header_table_size() as usize)
+                .with_max_header_list_size(config.max_header_list_size() as usize);
+        let (tap, handle) = EarlyFrameTap::new(io, parser);
+        serve(tap, config, service, extensions, shutdown, Some(handle)).await
+    } else {
+        serve(io, config, service, extensions, shutdown, None).await
+    }
+}
+
+async fn serve<IO, S>(
+    io: IO,
+    config: &H2ServerConfig,
+    service: S,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+    early: Option<EarlyFramesHandle>,
+) -> Result<(), H2ConnectionError>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let handshake = config.builder().handshake::<_, Bytes>(io);
+    let mut conn = match config.handshake_timeout() {
+        Some(limit) => {
+            tokio::time::timeout(limit, handshake)
+                .await
+                .map_err(|_| H2ConnectionError {
+                    kind: ErrorKind::HandshakeTimeout,
+                })??
+        }
+        None => handshake.await?,
+    };
+    let service = Arc::new(service);
+    let mut extensions = Some(extensions);
+    let mut shared: Option<Arc<Extensions>> = None;
+    let shutdown_fut = async {
+        match &shutdown {
+            Some(s) => s.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
+    let mut shutdown_fut = pin!(shutdown_fut);
+    let mut shutting_down = false;
+    loop {
+        tokio::select! {
+            next = conn.accept() => match next {
+                Some(Ok((request, respond))) => {
+                    let early = early.as_ref().and_then(|h| h.get()).cloned();
+                    let conn_ext = shared.get_or_insert_with(|| {
+                        let mut ext = extensions.take().unwrap_or_default();
+                        if let Some(early) = &early {
+                            ext.insert(early.clone());
+                        }
+                        Arc::new(ext)
+                    });
+                    let task = serve_stream(
+                        request,
+                        respond,
+                        service.clone(),
+                        Extensions::clone(conn_ext),
+                        early,
+                    );
+                    tokio::spawn(task);
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            () = &mut shutdown_fut, if !shutting_down => {
+                tracing::debug!("h2: shutdown: sending GOAWAY");
+                shutting_down = true;
+                conn.graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// Headers that are connection-specific and forbidden in HTTP/2 (RFC 9113 §8.2.2).
+const CONNECTION_HEADERS: [&str; 5] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+];
+
+async fn serve_stream<S>(
+    request: Request<RecvStream>,
+    mut respond: SendResponse<Bytes>,
+    service: Arc<S>,
+    conn_ext: Extensions,
+    early: Option<EarlyFrames>,
+) where
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let stream_id = respond.stream_id().as_u32();
+    let (mut parts, recv) = request.into_parts();
+    let content_length = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    parts.extensions.insert(conn_ext);
+    if let Some(early) = early {
+        parts.extensions.insert(early);
+    }
+    let request = Request::from_parts(parts, Body::new(RecvBody::new(recv, content_length)));
+
+    // run the service, unless the client resets the stream first
+    let served = {
+        let mut fut = pin!(service.serve(request));
+        poll_fn(|cx| {
+            if let Poll::Ready(reset) = respond.poll_reset(cx) {
+                return Poll::Ready(Err(reset));
+            }
+            fut.as_mut().poll(cx).map(Ok)
+        })
+        .await
+    };
+    let response = match served {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => {
+            let e: BoxError = e.into();
+            tracing::error!(stream_id, "h2: service error, answering 500: {e:#}");
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+        Err(reset) => {
+            tracing::debug!(
+                stream_id,
+                ?reset,
+                "h2: stream reset by the client while served"
+            );
+            return;
+        }
+    };
+    let (mut parts, body) = response.into_parts();
+    strip_connection_headers(&mut parts.headers);
+    let end_stream = body.is_end_stream();
+    let head = Response::from_parts(parts, ());
+    let mut send = match respond.send_response(head, end_stream) {
+        Ok(send) => send,
+        Err(e) => {
+            tracing::debug!(stream_id, "h2: could not send the response head: {e}");
+            respond.send_reset(Reason::INTERNAL_ERROR);
+            return;
+        }
+    };
+    if !end_stream {
+        send_body(body, &mut send, stream_id).await;
+    }
+}
+
+fn strip_connection_headers(headers: &mut HeaderMap) {
+    for name in CONNECTION_HEADERS {
+        if headers.remove(name).is_some() {
+            tracing::debug!("h2: removed connection-specific response header {name}");
+        }
+    }
+    if headers
+        .get(header::TE)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"trailers"))
+    {
+        headers.remove(header::TE);
+    }
+}
+
+/// Why sending the body stopped early.
+enum Stop {
+    Reset(Reason),
+    Error(h2::Error),
+}
+
+/// Streams `body` into `send` with back-pressure: a data frame is only polled from the body
+/// once the previous one fit in the flow-control window (and h2's send buffer).
+async fn send_body(body: Body, send: &mut h2::SendStream<Bytes>, stream_id: u32) {
+    let mut body = pin!(body);
+    loop {
+        // the next frame, unless the client resets the stream meanwhile
+        let next = poll_fn(|cx| {
+            if let Poll::Ready(r) = send.poll_reset(cx) {
+                return Poll::Ready(Err(reset_stop(r)));
+            }
+            body.as_mut().poll_frame(cx).map(Ok)
+        })
+        .await;
+        let frame = match next {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(None) => {
+                if let Err(e) = send.send_data(Bytes::new(), true) {
+                    tracing::debug!(stream_id, "h2: end of stream not sent: {e}");
+                }
+                return;
+            }
+            Ok(Some(Err(e))) => {
+                tracing::warn!(
+                    stream_id,
+                    "h2: response body error, resetting stream: {e:#}"
+                );
+                send.send_reset(Reason::INTERNAL_ERROR);
+                return;
+            }
+            Err(stop) => return log_stop(stop, stream_id),
+        };
+        let frame = match frame.into_data() {
+            Ok(data) => {
+                let end = body.is_end_stream();
+                if let Err(stop) = send_data(send, data, end).await {
+                    return log_stop(stop, stream_id);
+                }
+                if end {
+                    return;
+                }
+                continue;
+            }
+            Err(frame) => frame,
+        };
+        if let Ok(trailers) = frame.into_trailers() {
+            if let Err(e) = send.send_trailers(trailers) {
+                tracing::debug!(stream_id, "h2: trailers not sent: {e}");
+            }
+            return;
+        }
+    }
+}
+
+fn reset_stop(r: Result<Reason, h2::Error>) -> Stop {
+    match r {
+        Ok(reason) => Stop::Reset(reason),
+        Err(e) => Stop::Error(e),
+    }
+}
+
+fn log_stop(stop: Stop, stream_id: u32) {
+    match stop {
+        Stop::Reset(reason) => {
+            tracing::debug!(stream_id, ?reason, "h2: stream reset by the client");
+        }
+        Stop::Error(e) => tracing::debug!(stream_id, "h2: stream ended: {e}"),
+    }
+}
+
+/// Sends one data chunk as flow control allows, waiting for capacity.
+async fn send_data(
+    send: &mut h2::SendStream<Bytes>,
+    mut data: Bytes,
+    end: bool,
+) -> Result<(), Stop> {
+    if data.is_empty() {
+        return send.send_data(data, end).map_err(Stop::Error);
+    }
+    while !data.is_empty() {
+        send.reserve_capacity(data.len());
+        let granted = poll_fn(|cx| match send.poll_capacity(cx) {
+            Poll::Ready(Some(Ok(n))) => Poll::Ready(Ok(n)),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(Stop::Error(e))),
+            Poll::Ready(None) => Poll::Ready(Err(match send.poll_reset(cx) {
+                Poll::Ready(r) => reset_stop(r),
+                Poll::Pending => Stop::Reset(Reason::CANCEL),
+            })),
+            Poll::Pending => match send.poll_reset(cx) {
+                Poll::Ready(r) => Poll::Ready(Err(reset_stop(r))),
+                Poll::Pending => Poll::Pending,
+            },
+        })
+        .await?;
+        if granted == 0 {
+            continue;
+        }
+        let chunk = data.split_to(granted.min(data.len()));
+        send.send_data(chunk, end && data.is_empty())
+            .map_err(Stop::Error)?;
+    }
+    Ok(())
+}
