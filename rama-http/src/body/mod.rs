@@ -87,7 +87,8 @@ impl Body {
         }
     }
 
-    /// A streamed body from a [`Stream`] of frames; the size hint is unknown.
+    /// A streamed body from a [`Stream`] of frames; the size hint's lower bound is the stream's,
+    /// the upper bound unknown.
     ///
     /// A stream error ends the body with that error.
     pub fn from_stream<S>(stream: S) -> Self
@@ -256,6 +257,19 @@ where
 mod tests {
     use super::*;
     use http::HeaderMap;
+
+    const fn assert_send<T: Send + 'static>() {}
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send::<Body>();
+        assert_send_sync::<BodySender>();
+        assert_send_sync::<crate::proto::h1::RequestHeadParser>();
+        assert_send_sync::<crate::proto::h1::ResponseHeadParser>();
+        assert_send_sync::<crate::proto::h1::BodyDecoder>();
+        assert_send_sync::<crate::wire::OriginalHeaderNames>();
+        assert_send_sync::<crate::h1::ParseError>();
+        assert_send_sync::<CollectError>();
+    };
     use http_body::Body as _;
     use std::future::poll_fn;
 

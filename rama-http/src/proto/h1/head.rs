@@ -4,7 +4,8 @@
 //! `Ok(None)` means the head is not complete yet; `Ok(Some(head))` means it was parsed and its
 //! bytes were split off the front of the buffer (what stays is the start of the body or of
 //! the next message). After an error the connection must be answered (server:
-//! [`ParseError::status`]) and closed; the buffer's content is then unspecified.
+//! [`ParseError::status`]) and closed; the buffer's content and the parser's state are then
+//! unspecified (but using them never panics).
 //!
 //! The start line is parsed here (exact errors per token); header fields are parsed by
 //! `httparse`, then checked again by the framing rules in [`framing`](super::framing).

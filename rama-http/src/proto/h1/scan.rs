@@ -43,6 +43,10 @@ impl HeadScanner {
         // never look beyond the head limit (empty lines before the start line count towards
         // it): a head that does not end by then is too large
         let window = &buf[..buf.len().min(limits.max_head_bytes())];
+        if self.scanned > window.len() {
+            // not the buffer scanned before (it shrank): start over rather than misread it
+            self.reset();
+        }
         while let Some(pos) = window[self.scanned..].iter().position(|&b| b == b'\n') {
             let lf = self.scanned + pos;
             self.scanned = lf + 1;
