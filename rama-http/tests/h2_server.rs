@@ -1,0 +1,448 @@
+//! The h2 server over loopback TCP with the `h2` crate's client as the peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use bytes::Bytes;
+use h2::{Reason, RecvStream, SendStream, client::SendRequest};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use rama_core::{
+    error::BoxError,
+    extensions::Extensions,
+    graceful::{Shutdown, ShutdownTrigger},
+    service_fn,
+};
+use rama_http::{
+    Body,
+    h2::{EarlyFrames, H2ServerConfig, PseudoHeader, TapOutcome, WindowUpdate, serve_connection},
+};
+use std::{convert::Infallible, future::poll_fn, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::{Notify, mpsc, oneshot},
+    task::JoinHandle,
+};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+async fn within<F: Future>(f: F) -> F::Output {
+    tokio::time::timeout(LIMIT, f).await.expect("timed out")
+}
+
+/// A marker the test puts in the connection extensions to see them reach requests.
+#[derive(Clone, Debug, PartialEq)]
+struct ConnTag(&'static str);
+
+struct Server {
+    addr: SocketAddr,
+    trigger: ShutdownTrigger,
+    /// results of `serve_connection`, one per connection
+    results: mpsc::UnboundedReceiver<Result<(), String>>,
+    accept: JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn start<S>(service: S) -> Server
+where
+    S: rama_core::Service<Request<Body>, Output = Response<Body>> + Clone,
+    S::Error: Into<BoxError>,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::manual();
+    let trigger = shutdown.trigger();
+    let signal = shutdown.guard().signal();
+    let (tx, results) = mpsc::unbounded_channel();
+    let accept = tokio::spawn(async move {
+        let _shutdown = shutdown;
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = service.clone();
+            let signal = signal.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut ext = Extensions::new();
+                ext.insert(ConnTag("loopback"));
+                let r =
+                    serve_connection(stream, &H2ServerConfig::new(), service, ext, Some(signal))
+                        .await;
+                let _ = tx.send(r.map_err(|e| e.to_string()));
+            });
+        }
+    });
+    Server {
+        addr,
+        trigger,
+        results,
+        accept,
+    }
+}
+
+async fn connect(addr: SocketAddr) -> (SendRequest<Bytes>, JoinHandle<Result<(), h2::Error>>) {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (client, conn) = h2::client::handshake(tcp).await.unwrap();
+    (client, tokio::spawn(conn))
+}
+
+async fn send_all(stream: &mut SendStream<Bytes>, mut data: Bytes) {
+    while !data.is_empty() {
+        stream.reserve_capacity(data.len());
+        let n = poll_fn(|cx| stream.poll_capacity(cx))
+            .await
+            .unwrap()
+            .unwrap();
+        let chunk = data.split_to(n.min(data.len()));
+        stream.send_data(chunk, false).unwrap();
+    }
+}
+
+async fn read_all(body: &mut RecvStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        body.flow_control().release_capacity(chunk.len()).unwrap();
+        out.extend_from_slice(&chunk);
+    }
+    out
+}
+
+fn pattern(len: usize, seed: u8) -> Bytes {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ seed)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+fn get(path: &str) -> Request<()> {
+    Request::builder()
+        .uri(format!("http://localhost{path}"))
+        .body(())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_mib_bodies_both_ways() {
+    let server = start(service_fn(async |req: Request<Body>| {
+        assert_eq!(
+            req.extensions().get::<Extensions>().unwrap().get(),
+            Some(&ConnTag("loopback"))
+        );
+        let body = req
+            .into_body()
+            .collect_bytes(2 * 1024 * 1024)
+            .await
+            .unwrap();
+        let ok = body == pattern(1024 * 1024, 7);
+        // answer in 16 streamed chunks of 64 KiB
+        let (tx, response_body) = Body::channel();
+        tokio::spawn(async move {
+            let all = pattern(1024 * 1024, 9);
+            for i in 0..16 {
+                tx.send_data(all.slice(i * 65536..(i + 1) * 65536))
+                    .await
+                    .unwrap();
+            }
+        });
+        let mut response = Response::new(response_body);
+        response.headers_mut().insert(
+            "x-request-ok",
+            HeaderValue::from_static(if ok { "yes" } else { "no" }),
+        );
+        Ok::<_, Infallible>(response)
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let mut request = get("/upload");
+    *request.method_mut() = Method::POST;
+    let (response, mut send) = client.send_request(request, false).unwrap();
+    within(send_all(&mut send, pattern(1024 * 1024, 7))).await;
+    send.send_data(Bytes::new(), true).unwrap();
+    let response = within(response).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-request-ok"], "yes");
+    let mut body = response.into_body();
+    let got = within(read_all(&mut body)).await;
+    assert_eq!(got.len(), 1024 * 1024);
+    assert!(got == pattern(1024 * 1024, 9));
+}
+
+#[tokio::test]
+async fn trailers_both_ways() {
+    let server = start(service_fn(async |req: Request<Body>| {
+        let collected = rama_http::body::collect(req.into_body(), 1024)
+            .await
+            .unwrap();
+        let trailers = collected.trailers.unwrap_or_default();
+        let (tx, body) = Body::channel();
+        tokio::spawn(async move {
+            tx.send_data(collected.data).await.unwrap();
+            let mut out = HeaderMap::new();
+            out.insert("x-echo-checksum", trailers["x-checksum"].clone());
+            out.insert("x-server", HeaderValue::from_static("rama"));
+            tx.send_trailers(out).await.unwrap();
+        });
+        Ok::<_, Infallible>(Response::new(body))
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let (response, mut send) = client.send_request(get("/t"), false).unwrap();
+    send.send_data(Bytes::from_static(b"payload"), false)
+        .unwrap();
+    let mut trailers = HeaderMap::new();
+    trailers.insert("x-checksum", HeaderValue::from_static("abc123"));
+    send.send_trailers(trailers).unwrap();
+    let response = within(response).await.unwrap();
+    let mut body = response.into_body();
+    assert_eq!(within(read_all(&mut body)).await, b"payload");
+    let trailers = within(body.trailers()).await.unwrap().unwrap();
+    assert_eq!(trailers["x-echo-checksum"], "abc123");
+    assert_eq!(trailers["x-server"], "rama");
+}
+
+#[tokio::test]
+async fn service_error_becomes_500() {
+    let server = start(service_fn(async |_req: Request<Body>| {
+        Err::<Response<Body>, _>(BoxError::from("boom"))
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let (response, _) = client.send_request(get("/"), true).unwrap();
+    let response = within(response).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// Dropped when the service's future is dropped.
+struct DropSignal(Option<oneshot::Sender<()>>);
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[tokio::test]
+async fn client_reset_reaches_the_service() {
+    // three cases on one connection: reset while the service reads the request body, while it
+    // works on the answer, and while the response body streams
+    let (events_tx, mut events) = mpsc::unbounded_channel::<(String, String)>();
+    let (drop_tx, drop_rx) = mpsc::unbounded_channel::<oneshot::Receiver<()>>();
+    let drop_tx = Arc::new(drop_tx);
+    let server = start(service_fn(move |req: Request<Body>| {
+        let events = events_tx.clone();
+        let drop_tx = drop_tx.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            match path.as_str() {
+                "/read" => {
+                    // read the body in a task of its own: the service future itself is
+                    // dropped on reset (case 2), the body must then fail
+                    let body = req.into_body();
+                    tokio::spawn(async move {
+                        let r = body.collect_bytes(1 << 20).await;
+                        events.send((path, format!("{}", r.is_err()))).unwrap();
+                    });
+                    std::future::pending::<()>().await;
+                    unreachable!()
+                }
+                "/slow" => {
+                    let (tx, rx) = oneshot::channel();
+                    drop_tx.send(rx).unwrap();
+                    let _guard = DropSignal(Some(tx));
+                    std::future::pending::<()>().await;
+                    unreachable!()
+                }
+                _ => {
+                    let (tx, body) = Body::channel();
+                    tokio::spawn(async move {
+                        let mut sent = 0usize;
+                        loop {
+                            if tx.send_data(vec![0u8; 16 * 1024]).await.is_err() {
+                                break;
+                            }
+                            sent += 1;
+                        }
+                        events
+                            .send(("/stream".into(), format!("stopped after {sent}")))
+                            .unwrap();
+                    });
+                    Ok::<_, Infallible>(Response::new(body))
+                }
+            }
+        }
+    }))
+    .await;
+    let mut drop_rx = drop_rx;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+
+    // 1. reset during the request body
+    let (_response, mut send) = client.send_request(get("/read"), false).unwrap();
+    send.send_data(Bytes::from_static(b"partial"), false)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    send.send_reset(Reason::CANCEL);
+    assert_eq!(
+        within(events.recv()).await.unwrap(),
+        ("/read".into(), "true".into())
+    );
+
+    // 2. reset while the service works: its future is dropped
+    let mut client = client.ready().await.unwrap();
+    let (_response, mut send) = client.send_request(get("/slow"), false).unwrap();
+    let dropped = within(drop_rx.recv()).await.unwrap();
+    send.send_reset(Reason::CANCEL);
+    within(dropped).await.unwrap();
+
+    // 3. reset while the response streams: the body is dropped, its sender sees it
+    let mut client = client.ready().await.unwrap();
+    let (response, mut send) = client.send_request(get("/stream"), false).unwrap();
+    let response = within(response).await.unwrap();
+    let mut body = response.into_body();
+    let first = within(body.data()).await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    send.send_reset(Reason::CANCEL);
+    drop(body);
+    let (path, what) = within(events.recv()).await.unwrap();
+    assert_eq!(path, "/stream");
+    assert!(what.starts_with("stopped after"), "{what}");
+    drop(server);
+}
+
+#[tokio::test]
+async fn graceful_shutdown_sends_goaway_and_finishes_in_flight() {
+    let entered = Arc::new(Notify::new());
+    let release = Arc::new(Notify::new());
+    let (e, r) = (entered.clone(), release.clone());
+    let mut server = start(service_fn(move |_req: Request<Body>| {
+        let (entered, release) = (e.clone(), r.clone());
+        async move {
+            entered.notify_one();
+            release.notified().await;
+            Ok::<_, Infallible>(Response::new(Body::from("finished")))
+        }
+    }))
+    .await;
+    let (client, conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let (in_flight, _) = client.send_request(get("/long"), true).unwrap();
+    within(entered.notified()).await;
+
+    server.trigger.trigger();
+    // after GOAWAY the server refuses new streams; the client sees it on its next request
+    let refusal = within(async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let mut c = match client.clone().ready().await {
+                Ok(c) => c,
+                Err(e) => break e,
+            };
+            match c.send_request(get("/new"), true) {
+                Err(e) => break e,
+                // a stream opened before the client saw GOAWAY is refused (or the service
+                // would hold it until `release`, and this loop would time out)
+                Ok((response, _)) => {
+                    if let Err(e) = response.await {
+                        break e;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        refusal.is_go_away() || refusal.reason() == Some(Reason::REFUSED_STREAM),
+        "{refusal:?}"
+    );
+
+    release.notify_one();
+    let response = within(in_flight).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    assert_eq!(within(read_all(&mut body)).await, b"finished");
+    // the server's connection ends cleanly, and so does the client's
+    assert_eq!(within(server.results.recv()).await.unwrap(), Ok(()));
+    within(conn).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn early_frames_record_what_the_client_sent() {
+    let (tx, mut rx) = mpsc::unbounded_channel::<EarlyFrames>();
+    let server = start(service_fn(move |req: Request<Body>| {
+        let tx = tx.clone();
+        async move {
+            let early = req.extensions().get::<EarlyFrames>().cloned().unwrap();
+            // the connection extensions carry it too
+            let conn = req.extensions().get::<Extensions>().unwrap();
+            assert_eq!(conn.get::<EarlyFrames>(), Some(&early));
+            tx.send(early).unwrap();
+            Ok::<_, Infallible>(Response::new(Body::empty()))
+        }
+    }))
+    .await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (client, conn) = h2::client::Builder::new()
+        .header_table_size(8192)
+        .enable_push(false)
+        .max_concurrent_streams(77)
+        .initial_window_size(123_456)
+        .max_frame_size(20_000)
+        .max_header_list_size(9_999)
+        .initial_connection_window_size(1 << 20)
+        .handshake::<_, Bytes>(tcp)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut client = client.ready().await.unwrap();
+    for path in ["/first", "/second"] {
+        let (response, _) = client.send_request(get(path), true).unwrap();
+        within(response).await.unwrap();
+        client = client.ready().await.unwrap();
+    }
+    let first = within(rx.recv()).await.unwrap();
+    let second = within(rx.recv()).await.unwrap();
+    assert_eq!(first, second, "one record per connection");
+    assert_eq!(first.outcome(), TapOutcome::Complete);
+    let settings: Vec<_> = first.settings().iter().map(|s| (s.id, s.value)).collect();
+    assert_eq!(
+        settings,
+        [
+            (1, 8192),
+            (2, 0),
+            (3, 77),
+            (4, 123_456),
+            (5, 20_000),
+            (6, 9_999)
+        ]
+    );
+    assert_eq!(
+        first.window_updates(),
+        [WindowUpdate {
+            stream_id: 0,
+            increment: (1 << 20) - 65_535
+        }]
+    );
+    assert!(first.priorities().is_empty());
+    // h2 writes :method, :scheme, :authority, :path
+    assert_eq!(
+        first.pseudo_header_order(),
+        [
+            PseudoHeader::Method,
+            PseudoHeader::Scheme,
+            PseudoHeader::Authority,
+            PseudoHeader::Path
+        ]
+    );
+    assert_eq!(first.first_headers().unwrap().stream_id, 1);
+}
