@@ -446,3 +446,36 @@ async fn early_frames_record_what_the_client_sent() {
     );
     assert_eq!(first.first_headers().unwrap().stream_id, 1);
 }
+
+#[tokio::test]
+async fn content_length_head_and_connection_headers() {
+    let server = start(service_fn(async |_req: Request<Body>| {
+        let mut response = Response::new(Body::from("twelve bytes"));
+        response
+            .headers_mut()
+            .insert("connection", HeaderValue::from_static("keep-alive"));
+        response
+            .headers_mut()
+            .insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        Ok::<_, Infallible>(response)
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    for method in [Method::GET, Method::HEAD] {
+        let mut client = client.clone().ready().await.unwrap();
+        let mut request = get("/");
+        *request.method_mut() = method.clone();
+        let (response, _) = client.send_request(request, true).unwrap();
+        let response = within(response).await.unwrap();
+        assert_eq!(response.headers()["content-length"], "12", "{method}");
+        assert!(!response.headers().contains_key("connection"));
+        assert!(!response.headers().contains_key("transfer-encoding"));
+        let mut body = response.into_body();
+        let want: &[u8] = if method == Method::HEAD {
+            b""
+        } else {
+            b"twelve bytes"
+        };
+        assert_eq!(within(read_all(&mut body)).await, want, "{method}");
+    }
+}

@@ -87,6 +87,9 @@ impl From<h2::Error> for H2ConnectionError {
 /// - Every request's extensions hold [`EarlyFrames`] (unless disabled in `config`) and a clone
 ///   of `extensions` (the connection's facts, such as socket info), itself holding
 ///   [`EarlyFrames`] too.
+/// - A response body of known exact size gets a `content-length` if it has none. Responses to
+///   HEAD and `204`/`304` responses are sent without their body. Connection-specific headers
+///   (`connection`, `transfer-encoding`, ...; RFC 9113 §8.2.2) are removed.
 /// - A service error becomes a `500` response (logged); a response body error resets the
 ///   stream with `INTERNAL_ERROR`. A stream the client resets drops the service's future (or
 ///   its response body).
@@ -223,6 +226,7 @@ async fn serve_stream<S>(
 {
     let stream_id = respond.stream_id().as_u32();
     let (mut parts, recv) = request.into_parts();
+    let is_head = parts.method == http::Method::HEAD;
     let content_length = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -265,7 +269,18 @@ async fn serve_stream<S>(
     };
     let (mut parts, body) = response.into_parts();
     strip_connection_headers(&mut parts.headers);
-    let end_stream = body.is_end_stream();
+    // HEAD, 204 and 304 responses have no content (RFC 9110 §9.3.2, §15.3.5, §15.4.5): the
+    // body is dropped unsent; a HEAD response keeps its headers (content-length included)
+    let bodiless_status =
+        parts.status == StatusCode::NO_CONTENT || parts.status == StatusCode::NOT_MODIFIED;
+    let no_content = is_head || bodiless_status;
+    if !bodiless_status
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && let Some(len) = body.size_hint().exact()
+    {
+        parts.headers.insert(header::CONTENT_LENGTH, len.into());
+    }
+    let end_stream = no_content || body.is_end_stream();
     let head = Response::from_parts(parts, ());
     let mut send = match respond.send_response(head, end_stream) {
         Ok(send) => send,
