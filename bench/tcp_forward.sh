@@ -70,9 +70,14 @@ echo "building release binaries" >&2
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench)
 TCPBENCH="$TARGET_DIR/release/tcpbench"
 
-start() { # start CMD... in the background, remember its pid
+start() { # start CMD... in the background, remember its pid (also in LAST_PID)
     "$@" >"$WORK/$(basename "$1").$BASHPID.$RANDOM.log" 2>&1 &
-    PIDS+=("$!")
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+cpu_ticks() { # user + system CPU time of process $1 (all threads), in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
 wait_port() { # wait until something listens on 127.0.0.1:$1
@@ -93,8 +98,10 @@ start "$TCPBENCH" sink --bind "127.0.0.1:$SINK"
 start "$TCPBENCH" echo --bind "127.0.0.1:$ECHO"
 # shellcheck disable=SC2046 # the forwarder command is split into words on purpose
 start $(forwarder_cmd "$RAMA_BULK" "$SINK")
+RAMA_BULK_PID=$LAST_PID
 # shellcheck disable=SC2046
 start $(forwarder_cmd "$RAMA_RATE" "$ECHO")
+RAMA_RATE_PID=$LAST_PID
 
 SPLICE_LINE=""
 if [[ "$HAPROXY_SPLICE" == 1 ]]; then SPLICE_LINE="  option splice-auto"; fi
@@ -116,6 +123,7 @@ listen rate
   server echo 127.0.0.1:$ECHO
 EOF
 start haproxy -db -f "$WORK/haproxy.cfg"
+HAP_PID=$LAST_PID
 
 for port in "$SINK" "$ECHO" "$RAMA_BULK" "$RAMA_RATE" "$HAP_BULK" "$HAP_RATE"; do
     wait_port "$port"
@@ -125,17 +133,35 @@ declare -A PORT=(
     [bulk_direct]=$SINK [bulk_rama]=$RAMA_BULK [bulk_haproxy]=$HAP_BULK
     [rate_direct]=$ECHO [rate_rama]=$RAMA_RATE [rate_haproxy]=$HAP_RATE
 )
-declare -A RESULTS=()
+declare -A PROXY_PID=(
+    [bulk_rama]=$RAMA_BULK_PID [bulk_haproxy]=$HAP_PID
+    [rate_rama]=$RAMA_RATE_PID [rate_haproxy]=$HAP_PID
+)
+declare -A RESULTS=() COSTS=()
+CLK_TCK=$(getconf CLK_TCK)
 
-measure() { # measure bulk|rate TARGET -> prints the number
-    local test="$1" target="$2" port="${PORT[${1}_${2}]}" out
+measure() { # measure bulk|rate TARGET -> prints "RATE COST" (COST: proxy CPU per unit, or -)
+    local test="$1" target="$2" port="${PORT[${1}_${2}]}" out pid="${PROXY_PID[${1}_${2}]:-}"
+    local t0 t1 c0=0 c1=0 rate cost=-
+    t0=$(date +%s.%N)
+    [[ -n "$pid" ]] && c0=$(cpu_ticks "$pid")
     if [[ "$test" == bulk ]]; then
         out=$("$TCPBENCH" bulk --to "127.0.0.1:$port" --conns "$BULK_CONNS" --seconds "$SECONDS_PER_RUN")
     else
         out=$("$TCPBENCH" connrate --to "127.0.0.1:$port" --conns "$RATE_CONNS" --seconds "$SECONDS_PER_RUN")
     fi
-    echo "  $(head -n1 <<<"$out")" >&2
-    sed -n 's/^result=//p' <<<"$out"
+    t1=$(date +%s.%N)
+    [[ -n "$pid" ]] && c1=$(cpu_ticks "$pid")
+    rate=$(sed -n 's/^result=//p' <<<"$out")
+    if [[ -n "$pid" ]]; then
+        # the proxy's CPU time over the whole run divided by the work of the whole run
+        # (rate x wall time): ms per GiB for bulk, us per connection for the rate
+        cost=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v r="$rate" -v t0="$t0" -v t1="$t1" -v test="$test" \
+            'BEGIN { work = r * (t1 - t0); if (work <= 0) { print "-"; exit }
+                     s = c / hz; if (test == "bulk") printf "%.0f", s * 1000 / (work / 1073741824); else printf "%.1f", s * 1e6 / work }')
+    fi
+    echo "  $(head -n1 <<<"$out") | proxy CPU: $cost" >&2
+    echo "$rate $cost"
 }
 
 ORDERS=("direct rama haproxy" "rama haproxy direct" "haproxy direct rama")
@@ -144,7 +170,9 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round/$ROUNDS ($order)" >&2
     for test in bulk rate; do
         for target in $order; do
-            RESULTS[${test}_${target}]+="$(measure "$test" "$target") "
+            read -r rate cost < <(measure "$test" "$target")
+            RESULTS[${test}_${target}]+="$rate "
+            COSTS[${test}_${target}]+="$cost "
         done
     done
 done
@@ -157,18 +185,23 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), hapr
 echo "forwarder: $(forwarder_cmd "$RAMA_BULK" "$SINK")"
 echo "median of $ROUNDS rounds of ${SECONDS_PER_RUN}s; bulk: $BULK_CONNS connections; rate: $RATE_CONNS loops"
 echo
-printf '| %-22s | %12s | %12s | %12s | %12s | %12s |\n' test direct rama haproxy rama/haproxy rama/direct
-printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------ -------------- -------------- -------------- -------------- --------------
+printf '| %-30s | %9s | %9s | %9s | %12s | %11s |\n' test direct rama haproxy rama/haproxy rama/direct
+printf '|%s|%s|%s|%s|%s|%s|\n' -------------------------------- ----------- ----------- ----------- -------------- -------------
 for test in bulk rate; do
     d=$(median "${RESULTS[${test}_direct]}")
     r=$(median "${RESULTS[${test}_rama]}")
     h=$(median "${RESULTS[${test}_haproxy]}")
+    rc=$(median "${COSTS[${test}_rama]}")
+    hc=$(median "${COSTS[${test}_haproxy]}")
     if [[ "$test" == bulk ]]; then
         label="bulk (MiB/s)"
+        cost_label="proxy CPU ms per GiB (lower=better)"
         fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
     else
         label="connection rate (/s)"
+        cost_label="proxy CPU us per conn (lower=better)"
         fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
     fi
-    printf '| %-22s | %12s | %12s | %12s | %12s | %12s |\n' "$label" "$(fmt "$d")" "$(fmt "$r")" "$(fmt "$h")" "$(ratio "$r" "$h")" "$(ratio "$r" "$d")"
+    printf '| %-30s | %9s | %9s | %9s | %12s | %11s |\n' "$label" "$(fmt "$d")" "$(fmt "$r")" "$(fmt "$h")" "$(ratio "$r" "$h")" "$(ratio "$r" "$d")"
+    printf '| %-30s | %9s | %9s | %9s | %12s | %11s |\n' "$cost_label" - "$rc" "$hc" "$(ratio "$rc" "$hc")" -
 done

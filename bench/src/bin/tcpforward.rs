@@ -2,16 +2,24 @@
 //! `rama_tcp::forward::Forwarder`, the subject of `bench/tcp_forward.sh`.
 //!
 //! ```text
-//! tcpforward --bind 127.0.0.1:9100 --to 127.0.0.1:9000 [--threads 2]
+//! tcpforward --bind 127.0.0.1:9100 --to 127.0.0.1:9000 [--threads 2] [--multi-thread]
 //! ```
+//!
+//! By default it runs one single-threaded tokio runtime per thread, each with its own
+//! listening socket on the same address (`SO_REUSEPORT`: the kernel spreads the
+//! connections), the layout of nginx and haproxy workers. `--multi-thread` runs one
+//! work-stealing runtime with one listener instead.
 //!
 //! Runs until SIGINT or SIGTERM, then stops accepting and waits up to 5 s for the
 //! connections in flight.
 
 use clap::Parser;
-use rama_core::graceful::Shutdown;
+use rama_core::graceful::{Shutdown, ShutdownGuard};
 use rama_net::address::Authority;
-use rama_tcp::{forward::Forwarder, server::TcpListener};
+use rama_tcp::{
+    forward::Forwarder,
+    server::{TcpListener, TcpListenerBuilder},
+};
 use std::{io, net::SocketAddr, time::Duration};
 
 #[derive(Debug, Parser)]
@@ -23,9 +31,13 @@ struct Cli {
     /// Where to forward every connection.
     #[arg(long)]
     to: Authority,
-    /// Worker threads of the tokio runtime (default: one per core).
+    /// Threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// One multi-threaded runtime and one listener, instead of a runtime and a
+    /// `SO_REUSEPORT` listener per thread.
+    #[arg(long)]
+    multi_thread: bool,
     /// Listen backlog.
     #[arg(long, default_value_t = 4096)]
     backlog: u32,
@@ -33,27 +45,75 @@ struct Cli {
 
 fn main() -> io::Result<()> {
     let cli = Cli::parse();
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = cli.threads {
-        builder.worker_threads(threads.max(1));
-    }
-    let runtime = builder.enable_all().build()?;
+    let threads = cli
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
+        .unwrap_or(1)
+        .max(1);
+    let builder = TcpListener::builder()
+        .backlog(cli.backlog)
+        .reuse_port(!cli.multi_thread);
+    let forwarder = Forwarder::new(cli.to.clone());
+
+    let mut main_rt = if cli.multi_thread {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = main_rt.enable_all().build()?;
     runtime.block_on(async move {
-        let listener = TcpListener::builder()
-            .backlog(cli.backlog)
-            .bind(cli.bind)
-            .await?;
-        eprintln!(
-            "forwarding {} -> {}",
-            listener.local_addr()?,
-            cli.to
-        );
         let shutdown = Shutdown::default();
-        let forwarder = Forwarder::new(cli.to);
-        shutdown.spawn_task_fn(async |guard| listener.serve_graceful(guard, forwarder).await);
+        if cli.multi_thread {
+            let listener = builder.bind(cli.bind).await?;
+            shutdown.spawn_task_fn(async |guard| listener.serve_graceful(guard, forwarder).await);
+        } else {
+            for _ in 0..threads {
+                spawn_worker(builder, cli.bind, shutdown.guard(), forwarder.clone()).await?;
+            }
+        }
+        eprintln!(
+            "forwarding {} -> {} on {threads} thread(s)",
+            cli.bind, cli.to
+        );
         if let Err(err) = shutdown.shutdown_with_limit(Duration::from_secs(5)).await {
             eprintln!("{err}");
         }
         Ok(())
     })
+}
+
+/// A thread with its own single-threaded runtime and `SO_REUSEPORT` listener. Resolves once
+/// the listener is bound, so that an error (port in use) stops the program early.
+async fn spawn_worker(
+    builder: TcpListenerBuilder,
+    bind: SocketAddr,
+    guard: ShutdownGuard,
+    forwarder: Forwarder,
+) -> io::Result<()> {
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("forward-worker".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(err) => return drop(bound_tx.send(Err(err))),
+            };
+            runtime.block_on(async move {
+                match builder.bind(bind).await {
+                    Ok(listener) => {
+                        drop(bound_tx.send(Ok(())));
+                        listener.serve_graceful(guard, forwarder).await;
+                    }
+                    Err(err) => drop(bound_tx.send(Err(err.into()))),
+                }
+            });
+        })?;
+    bound_rx
+        .await
+        .map_err(|_| io::Error::other("forward worker ended before binding"))?
 }

@@ -95,7 +95,9 @@ async fn connect_without_timeout<R: DnsResolver>(
                     .await
                     .map_err(|e| -> BoxError { Box::new(e) })
             };
-            happy_eyeballs(authority, v6, v4, config).await
+            // boxed: the race's state is large and only names need it, so an IP literal's
+            // connect future stays small (it is moved into every connection's task)
+            Box::pin(happy_eyeballs(authority, v6, v4, config)).await
         }
     }
 }

@@ -1,6 +1,6 @@
 //! [`Forwarder`]: the layer-4 proxy service, and [`ForwardTarget`].
 
-use super::forward_tcp;
+use super::forward_tcp_then_close;
 use crate::{
     TcpStream,
     client::{TcpConnector, TcpRequest},
@@ -23,7 +23,8 @@ use rama_net::{
 pub struct ForwardTarget(pub Authority);
 
 /// For each incoming [`TcpStream`], connect to the target with a connector (by default a
-/// [`TcpConnector`]) and forward both directions with [`forward_tcp`] (splice on Linux).
+/// [`TcpConnector`]) and forward both directions as [`forward_tcp`](super::forward_tcp)
+/// does (splice on Linux), then close both.
 ///
 /// The target is the stream's [`ForwardTarget`] extension if it has one, else the fixed
 /// target given to [`Forwarder::new`]; a [`Forwarder::dynamic`] without either fails the
@@ -121,7 +122,7 @@ where
     type Output = ();
     type Error = BoxError;
 
-    async fn serve(&self, mut stream: TcpStream) -> Result<(), BoxError> {
+    async fn serve(&self, stream: TcpStream) -> Result<(), BoxError> {
         let target = match stream.extensions().get::<ForwardTarget>() {
             Some(ForwardTarget(target)) => target.clone(),
             None => self
@@ -130,9 +131,7 @@ where
                 .context("forward: no target (neither fixed nor a ForwardTarget extension)")?,
         };
         let req = TcpRequest::with_extensions(target.clone(), stream.extensions().clone());
-        let EstablishedClientConnection {
-            conn: mut upstream, ..
-        } = self
+        let EstablishedClientConnection { conn: upstream, .. } = self
             .connector
             .connect(req)
             .await
@@ -141,7 +140,7 @@ where
             .extensions()
             .get::<SocketInfo>()
             .map(SocketInfo::peer_addr);
-        match forward_tcp(&mut stream, &mut upstream, &self.config).await {
+        match forward_tcp_then_close(stream, upstream, &self.config).await {
             Ok(transferred) => {
                 tracing::trace!(
                     ?peer,

@@ -27,6 +27,8 @@ mod error;
 mod forwarder;
 #[cfg(target_os = "linux")]
 mod splice;
+#[cfg(target_os = "linux")]
+mod sys;
 
 pub use error::{TcpForwardError, Transferred};
 pub use forwarder::{ForwardTarget, Forwarder};
@@ -38,8 +40,10 @@ use rama_net::stream::{ForwardConfig, forward_bidirectional};
 /// down after the other end's EOF), an I/O error happens, or no byte moved for the
 /// configured idle timeout.
 ///
-/// On Linux the bytes move with `splice(2)` (zero copy); [`ForwardConfig::buffer_size`] only
-/// applies to the user-space fallback.
+/// On Linux each direction starts with a small user-space buffer and switches to
+/// `splice(2)` (zero copy, through a pipe) once it carries bulk data, so short exchanges
+/// cost no pipe and long transfers cost no copy. [`ForwardConfig::buffer_size`] only applies
+/// to the portable path used on other systems.
 ///
 /// # Cancel safety
 ///
@@ -56,25 +60,57 @@ pub async fn forward_tcp(
 ) -> Result<Transferred, TcpForwardError> {
     #[cfg(target_os = "linux")]
     {
-        match splice::splice_bidirectional(
+        splice::forward(
             client.get_ref(),
             upstream.get_ref(),
             config.idle_timeout(),
-            splice::PIPE_SIZE,
+            splice::SpliceConfig::default(),
         )
         .await
-        {
-            Ok(transferred) => return Ok(transferred),
-            Err(splice::SpliceFailure::Failed(err)) => return Err(err),
-            Err(splice::SpliceFailure::Unsupported(err)) => {
-                tracing::debug!(%err, "splice unavailable, forwarding with a user-space copy");
-            }
-        }
+        .map(|outcome| outcome.transferred)
     }
-    copy_bidirectional(client, upstream, config).await
+    #[cfg(not(target_os = "linux"))]
+    {
+        copy_bidirectional(client, upstream, config).await
+    }
+}
+
+/// [`forward_tcp`], then close both streams. Knowing that the close follows, the last
+/// direction to end leaves its half-close to the close (one system call less per
+/// connection).
+pub(crate) async fn forward_tcp_then_close(
+    client: TcpStream,
+    upstream: TcpStream,
+    config: &ForwardConfig,
+) -> Result<Transferred, TcpForwardError> {
+    #[cfg(target_os = "linux")]
+    {
+        let result = splice::forward(
+            client.get_ref(),
+            upstream.get_ref(),
+            config.idle_timeout(),
+            splice::SpliceConfig {
+                close_follows: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|outcome| outcome.transferred);
+        drop((client, upstream));
+        result
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let (mut client, mut upstream) = (client, upstream);
+        copy_bidirectional(&mut client, &mut upstream, config).await
+    }
 }
 
 /// The portable path: a user-space copy through two buffers.
+#[cfg_attr(
+    all(target_os = "linux", not(test)),
+    expect(dead_code, reason = "Linux uses the splice path; tests run both")
+)]
 async fn copy_bidirectional(
     client: &mut TcpStream,
     upstream: &mut TcpStream,
@@ -99,8 +135,13 @@ mod tests {
     /// How a test forwards: splice with a given pipe size, or the user-space copy.
     #[derive(Debug, Clone, Copy)]
     enum Path {
+        /// The hybrid path with this pipe size.
         #[cfg(target_os = "linux")]
         Splice(usize),
+        /// The hybrid path that never splices.
+        #[cfg(target_os = "linux")]
+        CopyOnly,
+        /// The portable path.
         Copy,
     }
 
@@ -111,6 +152,7 @@ mod tests {
             Path::Splice(4096),
             Path::Splice(1 << 16),
             Path::Splice(splice::PIPE_SIZE),
+            Path::CopyOnly,
         ]);
         paths.push(Path::Copy);
         paths
@@ -124,20 +166,30 @@ mod tests {
     ) -> Result<Transferred, TcpForwardError> {
         match path {
             #[cfg(target_os = "linux")]
-            Path::Splice(size) => {
-                match splice::splice_bidirectional(
-                    client.get_ref(),
-                    upstream.get_ref(),
-                    config.idle_timeout(),
-                    size,
-                )
-                .await
-                {
-                    Ok(t) => Ok(t),
-                    Err(splice::SpliceFailure::Failed(e)) => Err(e),
-                    Err(splice::SpliceFailure::Unsupported(e)) => panic!("splice unsupported: {e}"),
-                }
-            }
+            Path::Splice(pipe_size) => splice::forward(
+                client.get_ref(),
+                upstream.get_ref(),
+                config.idle_timeout(),
+                splice::SpliceConfig {
+                    pipe_size,
+                    copy_only: false,
+                    close_follows: false,
+                },
+            )
+            .await
+            .map(|o| o.transferred),
+            Path::CopyOnly => splice::forward(
+                client.get_ref(),
+                upstream.get_ref(),
+                config.idle_timeout(),
+                splice::SpliceConfig {
+                    pipe_size: 0,
+                    copy_only: true,
+                    close_follows: false,
+                },
+            )
+            .await
+            .map(|o| o.transferred),
             Path::Copy => copy_bidirectional(client, upstream, config).await,
         }
     }
@@ -346,6 +398,49 @@ mod tests {
                 .unwrap_err();
             assert!(err.is_timeout(), "{path:?}: {err}");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn bulk_switches_to_splice_and_small_exchanges_do_not() {
+        let (mut client_peer, client) = pair().await;
+        let (mut upstream_peer, upstream) = pair().await;
+        let relay = tokio::spawn(async move {
+            splice::forward(
+                client.get_ref(),
+                upstream.get_ref(),
+                None,
+                Default::default(),
+            )
+            .await
+        });
+        let data = pattern(2 * 1024 * 1024, 9);
+        let sent = data.clone();
+        let writer = tokio::spawn(async move {
+            client_peer.write_all(&sent).await.unwrap();
+            client_peer.shutdown().await.unwrap();
+            client_peer
+        });
+        let mut got = Vec::new();
+        tokio::time::timeout(LIMIT, upstream_peer.read_to_end(&mut got))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(got == data);
+        upstream_peer.write_all(b"ok").await.unwrap();
+        drop(upstream_peer);
+        let mut client_peer = writer.await.unwrap();
+        let mut answer = Vec::new();
+        client_peer.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, b"ok");
+        let outcome = tokio::time::timeout(LIMIT, relay)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(outcome.spliced, (true, false));
+        assert_eq!(outcome.transferred.client_to_upstream, data.len() as u64);
+        assert_eq!(outcome.transferred.upstream_to_client, 2);
     }
 
     #[tokio::test]

@@ -1,127 +1,101 @@
-//! Zero-copy forwarding between two TCP sockets with `splice(2)` (Linux only).
+//! Forwarding between two TCP sockets that switches to `splice(2)` for bulk transfers
+//! (Linux only).
 //!
-//! Each direction owns a pipe: bytes move socket → pipe → socket inside the kernel, never
-//! through user space. Readiness comes from tokio's reactor (`poll_read_ready`,
-//! `poll_write_ready`, `try_io`), so a direction waits exactly for what it needs: the source
-//! to become readable when its pipe is empty, the destination to become writable when its
-//! pipe holds bytes.
+//! Each direction starts in *copy* mode: bytes go through a small user-space buffer. A
+//! connection that only exchanges a few small messages never pays for a pipe (two `pipe2`,
+//! two `fcntl`, four `close`). As soon as one read fills the buffer, or the direction carried
+//! [`SPLICE_AFTER`] bytes, the direction switches to *splice* mode: it gets a pipe and bytes
+//! move socket → pipe → socket inside the kernel, never through user space. If the kernel
+//! refuses to splice (`EINVAL`) or no pipe can be made (out of fds), the direction stays in
+//! copy mode with a larger buffer.
+//!
+//! Readiness comes from tokio's reactor (`poll_read_ready`, `poll_write_ready`, `try_io`),
+//! so a direction waits exactly for what it needs: the source to become readable when its
+//! buffer or pipe is empty, the destination to become writable when it holds bytes.
 //!
 //! A subtlety of `splice(socket → pipe)`: `EAGAIN` means either "the socket has no data" or
-//! "the pipe has no free slot" (a pipe counts pages, not bytes, so it can be full with fewer
-//! bytes than its size). Only the first may clear the socket's read readiness, otherwise the
-//! data left in the socket would never be announced again (tokio's readiness is
-//! edge-triggered). So an `EAGAIN` while the pipe holds bytes is treated as "pipe full": the
-//! readiness is kept and the direction drains the pipe before reading again.
+//! "the pipe has no free slot" (a pipe counts pages, one per piece of data, so it can be
+//! full with fewer bytes than its size). Only the first may clear the socket's read
+//! readiness, otherwise the data left in the socket would never be announced again (tokio's
+//! readiness is edge-triggered). So an `EAGAIN` while the pipe holds bytes is treated as
+//! "pipe full": the readiness is kept and the direction drains the pipe before reading again.
 
-use super::{TcpForwardError, Transferred};
+use super::{
+    TcpForwardError, Transferred,
+    sys::{Buffer, Pipe, is_unsupported, splice},
+};
 use rama_net::stream::ForwardErrorKind;
 use std::{
     future::poll_fn,
     io,
-    os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd},
+    os::fd::AsRawFd,
     pin::pin,
     task::{Context, Poll, ready},
     time::Duration,
 };
 use tokio::{io::Interest, net::TcpStream, time::Instant};
 
-/// How many bytes a pipe should hold; the kernel rounds up to a power of two of pages.
-///
-/// Larger pipes mean fewer `splice` calls per byte. Unprivileged users are limited in the
-/// total size of their pipes (`/proc/sys/fs/pipe-user-pages-soft`); when the resize is
-/// refused the default size (64 KiB) is kept.
+/// The size of a pipe in splice mode; the kernel rounds it up to a power of two of pages.
+/// Larger pipes mean fewer `splice` calls per byte.
 pub(crate) const PIPE_SIZE: usize = 1 << 20;
 
-/// A pipe used as the in-kernel buffer of one direction. Both ends close on drop.
+/// The buffer of copy mode. A read that fills it switches the direction to splice.
+const COPY_BUFFER: usize = 16 * 1024;
+
+/// After this many bytes a direction switches to splice even if no read filled the buffer.
+pub(crate) const SPLICE_AFTER: u64 = 256 * 1024;
+
+/// The buffer of a direction that cannot splice.
+const FALLBACK_BUFFER: usize = 64 * 1024;
+
+/// How bytes move in one direction.
 #[derive(Debug)]
-struct Pipe {
-    read: OwnedFd,
-    write: OwnedFd,
-    capacity: usize,
+enum Mode {
+    /// Through a user-space buffer.
+    Copy(Buffer),
+    /// Through a pipe holding `in_pipe` bytes. `pipe_full`: the last read hit `EAGAIN`
+    /// while the pipe held bytes, so drain it before reading again.
+    Splice {
+        pipe: Pipe,
+        in_pipe: usize,
+        pipe_full: bool,
+    },
 }
 
-impl Pipe {
-    fn new(size: usize) -> io::Result<Self> {
-        let mut fds: [libc::c_int; 2] = [-1, -1];
-        // SAFETY: `fds` is a valid, writable array of two c_ints, as pipe2 requires.
-        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: pipe2 succeeded, so both fds are open and owned by nobody else; each
-        // OwnedFd takes sole ownership and closes it on drop.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let requested = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
-        // SAFETY: F_SETPIPE_SZ takes an int argument and only acts on the open fd we own.
-        let set = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, requested) };
-        let capacity = if set > 0 {
-            usize::try_from(set).unwrap_or(DEFAULT_PIPE_SIZE)
-        } else {
-            // refused (limit reached): keep the default size
-            // SAFETY: F_GETPIPE_SZ takes no argument and only reads the pipe's size.
-            let got = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_GETPIPE_SZ) };
-            usize::try_from(got)
-                .ok()
-                .filter(|n| *n > 0)
-                .unwrap_or(DEFAULT_PIPE_SIZE)
-        };
-        Ok(Self {
-            read,
-            write,
-            capacity,
-        })
-    }
-}
-
-const DEFAULT_PIPE_SIZE: usize = 1 << 16;
-
-/// Move up to `len` bytes from `fd_in` to `fd_out`, one of which is a pipe, without blocking.
-fn splice(fd_in: RawFd, fd_out: RawFd, len: usize) -> io::Result<usize> {
-    // SAFETY: both fds are open for the duration of the call (they are borrowed from live
-    // sockets and pipes owned by the caller); null offsets are required for pipes and
-    // sockets; splice reads and writes no user memory.
-    let n = unsafe {
-        libc::splice(
-            fd_in,
-            std::ptr::null_mut(),
-            fd_out,
-            std::ptr::null_mut(),
-            len,
-            libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK,
-        )
-    };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        // n >= 0 and at most `len`, so it fits in usize
-        Ok(n.unsigned_abs())
-    }
-}
-
-/// The state of one direction (source socket → pipe → destination socket).
+/// The state of one direction (source socket → buffer or pipe → destination socket).
 #[derive(Debug)]
 struct Direction {
-    pipe: Pipe,
-    /// Bytes in the pipe, read from the source and not yet written to the destination.
-    in_pipe: usize,
-    /// The last read hit `EAGAIN` while the pipe held bytes: drain before reading again.
-    pipe_full: bool,
+    mode: Mode,
+    /// Switch to splice once the buffer is drained.
+    upgrade: bool,
+    /// Splice failed or is not wanted: stay in copy mode.
+    copy_only: bool,
+    /// Splice mode was used at some point.
+    spliced: bool,
+    /// The size of a pipe when switching to splice.
+    pipe_size: usize,
     /// The source reached end of stream.
     read_eof: bool,
     /// The destination's write side was shut down: this direction is finished.
     done: bool,
     /// Bytes written to the destination.
     written: u64,
-    /// Bytes read from the source (activity, for the idle timer).
+    /// Bytes read from the source.
     read: u64,
 }
 
 impl Direction {
-    const fn new(pipe: Pipe) -> Self {
+    fn new(pipe_size: usize, copy_only: bool) -> Self {
         Self {
-            pipe,
-            in_pipe: 0,
-            pipe_full: false,
+            mode: Mode::Copy(Buffer::new(if copy_only {
+                FALLBACK_BUFFER
+            } else {
+                COPY_BUFFER
+            })),
+            upgrade: false,
+            copy_only,
+            spliced: false,
+            pipe_size,
             read_eof: false,
             done: false,
             written: 0,
@@ -130,59 +104,68 @@ impl Direction {
     }
 }
 
-/// What one poll of a direction ended with.
-enum Step {
-    /// The direction is finished (EOF forwarded, write side shut down).
-    Done,
-    /// Waiting for readiness; the wakers are registered.
-    Pending,
-}
-
 /// Which end of a direction failed.
 enum Failed {
-    /// Reading from the source (or creating the pipe) failed.
+    /// Reading from the source failed.
     Read(io::Error),
     /// Writing to or shutting down the destination failed.
     Write(io::Error),
 }
 
-/// Why the splice path stopped early.
+/// How to forward: the pipe size of splice mode, or copy mode only.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpliceConfig {
+    pub(crate) pipe_size: usize,
+    pub(crate) copy_only: bool,
+    /// The caller closes both sockets as soon as the forwarding ends, so the last
+    /// direction to finish skips its `shutdown(SHUT_WR)`: the close sends the FIN.
+    pub(crate) close_follows: bool,
+}
+
+impl Default for SpliceConfig {
+    fn default() -> Self {
+        Self {
+            pipe_size: PIPE_SIZE,
+            copy_only: false,
+            close_follows: false,
+        }
+    }
+}
+
+/// What a finished forwarding reports: the byte counts, and whether each direction ended
+/// in splice mode (for tests).
 #[derive(Debug)]
-pub(crate) enum SpliceFailure {
-    /// Splice cannot be used for these sockets (no byte was moved yet): use a user-space copy.
-    Unsupported(io::Error),
-    /// The forwarding failed.
-    Failed(TcpForwardError),
+pub(crate) struct Outcome {
+    pub(crate) transferred: Transferred,
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by tests only"))]
+    pub(crate) spliced: (bool, bool),
 }
 
-/// Whether a `splice` error means "this pair of fds cannot be spliced" rather than an IO
-/// failure of the connection.
-fn is_unsupported(err: &io::Error) -> bool {
-    matches!(
-        err.raw_os_error(),
-        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
-    )
-}
-
-/// Forward `client` ⇄ `upstream` with splice until both directions reached end of stream
-/// (each end's write side is shut down after the other's EOF), an error happens, or no byte
-/// moved for `idle_timeout`.
-pub(crate) async fn splice_bidirectional(
+/// Forward `client` ⇄ `upstream` until both directions reached end of stream (each end's
+/// write side is shut down after the other's EOF), an error happens, or no byte moved for
+/// `idle_timeout`.
+pub(crate) async fn forward(
     client: &TcpStream,
     upstream: &TcpStream,
     idle_timeout: Option<Duration>,
-    pipe_size: usize,
-) -> Result<Transferred, SpliceFailure> {
-    // both pipes up front: if the process is out of fds, the copy fallback still works
-    let mut to_upstream = Direction::new(Pipe::new(pipe_size).map_err(SpliceFailure::Unsupported)?);
-    let mut to_client = Direction::new(Pipe::new(pipe_size).map_err(SpliceFailure::Unsupported)?);
+    config: SpliceConfig,
+) -> Result<Outcome, TcpForwardError> {
+    let mut to_upstream = Direction::new(config.pipe_size, config.copy_only);
+    let mut to_client = Direction::new(config.pipe_size, config.copy_only);
     // a far-away deadline stands in for "no timeout" so the poll below stays simple
     let idle = idle_timeout.unwrap_or(Duration::from_secs(86_400 * 365));
     let mut sleep = pin!(tokio::time::sleep(idle));
     let mut last_activity = 0u64;
 
-    let result: Result<(), (ForwardErrorKind, Option<io::Error>)> = poll_fn(|cx| {
-        let outcome = poll_both(cx, client, upstream, &mut to_upstream, &mut to_client);
+    let result = poll_fn(|cx| {
+        let outcome = poll_both(
+            cx,
+            client,
+            upstream,
+            &mut to_upstream,
+            &mut to_client,
+            config.close_follows,
+        );
         let activity = to_upstream.read + to_upstream.written + to_client.read + to_client.written;
         if activity != last_activity {
             last_activity = activity;
@@ -203,20 +186,15 @@ pub(crate) async fn splice_bidirectional(
         upstream_to_client: to_client.written,
     };
     match result {
-        Ok(()) => Ok(transferred),
-        Err((_, Some(err)))
-            if is_unsupported(&err) && to_upstream.read == 0 && to_client.read == 0 =>
-        {
-            Err(SpliceFailure::Unsupported(err))
-        }
-        Err((kind, source)) => Err(SpliceFailure::Failed(TcpForwardError::new(
-            kind,
+        Ok(()) => Ok(Outcome {
             transferred,
-            idle,
-            source,
-        ))),
+            spliced: (to_upstream.spliced, to_client.spliced),
+        }),
+        Err((kind, source)) => Err(TcpForwardError::new(kind, transferred, idle, source)),
     }
 }
+
+type PollError = (ForwardErrorKind, Option<io::Error>);
 
 fn poll_both(
     cx: &mut Context<'_>,
@@ -224,12 +202,12 @@ fn poll_both(
     upstream: &TcpStream,
     to_upstream: &mut Direction,
     to_client: &mut Direction,
-) -> Poll<Result<(), (ForwardErrorKind, Option<io::Error>)>> {
-    let up = if to_upstream.done {
-        Step::Done
-    } else {
-        match poll_direction(cx, client, upstream, to_upstream) {
-            Ok(step) => step,
+    close_follows: bool,
+) -> Poll<Result<(), PollError>> {
+    if !to_upstream.done {
+        let last = close_follows && to_client.done;
+        match poll_direction(cx, client, upstream, to_upstream, last) {
+            Ok(()) => {}
             Err(Failed::Read(e)) => {
                 return Poll::Ready(Err((ForwardErrorKind::ClientRead, Some(e))));
             }
@@ -237,12 +215,11 @@ fn poll_both(
                 return Poll::Ready(Err((ForwardErrorKind::UpstreamWrite, Some(e))));
             }
         }
-    };
-    let down = if to_client.done {
-        Step::Done
-    } else {
-        match poll_direction(cx, upstream, client, to_client) {
-            Ok(step) => step,
+    }
+    if !to_client.done {
+        let last = close_follows && to_upstream.done;
+        match poll_direction(cx, upstream, client, to_client, last) {
+            Ok(()) => {}
             Err(Failed::Read(e)) => {
                 return Poll::Ready(Err((ForwardErrorKind::UpstreamRead, Some(e))));
             }
@@ -250,93 +227,219 @@ fn poll_both(
                 return Poll::Ready(Err((ForwardErrorKind::ClientWrite, Some(e))));
             }
         }
-    };
-    match (up, down) {
-        (Step::Done, Step::Done) => Poll::Ready(Ok(())),
-        _ => Poll::Pending,
+    }
+    if to_upstream.done && to_client.done {
+        Poll::Ready(Ok(()))
+    } else {
+        Poll::Pending
     }
 }
 
-/// Drive one direction as far as it goes without blocking.
+/// Drive one direction as far as it goes without blocking; on return either the direction
+/// is done or the wakers it waits for are registered. `closing`: the sockets are closed
+/// right after this direction ends, so its half-close is left to the close.
 fn poll_direction(
     cx: &mut Context<'_>,
     from: &TcpStream,
     to: &TcpStream,
     st: &mut Direction,
-) -> Result<Step, Failed> {
+    closing: bool,
+) -> Result<(), Failed> {
     loop {
-        let mut again = false;
+        let again = match &mut st.mode {
+            Mode::Copy(_) => step_copy(cx, from, to, st)?,
+            Mode::Splice { .. } => step_splice(cx, from, to, st)?,
+        };
 
-        // 1. fill the pipe from the source
-        if !st.read_eof
-            && !st.pipe_full
-            && st.in_pipe < st.pipe.capacity
-            && let Poll::Ready(ready) = from.poll_read_ready(cx)
-        {
-            ready.map_err(Failed::Read)?;
-            let want = st.pipe.capacity - st.in_pipe;
-            let had = st.in_pipe;
-            let (from_fd, pipe_w) = (from.as_raw_fd(), st.pipe.write.as_raw_fd());
-            let res = from.try_io(Interest::READABLE, || {
-                match splice(from_fd, pipe_w, want) {
-                    // the pipe holds bytes, so EAGAIN may mean "pipe full": keep the
-                    // socket's readiness (see the module docs)
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && had > 0 => Ok(None),
-                    other => other.map(Some),
-                }
-            });
-            match res {
-                Ok(Some(0)) => {
-                    st.read_eof = true;
-                    again = true;
-                }
-                Ok(Some(n)) => {
-                    st.in_pipe += n;
-                    st.read += n as u64;
-                    again = true;
-                }
-                Ok(None) => st.pipe_full = true,
-                // readiness was cleared: poll again to register the waker
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => again = true,
-                Err(e) => return Err(Failed::Read(e)),
+        let drained = match &st.mode {
+            Mode::Copy(buf) => buf.is_empty(),
+            Mode::Splice { in_pipe, .. } => *in_pipe == 0,
+        };
+        if st.read_eof && drained {
+            if !closing {
+                shutdown_write(to).map_err(Failed::Write)?;
             }
-        }
-
-        // 2. drain the pipe into the destination
-        if st.in_pipe > 0
-            && let Poll::Ready(ready) = to.poll_write_ready(cx)
-        {
-            ready.map_err(Failed::Write)?;
-            let (pipe_r, to_fd, len) = (st.pipe.read.as_raw_fd(), to.as_raw_fd(), st.in_pipe);
-            match to.try_io(Interest::WRITABLE, || splice(pipe_r, to_fd, len)) {
-                Ok(0) => {
-                    return Err(Failed::Write(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "splice wrote no byte to the destination",
-                    )));
-                }
-                Ok(n) => {
-                    st.in_pipe -= n;
-                    st.written += n as u64;
-                    st.pipe_full = false;
-                    again = true;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => again = true,
-                Err(e) => return Err(Failed::Write(e)),
-            }
-        }
-
-        // 3. end of stream reached and forwarded: half-close the destination
-        if st.read_eof && st.in_pipe == 0 {
-            shutdown_write(to).map_err(Failed::Write)?;
             st.done = true;
-            return Ok(Step::Done);
+            // give the pipe's fds and the buffer back now, not when the other side ends
+            st.mode = Mode::Copy(Buffer::new(0));
+            return Ok(());
         }
-
         if !again {
-            return Ok(Step::Pending);
+            return Ok(());
         }
     }
+}
+
+/// One round of copy mode. Returns whether to go round again.
+fn step_copy(
+    cx: &mut Context<'_>,
+    from: &TcpStream,
+    to: &TcpStream,
+    st: &mut Direction,
+) -> Result<bool, Failed> {
+    let Mode::Copy(buf) = &mut st.mode else {
+        return Ok(false);
+    };
+    let mut again = false;
+
+    if buf.is_empty() && st.upgrade && !st.read_eof {
+        st.upgrade = false;
+        match Pipe::new(st.pipe_size) {
+            Ok(pipe) => {
+                st.spliced = true;
+                st.mode = Mode::Splice {
+                    pipe,
+                    in_pipe: 0,
+                    pipe_full: false,
+                };
+                return Ok(true);
+            }
+            Err(err) => {
+                tracing::debug!(%err, "no pipe for splice, forwarding with a user-space copy");
+                st.copy_only = true;
+                *buf = Buffer::new(FALLBACK_BUFFER);
+            }
+        }
+    }
+
+    if buf.is_empty()
+        && !st.read_eof
+        && let Poll::Ready(ready) = from.poll_read_ready(cx)
+    {
+        ready.map_err(Failed::Read)?;
+        let fd = from.as_raw_fd();
+        let mut short = None;
+        let res = from.try_io(Interest::READABLE, || {
+            let n = buf.recv_from(fd)?;
+            if n > 0 && n < buf.capacity() {
+                // a short read emptied the socket's queue: report "would block" to tokio so
+                // it clears the readiness now, which saves the read that would only say
+                // EAGAIN (tokio's own poll_read does the same)
+                short = Some(n);
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            Ok(n)
+        });
+        let read = match (res, short) {
+            (_, Some(n)) | (Ok(n), None) => Some(n),
+            // readiness was cleared: the next round registers the waker
+            (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => None,
+            (Err(e), None) => return Err(Failed::Read(e)),
+        };
+        match read {
+            Some(0) => st.read_eof = true,
+            Some(n) => {
+                st.read += n as u64;
+                if !st.copy_only && (n == buf.capacity() || st.read >= SPLICE_AFTER) {
+                    st.upgrade = true;
+                }
+            }
+            None => {}
+        }
+        again = true;
+    }
+
+    if !buf.is_empty()
+        && let Poll::Ready(ready) = to.poll_write_ready(cx)
+    {
+        ready.map_err(Failed::Write)?;
+        match to.try_write(buf.pending()) {
+            Ok(0) => {
+                return Err(Failed::Write(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the destination accepted no bytes",
+                )));
+            }
+            Ok(n) => {
+                buf.consume(n);
+                st.written += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(Failed::Write(e)),
+        }
+        again = true;
+    }
+    Ok(again)
+}
+
+/// One round of splice mode. Returns whether to go round again.
+fn step_splice(
+    cx: &mut Context<'_>,
+    from: &TcpStream,
+    to: &TcpStream,
+    st: &mut Direction,
+) -> Result<bool, Failed> {
+    let Mode::Splice {
+        pipe,
+        in_pipe,
+        pipe_full,
+    } = &mut st.mode
+    else {
+        return Ok(false);
+    };
+    let mut again = false;
+
+    // 1. fill the pipe from the source
+    if !st.read_eof
+        && !*pipe_full
+        && *in_pipe < pipe.capacity()
+        && let Poll::Ready(ready) = from.poll_read_ready(cx)
+    {
+        ready.map_err(Failed::Read)?;
+        let (want, had) = (pipe.capacity() - *in_pipe, *in_pipe);
+        let (from_fd, pipe_w) = (from.as_raw_fd(), pipe.write_fd());
+        let res = from.try_io(Interest::READABLE, || {
+            match splice(from_fd, pipe_w, want) {
+                // the pipe holds bytes, so EAGAIN may mean "pipe full": keep the socket's
+                // readiness (see the module docs)
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && had > 0 => Ok(None),
+                other => other.map(Some),
+            }
+        });
+        match res {
+            Ok(Some(0)) => st.read_eof = true,
+            Ok(Some(n)) => {
+                *in_pipe += n;
+                st.read += n as u64;
+            }
+            Ok(None) => *pipe_full = true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if is_unsupported(&e) && had == 0 => {
+                // these sockets cannot be spliced: copy instead, for good
+                tracing::debug!(err = %e, "splice refused, forwarding with a user-space copy");
+                st.copy_only = true;
+                st.mode = Mode::Copy(Buffer::new(FALLBACK_BUFFER));
+                return Ok(true);
+            }
+            Err(e) => return Err(Failed::Read(e)),
+        }
+        again = true;
+    }
+
+    // 2. drain the pipe into the destination
+    if *in_pipe > 0
+        && let Poll::Ready(ready) = to.poll_write_ready(cx)
+    {
+        ready.map_err(Failed::Write)?;
+        let (pipe_r, to_fd, len) = (pipe.read_fd(), to.as_raw_fd(), *in_pipe);
+        match to.try_io(Interest::WRITABLE, || splice(pipe_r, to_fd, len)) {
+            Ok(0) => {
+                return Err(Failed::Write(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "splice wrote no byte to the destination",
+                )));
+            }
+            Ok(n) => {
+                *in_pipe -= n;
+                st.written += n as u64;
+                *pipe_full = false;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(Failed::Write(e)),
+        }
+        again = true;
+    }
+    Ok(again)
 }
 
 /// Shut down the write side of `stream`; a peer that is already gone is not an error.
@@ -352,21 +455,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pipe_has_a_capacity() {
-        let pipe = Pipe::new(PIPE_SIZE).unwrap();
-        assert!(pipe.capacity >= DEFAULT_PIPE_SIZE);
-        assert_ne!(pipe.read.as_raw_fd(), pipe.write.as_raw_fd());
-    }
-
-    #[test]
-    fn splice_between_non_pipes_is_unsupported() {
-        // neither end is a pipe: the kernel refuses with EINVAL, the fallback trigger
-        let input = std::fs::File::open("/dev/zero").unwrap();
-        let output = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/null")
-            .unwrap();
-        let err = splice(input.as_raw_fd(), output.as_raw_fd(), 1).unwrap_err();
-        assert!(is_unsupported(&err), "{err}");
+    fn directions_start_in_copy_mode() {
+        let d = Direction::new(PIPE_SIZE, false);
+        assert!(!d.spliced);
+        match d.mode {
+            Mode::Copy(buf) => assert_eq!(buf.capacity(), COPY_BUFFER),
+            Mode::Splice { .. } => unreachable!(),
+        }
+        match Direction::new(PIPE_SIZE, true).mode {
+            Mode::Copy(buf) => assert_eq!(buf.capacity(), FALLBACK_BUFFER),
+            Mode::Splice { .. } => unreachable!(),
+        }
     }
 }

@@ -147,11 +147,7 @@ impl TcpListenerBuilder {
             .map_err(|err| BindError::new(addr, err))?;
         let inner = tokio::net::TcpListener::from_std(std_listener)
             .map_err(|err| BindError::new(addr, err))?;
-        Ok(TcpListener {
-            inner,
-            nodelay: self.nodelay,
-            keepalive: self.keepalive,
-        })
+        Ok(TcpListener::new(inner, self.nodelay, self.keepalive))
     }
 
     fn bind_std(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
@@ -211,6 +207,9 @@ pub struct TcpListener {
     inner: tokio::net::TcpListener,
     nodelay: bool,
     keepalive: Option<Duration>,
+    /// The local address of every accepted socket, when the listener is bound to one IP
+    /// (saves a `getsockname` per connection); `None` for a wildcard address.
+    fixed_local: Option<SocketAddr>,
 }
 
 impl TcpListener {
@@ -234,11 +233,20 @@ impl TcpListener {
 
     /// Wrap a bound tokio listener; accepted sockets get `TCP_NODELAY`.
     #[must_use]
-    pub const fn from_tokio(inner: tokio::net::TcpListener) -> Self {
+    pub fn from_tokio(inner: tokio::net::TcpListener) -> Self {
+        Self::new(inner, true, None)
+    }
+
+    fn new(inner: tokio::net::TcpListener, nodelay: bool, keepalive: Option<Duration>) -> Self {
+        let fixed_local = inner
+            .local_addr()
+            .ok()
+            .filter(|addr| !addr.ip().is_unspecified());
         Self {
             inner,
-            nodelay: true,
-            keepalive: None,
+            nodelay,
+            keepalive,
+            fixed_local,
         }
     }
 
@@ -271,7 +279,7 @@ impl TcpListener {
                 tracing::debug!(%peer, %err, "set SO_KEEPALIVE on accepted socket");
             }
         }
-        let local = stream.local_addr().ok();
+        let local = self.fixed_local.or_else(|| stream.local_addr().ok());
         let mut stream = TcpStream::new(stream);
         rama_core::extensions::ExtensionsMut::extensions_mut(&mut stream)
             .insert(SocketInfo::new(local, peer));
