@@ -55,6 +55,14 @@ where
     S: rama_core::Service<Request<Body>, Output = Response<Body>> + Clone,
     S::Error: Into<BoxError>,
 {
+    start_with(H2ServerConfig::new(), service).await
+}
+
+async fn start_with<S>(config: H2ServerConfig, service: S) -> Server
+where
+    S: rama_core::Service<Request<Body>, Output = Response<Body>> + Clone,
+    S::Error: Into<BoxError>,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = Shutdown::manual();
@@ -68,12 +76,11 @@ where
             let service = service.clone();
             let signal = signal.clone();
             let tx = tx.clone();
+            let config = config.clone();
             tokio::spawn(async move {
                 let mut ext = Extensions::new();
                 ext.insert(ConnTag("loopback"));
-                let r =
-                    serve_connection(stream, &H2ServerConfig::new(), service, ext, Some(signal))
-                        .await;
+                let r = serve_connection(stream, &config, service, ext, Some(signal)).await;
                 let _ = tx.send(r.map_err(|e| e.to_string()));
             });
         }
@@ -478,4 +485,64 @@ async fn content_length_head_and_connection_headers() {
         };
         assert_eq!(within(read_all(&mut body)).await, want, "{method}");
     }
+}
+
+#[tokio::test]
+async fn streams_are_served_concurrently() {
+    // every handler waits until all of them have started: only concurrent streams finish
+    const N: usize = 50;
+    let barrier = Arc::new(tokio::sync::Barrier::new(N));
+    let server = start(service_fn(move |_req: Request<Body>| {
+        let barrier = barrier.clone();
+        async move {
+            barrier.wait().await;
+            Ok::<_, Infallible>(Response::new(Body::from("ok")))
+        }
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut responses = Vec::new();
+    for i in 0..N {
+        let mut c = client.clone().ready().await.unwrap();
+        let (response, _) = c.send_request(get(&format!("/{i}")), true).unwrap();
+        responses.push(response);
+    }
+    for response in responses {
+        assert_eq!(within(response).await.unwrap().status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn silent_client_hits_the_handshake_timeout() {
+    let config = H2ServerConfig::new().with_handshake_timeout(Some(Duration::from_millis(200)));
+    let mut server = start_with(
+        config,
+        service_fn(async |_req: Request<Body>| Ok::<_, Infallible>(Response::new(Body::empty()))),
+    )
+    .await;
+    let _silent = TcpStream::connect(server.addr).await.unwrap();
+    let result = within(server.results.recv()).await.unwrap();
+    assert!(result.unwrap_err().contains("handshake timed out"));
+}
+
+#[tokio::test]
+async fn early_frames_can_be_turned_off() {
+    let (tx, mut rx) = mpsc::unbounded_channel::<bool>();
+    let server = start_with(
+        H2ServerConfig::new().with_record_early_frames(false),
+        service_fn(move |req: Request<Body>| {
+            let tx = tx.clone();
+            async move {
+                tx.send(req.extensions().get::<EarlyFrames>().is_some())
+                    .unwrap();
+                Ok::<_, Infallible>(Response::new(Body::empty()))
+            }
+        }),
+    )
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let (response, _) = client.send_request(get("/"), true).unwrap();
+    within(response).await.unwrap();
+    assert!(!within(rx.recv()).await.unwrap());
 }
