@@ -546,3 +546,20 @@ async fn early_frames_can_be_turned_off() {
     within(response).await.unwrap();
     assert!(!within(rx.recv()).await.unwrap());
 }
+
+#[tokio::test]
+async fn shutdown_closes_a_connection_still_in_its_handshake() {
+    let mut server = start(service_fn(async |_req: Request<Body>| {
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    }))
+    .await;
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.trigger.trigger();
+    assert_eq!(within(server.results.recv()).await.unwrap(), Ok(()));
+    // the server closed its side (after its own SETTINGS, if it had written them)
+    let mut buf = Vec::new();
+    within(tokio::io::AsyncReadExt::read_to_end(&mut silent, &mut buf))
+        .await
+        .unwrap();
+}

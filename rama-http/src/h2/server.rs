@@ -96,7 +96,8 @@ impl From<h2::Error> for H2ConnectionError {
 /// - When `shutdown` fires the server sends GOAWAY, accepts no new streams and returns once the
 ///   streams in flight are done.
 ///
-/// Returns `Ok` when the connection closed cleanly.
+/// Returns `Ok` when the connection closed cleanly, or when `shutdown` fired before the
+/// client finished its handshake (the connection is then closed at once: it has no streams).
 ///
 /// ```no_run
 /// use rama_core::{extensions::Extensions, service::service_fn};
@@ -150,20 +151,6 @@ where
     S: Service<Request<Body>, Output = Response<Body>>,
     S::Error: Into<BoxError>,
 {
-    let handshake = config.builder().handshake::<_, Bytes>(io);
-    let mut conn = match config.handshake_timeout() {
-        Some(limit) => {
-            tokio::time::timeout(limit, handshake)
-                .await
-                .map_err(|_| H2ConnectionError {
-                    kind: ErrorKind::HandshakeTimeout,
-                })??
-        }
-        None => handshake.await?,
-    };
-    let service = Arc::new(service);
-    let mut extensions = Some(extensions);
-    let mut shared: Option<Arc<Extensions>> = None;
     let shutdown_fut = async {
         match &shutdown {
             Some(s) => s.cancelled().await,
@@ -171,6 +158,30 @@ where
         }
     };
     let mut shutdown_fut = pin!(shutdown_fut);
+    let handshake = async {
+        let handshake = config.builder().handshake::<_, Bytes>(io);
+        match config.handshake_timeout() {
+            Some(limit) => tokio::time::timeout(limit, handshake)
+                .await
+                .map_err(|_| H2ConnectionError {
+                    kind: ErrorKind::HandshakeTimeout,
+                })?
+                .map_err(H2ConnectionError::from),
+            None => handshake.await.map_err(H2ConnectionError::from),
+        }
+    };
+    // a connection that has not finished its handshake has no streams to finish: on shutdown
+    // it is simply closed
+    let mut conn = tokio::select! {
+        conn = handshake => conn?,
+        () = &mut shutdown_fut => {
+            tracing::debug!("h2: shutdown during the handshake: closing");
+            return Ok(());
+        }
+    };
+    let service = Arc::new(service);
+    let mut extensions = Some(extensions);
+    let mut shared: Option<Arc<Extensions>> = None;
     let mut shutting_down = false;
     loop {
         tokio::select! {
