@@ -30,8 +30,8 @@ fn limits() -> Http1Limits {
 }
 
 /// Decodes `pieces` fed one after the other; `Ok(None)` when the body is not complete.
-fn decode(pieces: &[&[u8]]) -> Result<Option<Outcome>, DecodeError> {
-    let mut dec = BodyDecoder::new(BodyFraming::Chunked, &limits());
+fn decode(pieces: &[&[u8]], limits: &Http1Limits) -> Result<Option<Outcome>, DecodeError> {
+    let mut dec = BodyDecoder::new(BodyFraming::Chunked, limits);
     let mut buf = BytesMut::new();
     let mut chunks = Vec::new();
     let mut trailers = None;
@@ -69,9 +69,9 @@ fn joined(o: &Option<Outcome>) -> Option<(Vec<u8>, &Option<HeaderMap>, &Vec<u8>)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let whole = decode(&[data]);
+    let whole = decode(&[data], &limits());
     let bytes: Vec<&[u8]> = data.chunks(1).collect();
-    let one_by_one = decode(&bytes);
+    let one_by_one = decode(&bytes, &limits());
     let same = match (&whole, &one_by_one) {
         (Ok(a), Ok(b)) => joined(a) == joined(b),
         (Err(a), Err(b)) => a == b,
@@ -88,7 +88,8 @@ fuzz_target!(|data: &[u8]| {
         encode_chunk(chunk, &mut wire);
     }
     encode_last_chunk(outcome.trailers.as_ref(), &mut wire);
-    match decode(&[&wire]) {
+    // default limits: writing normalises `name:value` to `name: value`, which may grow it
+    match decode(&[&wire], &Http1Limits::new()) {
         Ok(Some(again))
             if again.chunks.concat() == outcome.chunks.concat()
                 && again.trailers == outcome.trailers
