@@ -8,7 +8,31 @@
 //! unspecified (but using them never panics).
 //!
 //! The start line is parsed here (exact errors per token); header fields are parsed by
-//! `httparse`, then checked again by the framing rules in [`framing`](super::framing).
+//! `httparse`, then checked again by the framing rules in `framing.rs`.
+//!
+//! # What is refused (each a [`ParseError`], each with a test row in `head/tests.rs`)
+//!
+//! - a line not ended by CRLF (bare LF) or a bare CR inside a line: two parsers could split
+//!   lines differently ([`InvalidLineEnding`](ParseError::InvalidLineEnding));
+//! - request-line junk: a missing or doubled SP, anything after the version
+//!   ([`InvalidStartLine`](ParseError::InvalidStartLine), [`InvalidUri`](ParseError::InvalidUri),
+//!   [`InvalidVersion`](ParseError::InvalidVersion));
+//! - a method that is not a token, a target with bytes outside visible ASCII or in a form
+//!   that does not fit the method (authority-form only for CONNECT, `*` only for OPTIONS);
+//! - a version other than `HTTP/1.0` and `HTTP/1.1` (505 when it looks like `HTTP/x.y`);
+//! - obs-fold, a field line starting with SP or HTAB (RFC 9112 §5.2,
+//!   [`ObsFold`](ParseError::ObsFold));
+//! - whitespace between a field name and its colon (RFC 9112 §5.1,
+//!   [`WhitespaceBeforeColon`](ParseError::WhitespaceBeforeColon));
+//! - NUL, CR, LF, DEL or other controls in a field value (RFC 9110 §5.5,
+//!   [`InvalidHeaderValue`](ParseError::InvalidHeaderValue));
+//! - in HTTP/1.1 requests a missing `Host`, in any request several, or one that is not
+//!   `host[:port]` ([`InvalidHost`](ParseError::InvalidHost));
+//! - the body framing conflicts listed in `framing.rs` (TE with CL, differing CL, invalid CL,
+//!   unknown or repeated codings, chunked not last, TE in HTTP/1.0).
+//!
+//! Empty lines before a request line are skipped (RFC 9112 §2.2) and count towards the head
+//! size limit. Whitespace around field values is trimmed.
 
 use super::fields::{is_tchar, parse_fields};
 use super::framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
