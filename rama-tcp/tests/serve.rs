@@ -1,0 +1,311 @@
+//! `TcpListener` over loopback: round trip, extensions, bind errors, dual stack, graceful
+//! shutdown with connections in flight.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use rama_core::{
+    extensions::ExtensionsRef,
+    graceful::{Shutdown, ShutdownSignal},
+    service_fn,
+};
+use rama_net::stream::SocketInfo;
+use rama_tcp::{TcpStream, server::TcpListener};
+use std::{
+    io,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Echo every byte back until EOF.
+async fn echo(mut stream: TcpStream) -> io::Result<()> {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return stream.shutdown().await;
+        }
+        stream.write_all(&buf[..n]).await?;
+    }
+}
+
+#[tokio::test]
+async fn serve_and_connect_round_trip() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(listener.serve(service_fn(echo)));
+
+    for _ in 0..3 {
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.write_all(b"hello rama").await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        tokio::time::timeout(LIMIT, client.read_to_end(&mut back))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, b"hello rama");
+    }
+    server.abort();
+}
+
+#[tokio::test]
+async fn accepted_streams_carry_socket_info_and_shutdown_signal() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let shutdown = Shutdown::manual();
+    shutdown.spawn_task_fn(async move |guard| {
+        let svc = service_fn(move |stream: TcpStream| {
+            let tx = tx.clone();
+            async move {
+                let info = *stream.extensions().get::<SocketInfo>().unwrap();
+                let has_signal = stream.extensions().contains::<ShutdownSignal>();
+                tx.send((info, has_signal, stream.peer_addr().unwrap()))
+                    .unwrap();
+                Ok::<_, io::Error>(())
+            }
+        });
+        listener.serve_graceful(guard, svc).await;
+    });
+
+    let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (info, has_signal, peer) = tokio::time::timeout(LIMIT, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.peer_addr(), client.local_addr().unwrap());
+    assert_eq!(info.peer_addr(), peer);
+    assert_eq!(info.local_addr(), Some(addr));
+    assert!(
+        has_signal,
+        "graceful serve puts the ShutdownSignal in the extensions"
+    );
+
+    shutdown.trigger().trigger();
+    shutdown
+        .shutdown_with_limit(LIMIT)
+        .await
+        .expect("no task left behind");
+}
+
+#[tokio::test]
+async fn wildcard_listener_reports_the_real_local_address() {
+    let listener = TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let server = tokio::spawn(listener.serve(service_fn(move |stream: TcpStream| {
+        let tx = tx.clone();
+        async move {
+            tx.send(*stream.extensions().get::<SocketInfo>().unwrap())
+                .unwrap();
+            Ok::<_, io::Error>(())
+        }
+    })));
+    let _client = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let info = tokio::time::timeout(LIMIT, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        info.local_addr(),
+        Some(SocketAddr::from(([127, 0, 0, 1], port)))
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn bind_on_a_used_port_says_address_in_use() {
+    let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = first.local_addr().unwrap();
+    let err = TcpListener::bind(addr).await.unwrap_err();
+    assert!(err.is_addr_in_use());
+    assert_eq!(
+        err.to_string(),
+        format!("bind {addr}: address already in use (another socket is bound to this port)")
+    );
+
+    let err = TcpListener::bind("not an address").await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("bind (invalid address): "),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn reuse_port_lets_two_listeners_share_an_address() {
+    let builder = TcpListener::builder().reuse_port(true);
+    let first = builder.bind("127.0.0.1:0").await.unwrap();
+    let addr = first.local_addr().unwrap();
+    let second = builder.bind(addr).await.unwrap();
+    assert_eq!(second.local_addr().unwrap(), addr);
+}
+
+#[tokio::test]
+async fn dual_stack_listener_serves_ipv4_and_ipv6_clients() {
+    let listener = TcpListener::builder()
+        .ipv6_only(false)
+        .bind("[::]:0")
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(listener.serve(service_fn(async |mut stream: TcpStream| {
+        let peer = stream.extensions().get::<SocketInfo>().unwrap().peer_addr();
+        stream.write_all(peer.to_string().as_bytes()).await
+    })));
+
+    for client_addr in ["127.0.0.1", "::1"] {
+        let ip: std::net::IpAddr = client_addr.parse().unwrap();
+        let mut client = tokio::net::TcpStream::connect((ip, port)).await.unwrap();
+        let mut seen = String::new();
+        tokio::time::timeout(LIMIT, client.read_to_string(&mut seen))
+            .await
+            .unwrap()
+            .unwrap();
+        let seen: SocketAddr = seen.parse().unwrap();
+        // an IPv4 client shows up as an IPv4-mapped IPv6 address on a dual-stack socket
+        let seen_ip = match seen.ip() {
+            std::net::IpAddr::V6(v6) => v6.to_canonical(),
+            v4 => v4,
+        };
+        assert_eq!(seen_ip, ip, "{client_addr}");
+        assert_eq!(seen.port(), client.local_addr().unwrap().port());
+    }
+    server.abort();
+}
+
+#[tokio::test]
+async fn ipv6_only_listener_refuses_ipv4_clients() {
+    let listener = TcpListener::builder()
+        .ipv6_only(true)
+        .bind("[::]:0")
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let err = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    tokio::net::TcpStream::connect(("::1", port)).await.unwrap();
+}
+
+#[tokio::test]
+async fn service_errors_do_not_stop_the_listener() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let server = tokio::spawn(listener.serve(service_fn(move |_stream: TcpStream| {
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if n.is_multiple_of(2) {
+                Err(io::Error::other("this connection fails"))
+            } else {
+                Ok(())
+            }
+        }
+    })));
+    for _ in 0..6 {
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut rest = Vec::new();
+        // the service returns (with or without an error): the connection closes
+        tokio::time::timeout(LIMIT, client.read_to_end(&mut rest))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 6);
+    server.abort();
+}
+
+/// 100 connections are mid-transfer when the shutdown starts: the listener stops accepting,
+/// every connection in flight finishes, and no byte is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_drains_connections_in_flight() {
+    const CONNS: usize = 100;
+    const HALF: usize = 32 * 1024;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::manual();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counted = served.clone();
+    let accept_loop = shutdown.spawn_task_fn(async move |guard| {
+        let svc = service_fn(move |stream: TcpStream| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            echo(stream)
+        });
+        listener.serve_graceful(guard, svc).await;
+    });
+
+    // every client sends half its payload, then waits for the shutdown to start
+    let (started_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut clients = Vec::new();
+    let mut halfway = Vec::new();
+    for i in 0..CONNS {
+        let mut started = started_tx.subscribe();
+        let (half_tx, half_rx) = tokio::sync::oneshot::channel();
+        halfway.push(half_rx);
+        clients.push(tokio::spawn(async move {
+            let payload: Vec<u8> = (0..2 * HALF).map(|j| (i * 7 + j) as u8).collect();
+            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (mut r, mut w) = stream.into_split();
+            let reader = tokio::spawn(async move {
+                let mut back = Vec::new();
+                r.read_to_end(&mut back).await.unwrap();
+                back
+            });
+            w.write_all(&payload[..HALF]).await.unwrap();
+            half_tx.send(()).unwrap();
+            started.recv().await.unwrap();
+            w.write_all(&payload[HALF..]).await.unwrap();
+            w.shutdown().await.unwrap();
+            let back = reader.await.unwrap();
+            assert!(back == payload, "connection {i} lost or changed bytes");
+        }));
+    }
+    for half in halfway {
+        tokio::time::timeout(LIMIT, half).await.unwrap().unwrap();
+    }
+    // all 100 are being served and mid-transfer
+    tokio::time::timeout(LIMIT, async {
+        while served.load(Ordering::SeqCst) < CONNS {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+
+    shutdown.trigger().trigger();
+    tokio::time::timeout(LIMIT, accept_loop)
+        .await
+        .unwrap()
+        .unwrap();
+    // the listening socket is closed: a new client is refused
+    let err = tokio::net::TcpStream::connect(addr).await.unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+
+    started_tx.send(()).unwrap();
+    let drained = tokio::spawn(shutdown.shutdown_with_limit(LIMIT));
+    for client in clients {
+        tokio::time::timeout(LIMIT, client).await.unwrap().unwrap();
+    }
+    tokio::time::timeout(LIMIT, drained)
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("every connection finished within the limit");
+    assert_eq!(served.load(Ordering::SeqCst), CONNS);
+}
