@@ -563,3 +563,43 @@ async fn shutdown_closes_a_connection_still_in_its_handshake() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn extended_connect_echo_stream() {
+    // RFC 8441: the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL and a CONNECT with
+    // :protocol gets a 200 whose body echoes the request body as it arrives
+    let server = start(service_fn(async |req: Request<Body>| {
+        let protocol = req.extensions().get::<h2::ext::Protocol>().cloned();
+        assert_eq!(req.method(), Method::CONNECT);
+        assert_eq!(protocol.unwrap().as_str(), "websocket");
+        Ok::<_, Infallible>(Response::new(req.into_body()))
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    // the server's SETTINGS arrive asynchronously
+    within(async {
+        while !client.is_extended_connect_protocol_enabled() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    let mut request = get("/chat");
+    *request.method_mut() = Method::CONNECT;
+    request
+        .extensions_mut()
+        .insert(h2::ext::Protocol::from("websocket"));
+    let (response, mut send) = client.send_request(request, false).unwrap();
+    let response = within(response).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    for message in ["ping", "pong", "bye"] {
+        send.send_data(Bytes::from(message), false).unwrap();
+        let echoed = within(body.data()).await.unwrap().unwrap();
+        body.flow_control().release_capacity(echoed.len()).unwrap();
+        assert_eq!(echoed, message);
+    }
+    send.send_data(Bytes::new(), true).unwrap();
+    // the server ends its side too (an empty DATA frame with END_STREAM ends a stream)
+    assert!(within(read_all(&mut body)).await.is_empty());
+}

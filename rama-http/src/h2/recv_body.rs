@@ -36,8 +36,10 @@ impl http_body::Body for RecvBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
-        if !this.data_done {
+        while !this.data_done {
             match ready!(this.recv.poll_data(cx)) {
+                // an empty DATA frame (often the one carrying END_STREAM) is no body data
+                Some(Ok(data)) if data.is_empty() => {}
                 Some(Ok(data)) => {
                     // the service has the bytes now: let the client send as many again
                     let _ = this.recv.flow_control().release_capacity(data.len());

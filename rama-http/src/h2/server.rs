@@ -360,6 +360,9 @@ async fn send_body(body: Body, send: &mut h2::SendStream<Bytes>, stream_id: u32)
         let frame = match frame.into_data() {
             Ok(data) => {
                 let end = body.is_end_stream();
+                if data.is_empty() && !end {
+                    continue;
+                }
                 if let Err(stop) = send_data(send, data, end).await {
                     return log_stop(stop, stream_id);
                 }
