@@ -603,3 +603,21 @@ async fn extended_connect_echo_stream() {
     // the server ends its side too (an empty DATA frame with END_STREAM ends a stream)
     assert!(within(read_all(&mut body)).await.is_empty());
 }
+
+/// Compile-time: the public types are `Send + Sync` and the connection future is `Send`.
+#[test]
+fn public_types_are_send_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<H2ServerConfig>();
+    send_sync::<EarlyFrames>();
+    send_sync::<rama_http::h2::H2ConnectionError>();
+    send_sync::<rama_http::h2::EarlyFramesHandle>();
+    send_sync::<rama_http::h2::EarlyFrameParser>();
+    let config = H2ServerConfig::new();
+    let (io, _peer) = tokio::io::duplex(64);
+    let service =
+        service_fn(async |_req: Request<Body>| Ok::<_, Infallible>(Response::new(Body::empty())));
+    let fut = serve_connection(io, &config, service, Extensions::new(), None);
+    send(&fut);
+}
