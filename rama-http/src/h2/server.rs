@@ -128,9 +128,10 @@ where
 {
     if config.record_early_frames() {
         let (max_bytes, max_frames) = config.early_frames_limits();
-        let parser =
-            EarlyFrameParser::new(max_bytes, max_frames, config.header_table_size() as usize)
-                .with_max_header_list_size(config.max_header_list_size() as usize);
+        // until the client has our SETTINGS it may use HPACK's default table of 4096
+        let table = (config.header_table_size() as usize).max(4096);
+        let parser = EarlyFrameParser::new(max_bytes, max_frames, table)
+            .with_max_header_list_size(config.max_header_list_size() as usize);
         let (tap, handle) = EarlyFrameTap::new(io, parser);
         serve(tap, config, service, extensions, shutdown, Some(handle)).await
     } else {
