@@ -28,9 +28,13 @@ fn parse(
 ) -> Result<Option<(RequestHead, BytesMut)>, ParseError> {
     let mut parser = RequestHeadParser::new(limits);
     let mut buf = BytesMut::new();
-    for piece in pieces {
+    for (i, piece) in pieces.iter().enumerate() {
         buf.extend_from_slice(piece);
         if let Some(head) = parser.parse(&mut buf)? {
+            // what follows the head: the rest of the buffer and the pieces not fed yet
+            for later in &pieces[i + 1..] {
+                buf.extend_from_slice(later);
+            }
             return Ok(Some((head, buf)));
         }
     }
