@@ -217,14 +217,15 @@ where
     }
 }
 
-/// Headers that are connection-specific and forbidden in HTTP/2 (RFC 9113 §8.2.2).
-const CONNECTION_HEADERS: [&str; 5] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "upgrade",
-];
+/// Whether a response header is connection-specific, so forbidden in HTTP/2 (RFC 9113
+/// §8.2.2): `connection`, `keep-alive`, `proxy-connection`, `transfer-encoding`, `upgrade`.
+fn is_connection_specific(name: &http::HeaderName) -> bool {
+    name == header::CONNECTION
+        || name == header::TRANSFER_ENCODING
+        || name == header::UPGRADE
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
 
 async fn serve_stream<S>(
     request: Request<RecvStream>,
@@ -308,16 +309,22 @@ async fn serve_stream<S>(
 }
 
 fn strip_connection_headers(headers: &mut HeaderMap) {
-    for name in CONNECTION_HEADERS {
-        if headers.remove(name).is_some() {
-            tracing::debug!("h2: removed connection-specific response header {name}");
-        }
-    }
-    if headers
-        .get(header::TE)
-        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"trailers"))
-    {
-        headers.remove(header::TE);
+    // one pass over the names; the map is only changed when needed (rarely)
+    let forbidden: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            is_connection_specific(name)
+                || (*name == header::TE
+                    && headers
+                        .get_all(header::TE)
+                        .iter()
+                        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"trailers")))
+        })
+        .cloned()
+        .collect();
+    for name in forbidden {
+        tracing::debug!("h2: removed connection-specific response header {name}");
+        headers.remove(name);
     }
 }
 
