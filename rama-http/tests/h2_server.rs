@@ -621,3 +621,33 @@ fn public_types_are_send_sync() {
     let fut = serve_connection(io, &config, service, Extensions::new(), None);
     send(&fut);
 }
+
+#[tokio::test]
+async fn response_body_error_resets_the_stream() {
+    let server = start(service_fn(async |_req: Request<Body>| {
+        let (tx, body) = Body::channel();
+        tokio::spawn(async move {
+            tx.send_data("partial").await.unwrap();
+            tx.abort("the upstream went away");
+        });
+        Ok::<_, Infallible>(Response::new(body))
+    }))
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let (response, _) = client.send_request(get("/"), true).unwrap();
+    let response = within(response).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let error = within(async {
+        loop {
+            match body.data().await {
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break e,
+                None => panic!("the body ended cleanly"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(error.reason(), Some(Reason::INTERNAL_ERROR), "{error:?}");
+}
