@@ -117,6 +117,16 @@ impl Body {
     }
 }
 
+impl Body {
+    /// The next frame, or `None` once the body ended.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a frame is taken from the body only when it is returned.
+    pub async fn frame(&mut self) -> Option<Result<Frame<Bytes>, BoxError>> {
+        std::future::poll_fn(|cx| http_body::Body::poll_frame(Pin::new(&mut *self), cx)).await
+    }
+}
+
 impl Default for Body {
     fn default() -> Self {
         Self::empty()
@@ -271,11 +281,10 @@ mod tests {
         assert_send_sync::<CollectError>();
     };
     use http_body::Body as _;
-    use std::future::poll_fn;
 
     async fn frames(mut body: Body) -> Vec<Result<Frame<Bytes>, String>> {
         let mut out = Vec::new();
-        while let Some(f) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        while let Some(f) = body.frame().await {
             out.push(f.map_err(|e| e.to_string()));
         }
         out

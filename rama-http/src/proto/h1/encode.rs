@@ -198,9 +198,16 @@ pub fn encode_chunk(data: &[u8], dst: &mut BytesMut) {
         return;
     }
     dst.reserve(data.len() + 20);
-    let _ = write!(dst, "{:X}\r\n", data.len());
+    encode_chunk_header(data.len(), dst);
     dst.put_slice(data);
     dst.put_slice(b"\r\n");
+}
+
+/// Writes only a chunk's size line (`{len:X}\r\n`), for a writer that sends the data
+/// itself (vectored, without copying) followed by `\r\n`. `len` must not be 0 (that is the
+/// last chunk: use [`encode_last_chunk`]).
+pub fn encode_chunk_header(len: usize, dst: &mut BytesMut) {
+    let _ = write!(dst, "{len:X}\r\n");
 }
 
 /// Writes the last chunk (`0 CRLF`), the trailers if any (Title-Case names) and the final

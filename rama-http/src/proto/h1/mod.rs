@@ -10,7 +10,7 @@
 //! | decode a body | [`BodyDecoder`] (chunked with trailers, fixed length, close-delimited) |
 //! | connection facts | [`wants_keep_alive`], [`expects_continue`], [`is_upgrade_request`] |
 //! | write a head | [`encode_request_head`], [`encode_response_head`], after [`prepare_request_framing`] / [`prepare_response_framing`] |
-//! | write a chunked body | [`encode_chunk`], [`encode_last_chunk`] |
+//! | write a chunked body | [`encode_chunk`] (or [`encode_chunk_header`] + data + CRLF), [`encode_last_chunk`] |
 //!
 //! Limits are in [`Http1Limits`]; errors are [`ParseError`] (heads, with the status to answer)
 //! and [`DecodeError`] (bodies).
@@ -27,8 +27,8 @@ mod scan;
 
 pub use decode::{BodyDecoder, Decoded};
 pub use encode::{
-    encode_chunk, encode_last_chunk, encode_request_head, encode_response_head,
-    prepare_request_framing, prepare_response_framing,
+    encode_chunk, encode_chunk_header, encode_last_chunk, encode_request_head,
+    encode_response_head, prepare_request_framing, prepare_response_framing,
 };
 pub use error::{DecodeError, ParseError};
 pub use facts::{expects_continue, is_upgrade_request, wants_keep_alive};

@@ -352,6 +352,9 @@ fn chunked_encoding_round_trips_through_the_decoder() {
     }
     assert_eq!(data.len(), 306);
     assert_eq!(trailers, Some(t));
+    let mut header = BytesMut::new();
+    encode_chunk_header(0x1f, &mut header);
+    assert_eq!(&header[..], b"1F\r\n");
     let mut end = BytesMut::new();
     encode_last_chunk(None, &mut end);
     assert_eq!(&end[..], b"0\r\n\r\n");
