@@ -14,6 +14,47 @@
 //!
 //! Limits are in [`Http1Limits`]; errors are [`ParseError`] (heads, with the status to answer)
 //! and [`DecodeError`] (bodies).
+//!
+//! One request through the codec, as a server engine drives it (reads append to `buf`):
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use rama_http::{Method, StatusCode, Version};
+//! use rama_http::__private::h1::*;
+//!
+//! let limits = Http1Limits::new();
+//! let mut parser = RequestHeadParser::new(limits);
+//! let mut buf = BytesMut::from(&b"POST /up HTTP/1.1\r\nHost: a\r\nX-MiXeD: 1\r\n"[..]);
+//! assert!(parser.parse(&mut buf).unwrap().is_none()); // partial: read more
+//! buf.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+//! let head = parser.parse(&mut buf).unwrap().unwrap();
+//! assert_eq!(head.framing, BodyFraming::Chunked);
+//! let keep_alive = wants_keep_alive(head.parts.version, &head.parts.headers);
+//!
+//! let mut body = BodyDecoder::new(head.framing, &limits);
+//! let mut data = Vec::new();
+//! loop {
+//!     match body.decode(&mut buf).unwrap() {
+//!         Some(Decoded::Data(d)) => data.extend_from_slice(&d),
+//!         Some(Decoded::Trailers(_)) => {}
+//!         Some(Decoded::End) => break,
+//!         None => unreachable!("the whole body is in the buffer here; else read more"),
+//!     }
+//! }
+//! assert_eq!(data, b"abc");
+//!
+//! // answer: settle the framing fields, write the head, then the body as framed
+//! let (mut parts, ()) = rama_http::Response::new(()).into_parts();
+//! let framing = prepare_response_framing(
+//!     &head.parts.method, head.parts.version, parts.status, &mut parts.headers, Some(2),
+//! );
+//! assert_eq!(framing, BodyFraming::Length(2));
+//! let mut out = BytesMut::new();
+//! encode_response_head(&parts, &mut out);
+//! out.extend_from_slice(b"ok");
+//! assert_eq!(&out[..], b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+//! assert!(keep_alive);
+//! ```
 
 mod decode;
 mod encode;
