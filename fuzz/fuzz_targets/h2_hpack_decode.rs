@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     for block in [&rest[..at], &rest[at..]] {
         match decoder.decode(block) {
             Ok(fields) => {
-                let size: usize = fields.iter().map(|f| f.name.len() + f.value.len() + 32).sum();
+                let size: usize = fields
+                    .iter()
+                    .map(|f| f.name.len() + f.value.len() + 32)
+                    .sum();
                 if size > CAP {
                     panic!("decoded {size} bytes over the {CAP} cap");
                 }
