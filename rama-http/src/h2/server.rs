@@ -84,8 +84,9 @@ impl From<h2::Error> for H2ConnectionError {
 /// - Each stream runs `service` in its own task, so streams are served concurrently. The
 ///   request body streams from the client with flow control (capacity is released as the
 ///   service reads); the response body streams back with back-pressure, then its trailers.
-/// - Every request's extensions hold [`EarlyFrames`] (unless disabled in `config`) and a clone
-///   of `extensions` (the connection's facts, such as socket info), itself holding
+/// - Every request's (`http`) extensions hold [`EarlyFrames`] (unless disabled in `config`)
+///   and a clone of `extensions`, the connection's facts such as socket info, as one value:
+///   `req.extensions().get::<rama_core::extensions::Extensions>()`. That clone holds the
 ///   [`EarlyFrames`] too.
 /// - A response body of known exact size gets a `content-length` if it has none. Responses to
 ///   HEAD and `204`/`304` responses are sent without their body. Connection-specific headers
@@ -95,6 +96,9 @@ impl From<h2::Error> for H2ConnectionError {
 ///   its response body).
 /// - When `shutdown` fires the server sends GOAWAY, accepts no new streams and returns once the
 ///   streams in flight are done.
+///
+/// Dropping the returned future closes the connection abruptly (no GOAWAY); streams still
+/// being served then see their streams fail.
 ///
 /// Returns `Ok` when the connection closed cleanly, or when `shutdown` fired before the
 /// client finished its handshake (the connection is then closed at once: it has no streams).
