@@ -400,6 +400,33 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn activity_keeps_the_idle_timer_away() {
+        for path in paths() {
+            let (mut client_peer, mut client) = pair().await;
+            let (mut upstream_peer, mut upstream) = pair().await;
+            let config = ForwardConfig::new().with_idle_timeout(Duration::from_millis(300));
+            let relay =
+                tokio::spawn(async move { run(path, &mut client, &mut upstream, &config).await });
+            // a byte every 100 ms for 900 ms: three idle timeouts' worth, never idle
+            for _ in 0..9 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                client_peer.write_all(b"x").await.unwrap();
+                let mut one = [0u8; 1];
+                upstream_peer.read_exact(&mut one).await.unwrap();
+            }
+            assert!(!relay.is_finished(), "{path:?}: timed out while active");
+            // then silence: the timeout ends it
+            let err = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap_err();
+            assert!(err.is_timeout(), "{path:?}: {err}");
+            assert_eq!(err.transferred().client_to_upstream, 9);
+        }
+    }
+
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn bulk_switches_to_splice_and_small_exchanges_do_not() {

@@ -29,8 +29,7 @@ use std::{
     future::poll_fn,
     io,
     os::fd::AsRawFd,
-    pin::pin,
-    task::{Context, Poll, ready},
+    task::{Context, Poll},
     time::Duration,
 };
 use tokio::{io::Interest, net::TcpStream, time::Instant};
@@ -153,9 +152,12 @@ pub(crate) async fn forward(
     let mut to_upstream = Direction::new(config.pipe_size, config.copy_only);
     let mut to_client = Direction::new(config.pipe_size, config.copy_only);
     // a far-away deadline stands in for "no timeout" so the poll below stays simple
-    let idle = idle_timeout.unwrap_or(Duration::from_secs(86_400 * 365));
-    let mut sleep = pin!(tokio::time::sleep(idle));
+    // the idle timer is re-armed only when it fires, not on every chunk: a timer-wheel
+    // update per read would cost more than the read on short connections
+    let idle = idle_timeout.unwrap_or(Duration::MAX);
+    let mut sleep = idle_timeout.map(|d| Box::pin(tokio::time::sleep(d)));
     let mut last_activity = 0u64;
+    let mut last_progress = Instant::now();
 
     let result = poll_fn(|cx| {
         let outcome = poll_both(
@@ -166,18 +168,24 @@ pub(crate) async fn forward(
             &mut to_client,
             config.close_follows,
         );
+        if outcome.is_ready() {
+            return outcome;
+        }
         let activity = to_upstream.read + to_upstream.written + to_client.read + to_client.written;
         if activity != last_activity {
             last_activity = activity;
-            sleep.as_mut().reset(Instant::now() + idle);
+            last_progress = Instant::now();
         }
-        match outcome {
-            Poll::Ready(r) => Poll::Ready(r),
-            Poll::Pending => {
-                ready!(sleep.as_mut().poll(cx));
-                Poll::Ready(Err((ForwardErrorKind::IdleTimeout, None)))
+        if let Some(sleep) = sleep.as_mut() {
+            while sleep.as_mut().poll(cx).is_ready() {
+                let deadline = last_progress + idle;
+                if Instant::now() >= deadline {
+                    return Poll::Ready(Err((ForwardErrorKind::IdleTimeout, None)));
+                }
+                sleep.as_mut().reset(deadline);
             }
         }
+        Poll::Pending
     })
     .await;
 
