@@ -651,3 +651,46 @@ async fn response_body_error_resets_the_stream() {
     .await;
     assert_eq!(error.reason(), Some(Reason::INTERNAL_ERROR), "{error:?}");
 }
+
+#[tokio::test]
+async fn early_frames_follow_continuation_frames() {
+    // a 40 KB header does not fit one 16 KiB frame: h2 sends HEADERS + CONTINUATIONs
+    let (tx, mut rx) = mpsc::unbounded_channel::<EarlyFrames>();
+    let server = start_with(
+        H2ServerConfig::new().with_max_header_list_size(128 * 1024),
+        service_fn(move |req: Request<Body>| {
+            let tx = tx.clone();
+            async move {
+                assert_eq!(req.headers()["x-big"].len(), 40_000);
+                tx.send(req.extensions().get::<EarlyFrames>().cloned().unwrap())
+                    .unwrap();
+                Ok::<_, Infallible>(Response::new(Body::empty()))
+            }
+        }),
+    )
+    .await;
+    let (client, _conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    let mut request = get("/big");
+    let big: String = (0..40_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    request
+        .headers_mut()
+        .insert("x-big", HeaderValue::from_str(&big).unwrap());
+    request
+        .headers_mut()
+        .insert("x-after", HeaderValue::from_static("1"));
+    let (response, _) = client.send_request(request, true).unwrap();
+    assert_eq!(within(response).await.unwrap().status(), StatusCode::OK);
+    let early = within(rx.recv()).await.unwrap();
+    assert_eq!(early.outcome(), TapOutcome::Complete, "{early:?}");
+    let headers = early.first_headers().unwrap();
+    assert!(headers.continuations >= 1, "{headers:?}");
+    assert_eq!(early.pseudo_header_order().len(), 4);
+    let names: Vec<_> = headers.header_names.iter().map(|n| n.as_str()).collect();
+    assert!(
+        names.contains(&"x-big") && names.contains(&"x-after"),
+        "{names:?}"
+    );
+}
