@@ -273,7 +273,8 @@ mod tests {
             let (mut client_peer, mut client) = pair().await;
             let (mut upstream_peer, mut upstream) = pair().await;
             client_peer.set_nodelay(true).unwrap();
-            let data = pattern(300_000, 3);
+            // past SPLICE_AFTER, so the splice path sees the small segments too
+            let data = pattern(700_000, 3);
             let relay = tokio::spawn(async move {
                 run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
             });
@@ -383,6 +384,50 @@ mod tests {
                 .await
                 .unwrap();
             assert!(rest.is_empty());
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn destination_gone_while_sending_bulk_is_a_write_error() {
+        for path in paths() {
+            let (client_peer, mut client) = pair().await;
+            let (mut upstream_peer, mut upstream) = pair().await;
+            let relay = tokio::spawn(async move {
+                run(path, &mut client, &mut upstream, &ForwardConfig::new()).await
+            });
+            let writer = tokio::spawn(async move {
+                let mut client_peer = client_peer;
+                let chunk = pattern(64 * 1024, 5);
+                // the relay's failure closes our connection: stop at the first error
+                for _ in 0..1000 {
+                    if client_peer.write_all(&chunk).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut first = vec![0u8; 100_000];
+            upstream_peer.read_exact(&mut first).await.unwrap();
+            socket2::SockRef::from(&upstream_peer)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(upstream_peer);
+            let err = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err.kind(),
+                    ForwardErrorKind::UpstreamWrite | ForwardErrorKind::UpstreamRead
+                ),
+                "{path:?}: {err}"
+            );
+            assert!(
+                err.transferred().client_to_upstream >= 100_000,
+                "{path:?}: {err}"
+            );
+            tokio::time::timeout(LIMIT, writer).await.unwrap().unwrap();
         }
     }
 

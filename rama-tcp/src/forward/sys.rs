@@ -76,6 +76,11 @@ impl Pipe {
 /// (`SPLICE_F_MOVE`).
 ///
 /// The caller keeps both fds open for the duration of the call.
+///
+/// Unlike `send`, `splice` has no `MSG_NOSIGNAL`: writing into a socket whose peer is gone
+/// raises `SIGPIPE`. Rust programs ignore `SIGPIPE` from the start (the standard library sets
+/// it to `SIG_IGN` before `main`), so the call fails with `EPIPE` instead; a host program
+/// that restores the default handler must ignore `SIGPIPE` itself.
 pub(crate) fn splice(fd_in: RawFd, fd_out: RawFd, len: usize) -> io::Result<usize> {
     // SAFETY: the caller keeps both fds open during the call; null offsets are what pipes
     // and sockets require; splice reads and writes no memory of this process.
