@@ -259,10 +259,11 @@ async fn serve_stream<S>(
     let served = {
         let mut fut = pin!(service.serve(request));
         poll_fn(|cx| {
-            if let Poll::Ready(reset) = respond.poll_reset(cx) {
-                return Poll::Ready(Err(reset));
+            // the service first: a ready answer needs no look at the stream state
+            if let Poll::Ready(output) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Ok(output));
             }
-            fut.as_mut().poll(cx).map(Ok)
+            respond.poll_reset(cx).map(Err)
         })
         .await
     };
@@ -345,10 +346,10 @@ async fn send_body(body: Body, send: &mut h2::SendStream<Bytes>, stream_id: u32)
     loop {
         // the next frame, unless the client resets the stream meanwhile
         let next = poll_fn(|cx| {
-            if let Poll::Ready(r) = send.poll_reset(cx) {
-                return Poll::Ready(Err(reset_stop(r)));
+            if let Poll::Ready(frame) = body.as_mut().poll_frame(cx) {
+                return Poll::Ready(Ok(frame));
             }
-            body.as_mut().poll_frame(cx).map(Ok)
+            send.poll_reset(cx).map(|r| Err(reset_stop(r)))
         })
         .await;
         let frame = match next {
