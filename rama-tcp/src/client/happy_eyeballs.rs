@@ -12,6 +12,7 @@
 use super::{TcpConnectConfig, TcpConnectError};
 use rama_core::error::BoxError;
 use rama_net::address::Authority;
+use socket2::{Domain, Protocol, Socket, Type};
 use std::{
     collections::VecDeque,
     io,
@@ -20,7 +21,7 @@ use std::{
     time::Duration,
 };
 use tokio::{
-    net::{TcpSocket, TcpStream},
+    net::TcpStream,
     task::JoinSet,
     time::{Instant, sleep},
 };
@@ -29,22 +30,67 @@ use tokio::{
 const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365);
 
 /// Open one connection to `addr` with the socket options of `config`.
+///
+/// A non-blocking connect says "in progress" even when the handshake already completed
+/// during the call, as it does over loopback. tokio's `TcpSocket::connect` then always waits
+/// one turn of the reactor; here a cheap `getpeername` checks first and the wait only
+/// happens when the connection is really still in progress.
 pub(crate) async fn connect_one(
     addr: SocketAddr,
     config: TcpConnectConfig,
 ) -> io::Result<TcpStream> {
-    let socket = match addr {
-        SocketAddr::V4(_) => TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => TcpSocket::new_v6()?,
-    };
-    if let Some(local) = config.local_address_for(addr.ip()) {
-        socket.bind(SocketAddr::new(local, 0))?;
-    }
-    let stream = socket.connect(addr).await?;
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        socket_type(),
+        Some(Protocol::TCP),
+    )?;
+    #[cfg(not(target_os = "linux"))]
+    socket.set_nonblocking(true)?;
     if config.nodelay() {
-        stream.set_nodelay(true)?;
+        socket.set_tcp_nodelay(true)?;
+    }
+    if let Some(local) = config.local_address_for(addr.ip()) {
+        socket.bind(&SocketAddr::new(local, 0).into())?;
+    }
+    let in_progress = match socket.connect(&addr.into()) {
+        Ok(()) => false,
+        Err(e) if connect_in_progress(&e) => true,
+        Err(e) => return Err(e),
+    };
+    let stream = TcpStream::from_std(std::net::TcpStream::from(socket))?;
+    if in_progress && stream.peer_addr().is_err() {
+        // not connected yet (or failed): wait for the outcome
+        stream.writable().await?;
+        if let Some(err) = stream.take_error()? {
+            return Err(err);
+        }
+        // writable without an error but still not connected cannot happen for TCP; make
+        // sure, since a wrong "connected" would surface later as a confusing I/O error
+        stream.peer_addr()?;
     }
     Ok(stream)
+}
+
+/// A stream socket type, non-blocking and close-on-exec from the start where the OS can do
+/// it in the `socket` call.
+fn socket_type() -> Type {
+    #[cfg(target_os = "linux")]
+    {
+        Type::STREAM.nonblocking()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Type::STREAM
+    }
+}
+
+/// Whether a non-blocking connect error only means "not finished yet".
+fn connect_in_progress(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    if err.raw_os_error() == Some(libc::EINPROGRESS) {
+        return true;
+    }
+    err.kind() == io::ErrorKind::WouldBlock
 }
 
 /// The addresses not tried yet, per family, and which family went last.
