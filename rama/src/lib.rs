@@ -18,6 +18,7 @@
 //! | stop on Ctrl-C / SIGTERM and drain connections | [`graceful`] |
 //! | parse addresses, peek or forward streams, resolve names | `net` (feature `net`) |
 //! | listen, connect and forward over TCP | `tcp` (feature `tcp`) |
+//! | serve HTTP/1.x and h2, with header case and order kept | `http` (feature `http`) |
 //! | log with `RUST_LOG` | `telemetry` (feature `telemetry`) |
 //!
 //! # Features
@@ -26,6 +27,7 @@
 //! |---|---|---|
 //! | `net` | `rama::net`: addresses, protocols, stream utilities, DNS (hickory) | `rama-net` |
 //! | `tcp` | `rama::tcp`: listener, connector with Happy Eyeballs, L4 forwarding (implies `net`) | `rama-tcp` |
+//! | `http` | `rama::http`: HTTP types with wire fidelity, `Body`, HTTP/1.x and h2 servers (implies `net`) | `rama-http` |
 //! | `telemetry` | `rama::telemetry`: a `tracing` subscriber configured from `RUST_LOG` | `rama-core` |
 //! | `full` | all of the above | |
 //!
@@ -66,6 +68,11 @@ pub use rama_net as net;
 #[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
 #[doc(inline)]
 pub use rama_tcp as tcp;
+
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[doc(inline)]
+pub use rama_http as http;
 
 #[cfg(feature = "telemetry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "telemetry")))]
