@@ -11,6 +11,9 @@
 //! | header names as they were on the wire | [`wire::OriginalHeaderNames`] (in a message's extensions), [`wire::ordered_headers`] |
 //! | bound what the HTTP/1 parser accepts | [`h1::Http1Limits`] |
 //! | serve HTTP/2, tune its SETTINGS, read the client's first frames | [`h2::serve_connection`], [`h2::H2ServerConfig`], [`h2::EarlyFrames`] |
+//! | serve HTTP/1.x and h2 on a listener | [`server::HttpServer`] (`auto`, `http1`, `h2`), [`server::Http1Config`] |
+//! | take over the connection after `101` / CONNECT | [`server::upgrade::OnUpgrade`] |
+//! | answer service errors with a status | [`layer::error_handler::ErrorHandlerLayer`] |
 //!
 //! # The HTTP/1 codec
 //!
@@ -21,7 +24,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
+pub mod date;
 pub mod h2;
+pub mod layer;
+pub mod server;
 pub mod wire;
 
 mod proto;

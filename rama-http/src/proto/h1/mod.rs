@@ -56,6 +56,7 @@
 //! assert!(keep_alive);
 //! ```
 
+pub(crate) mod conn;
 mod decode;
 mod encode;
 mod error;

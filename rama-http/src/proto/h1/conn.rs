@@ -1,0 +1,431 @@
+//! The HTTP/1.x server connection engine: drives the codec over any async IO.
+//!
+//! One task per connection, one request at a time (pipelined requests are read ahead into
+//! the buffer and answered strictly in order):
+//!
+//! 1. **Head.** Read until [`RequestHeadParser`] has a head. The whole head must arrive
+//!    within the header-read timeout, counted from its first byte (from the connection's
+//!    start for the first request); between requests the keep-alive timeout applies. A
+//!    malformed head is answered with the codec's status (400, 414, 431, 505) and
+//!    `Connection: close`; a late one with 408; then the connection closes.
+//! 2. **Service.** The request carries, in its `http` extensions, the
+//!    [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record, a clone of the
+//!    connection's [`Extensions`] and, when known, the [`SocketInfo`]; for an upgrade or
+//!    CONNECT request also an [`OnUpgrade`]. The body streams in through a one-frame channel
+//!    fed by this task next to the service future (see `recv_body`): back-pressure, and the
+//!    next request is only read once this one's body is consumed or drained.
+//! 3. **`Expect: 100-continue`.** `100 Continue` is written when the service first polls the
+//!    body, never before; if the response comes first, the body is not read and the
+//!    connection closes after the response.
+//! 4. **Response.** `Date` is added when missing; framing follows
+//!    [`prepare_response_framing`]: `Content-Length` when the body's size hint is exact,
+//!    else chunked (HTTP/1.1) or close-delimited (HTTP/1.0); no body for HEAD, 1xx, 204 and
+//!    304. The head is written with the response's own header-name record when it has one.
+//!    A service error becomes a `500`. A body that fails midway truncates the message and
+//!    closes the connection.
+//! 5. **Next.** Keep-alive when the request asked for it (HTTP/1.0 only with
+//!    `Connection: keep-alive`), the response did not refuse it, the request limit is not
+//!    reached and no shutdown began; a body the service left unread is drained up to a limit.
+//!    A `101` (upgrade) or `2xx` to CONNECT hands the IO plus the bytes read past the head to
+//!    the [`OnUpgrade`] and ends the engine.
+//!
+//! Shutdown: when the [`ShutdownSignal`] fires, a connection without a request in flight
+//! closes at once; one in flight finishes its response with `Connection: close`.
+//!
+//! Memory: while waiting for a request on a kept-alive connection the read and write buffers
+//! hold no allocation (the next read goes through a stack buffer first, see `io`); what
+//! remains is the task with its (small) idle future, the IO and its split halves, and the
+//! connection's extensions. The per-request work is boxed so its size does not count while
+//! idle.
+
+mod io;
+mod recv_body;
+mod write;
+
+use self::io::read_some;
+use self::recv_body::{FeedEnd, RecvBody, feed};
+use self::write::{WriteEnd, write_response};
+use super::{
+    BodyDecoder, BodyFraming, ParseError, RequestHead, RequestHeadParser, encode_response_head,
+    expects_continue, is_upgrade_request, prepare_response_framing, wants_keep_alive,
+};
+use crate::Body;
+use crate::server::Http1Config;
+use crate::server::upgrade::{OnUpgrade, Upgraded};
+use bytes::BytesMut;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
+use rama_core::Service;
+use rama_core::error::BoxError;
+use rama_core::extensions::Extensions;
+use rama_core::graceful::ShutdownSignal;
+use rama_net::stream::SocketInfo;
+use std::pin::pin;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+/// Serves HTTP/1.x on `io` with `service` until the connection ends; see the module docs.
+pub(crate) async fn serve_connection<IO, S>(
+    io: IO,
+    config: Http1Config,
+    service: &S,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+) where
+    IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let (rd, wr) = tokio::io::split(io);
+    let socket_info = extensions.get::<SocketInfo>().copied();
+    let mut conn = Conn {
+        rd,
+        wr,
+        buf: BytesMut::new(),
+        wbuf: BytesMut::new(),
+        config,
+        extensions,
+        socket_info,
+        shutdown,
+        served: 0,
+    };
+    let mut parser = RequestHeadParser::new(config.limits());
+    loop {
+        let head = match conn.read_head(&mut parser).await {
+            HeadRead::Head(head) => head,
+            HeadRead::Closed => break,
+            HeadRead::Invalid(err) => {
+                tracing::debug!("h1: bad request head: {err}");
+                conn.refuse(err.status()).await;
+                return;
+            }
+            HeadRead::TimedOut => {
+                tracing::debug!("h1: request head not complete within the header-read timeout");
+                conn.refuse(StatusCode::REQUEST_TIMEOUT).await;
+                return;
+            }
+        };
+        conn.served += 1;
+        match Box::pin(conn.serve_request(service, head)).await {
+            Next::KeepAlive => {
+                // an idle connection holds no buffer memory
+                if conn.buf.is_empty() {
+                    conn.buf = BytesMut::new();
+                }
+                conn.wbuf = BytesMut::new();
+            }
+            Next::Close => break,
+            Next::Refuse(status) => {
+                conn.refuse(status).await;
+                return;
+            }
+            Next::Upgrade(tx) => {
+                let Conn {
+                    rd,
+                    wr,
+                    buf,
+                    extensions,
+                    ..
+                } = conn;
+                let io = rd.unsplit(wr);
+                let _ = tx.send(Upgraded::new(Box::new(io), buf.freeze(), extensions));
+                return;
+            }
+        }
+    }
+    let _ = conn.wr.shutdown().await;
+}
+
+struct Conn<IO> {
+    rd: ReadHalf<IO>,
+    wr: WriteHalf<IO>,
+    buf: BytesMut,
+    wbuf: BytesMut,
+    config: Http1Config,
+    extensions: Extensions,
+    socket_info: Option<SocketInfo>,
+    shutdown: Option<ShutdownSignal>,
+    served: usize,
+}
+
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per request and moved out at once; boxing would cost an allocation"
+)]
+enum HeadRead {
+    Head(RequestHead),
+    Closed,
+    Invalid(ParseError),
+    TimedOut,
+}
+
+enum Next {
+    KeepAlive,
+    Close,
+    Refuse(StatusCode),
+    Upgrade(oneshot::Sender<Upgraded>),
+}
+
+/// How long a refused connection keeps reading (and discarding) after its error response,
+/// so that unread request bytes do not turn the close into a reset that loses the response.
+const LINGER: Duration = Duration::from_millis(500);
+const LINGER_BYTES: usize = 64 * 1024;
+
+impl<IO> Conn<IO>
+where
+    IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+{
+    async fn read_head(&mut self, parser: &mut RequestHeadParser) -> HeadRead {
+        let header_timeout = self.config.header_read_timeout();
+        let mut deadline =
+            (self.served == 0 || !self.buf.is_empty()).then(|| Instant::now() + header_timeout);
+        let shutdown = self.shutdown.clone();
+        let mut shutdown = pin!(async move {
+            match shutdown {
+                Some(signal) => signal.cancelled().await,
+                None => std::future::pending().await,
+            }
+        });
+        loop {
+            if !self.buf.is_empty() {
+                match parser.parse(&mut self.buf) {
+                    Ok(Some(head)) => return HeadRead::Head(head),
+                    Ok(None) => {}
+                    Err(err) => return HeadRead::Invalid(err),
+                }
+                deadline.get_or_insert_with(|| Instant::now() + header_timeout);
+            }
+            let limit =
+                deadline.unwrap_or_else(|| Instant::now() + self.config.keep_alive_timeout());
+            tokio::select! {
+                biased;
+                () = &mut shutdown => return HeadRead::Closed,
+                read = tokio::time::timeout_at(limit, read_some(&mut self.rd, &mut self.buf)) => {
+                    match read {
+                        Ok(Ok(0)) | Ok(Err(_)) => return HeadRead::Closed,
+                        Ok(Ok(_)) => {}
+                        // an idle keep-alive connection just closes; a started head is late
+                        Err(_) if self.buf.is_empty() => return HeadRead::Closed,
+                        Err(_) => return HeadRead::TimedOut,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers `status` with `Connection: close`, then closes, reading a little first.
+    async fn refuse(&mut self, status: StatusCode) {
+        let head = format!(
+            "HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\nDate: {}\r\n\r\n",
+            status.as_str(),
+            status.canonical_reason().unwrap_or(""),
+            crate::date::now().to_str().unwrap_or("")
+        );
+        if self.wr.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let _ = self.wr.flush().await;
+        let _ = self.wr.shutdown().await;
+        let drain = async {
+            let mut scratch = [0u8; 4096];
+            let mut total = 0;
+            while total < LINGER_BYTES {
+                match self.rd.read(&mut scratch).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER, drain).await;
+    }
+
+    async fn serve_request<S>(&mut self, service: &S, head: RequestHead) -> Next
+    where
+        S: Service<Request<Body>, Output = Response<Body>>,
+        S::Error: Into<BoxError>,
+    {
+        let RequestHead { mut parts, framing } = head;
+        let method = parts.method.clone();
+        let version = parts.version;
+        let mut keep_alive = self.config.keep_alive()
+            && wants_keep_alive(version, &parts.headers)
+            && self
+                .config
+                .max_requests()
+                .is_none_or(|max| self.served < max);
+        let has_body = !matches!(framing, BodyFraming::Empty | BodyFraming::Tunnel);
+        let expect = has_body && expects_continue(version, &parts.headers);
+
+        let upgrade = is_upgrade_request(&method, version, &parts.headers).then(|| {
+            let (tx, on_upgrade) = OnUpgrade::new();
+            parts.extensions.insert(on_upgrade);
+            tx
+        });
+        parts.extensions.insert(self.extensions.clone());
+        if let Some(info) = self.socket_info {
+            parts.extensions.insert(info);
+        }
+
+        let (started_tx, mut started_rx) = if expect {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let (body, tx) = if has_body {
+            let length = match framing {
+                BodyFraming::Length(n) => Some(n),
+                _ => None,
+            };
+            let (tx, body) = RecvBody::channel(length, started_tx);
+            (Body::new(body), Some(tx))
+        } else {
+            (Body::empty(), None)
+        };
+        let request = Request::from_parts(parts, body);
+
+        let decoder = BodyDecoder::new(framing, &self.config.limits());
+        let max_drain = self.config.max_drain_bytes();
+        let (rd, buf, wr, wbuf) = (&mut self.rd, &mut self.buf, &mut self.wr, &mut self.wbuf);
+        let mut feeder = pin!(async move {
+            match tx {
+                Some(tx) => feed(rd, buf, decoder, tx, max_drain).await,
+                None => FeedEnd::Complete,
+            }
+        });
+        let mut fed: Option<FeedEnd> = (!has_body).then_some(FeedEnd::Complete);
+        let mut sent_continue = false;
+
+        // the service runs; the body is fed next to it
+        let served = {
+            let mut call = pin!(service.serve(request));
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut call => break result,
+                    end = &mut feeder, if fed.is_none() => match end {
+                        FeedEnd::Invalid(err) => {
+                            tracing::debug!("h1: bad request body: {err}");
+                            return Next::Refuse(StatusCode::BAD_REQUEST);
+                        }
+                        FeedEnd::Broken => return Next::Close,
+                        end => fed = Some(end),
+                    },
+                    started = async {
+                        match &mut started_rx {
+                            Some(rx) => rx.await,
+                            None => std::future::pending().await,
+                        }
+                    }, if started_rx.is_some() => {
+                        started_rx = None;
+                        if started.is_ok() && fed.is_none() {
+                            sent_continue = true;
+                            if wr.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err()
+                                || wr.flush().await.is_err()
+                            {
+                                return Next::Close;
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let response = match served {
+            Ok(response) => response,
+            Err(err) => {
+                let err: BoxError = err.into();
+                tracing::warn!("h1: service error, answering 500: {err:#}");
+                let mut res = Response::new(Body::from("Internal Server Error\n"));
+                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                res
+            }
+        };
+
+        // the response head
+        let (mut rparts, body) = response.into_parts();
+        let is_upgrade = upgrade.is_some()
+            && (rparts.status == StatusCode::SWITCHING_PROTOCOLS
+                || (method == Method::CONNECT && rparts.status.is_success()));
+        if expect && !sent_continue && fed.is_none() {
+            keep_alive = false; // the client may or may not send the body now
+        }
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(ShutdownSignal::is_cancelled)
+            || !wants_keep_alive(Version::HTTP_11, &rparts.headers)
+        {
+            keep_alive = false;
+        }
+        let size = http_body::Body::size_hint(&body).exact();
+        let framing =
+            prepare_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
+        if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade)
+        {
+            keep_alive = false;
+        }
+        if !is_upgrade {
+            set_connection(&mut rparts.headers, keep_alive, version);
+        }
+        if !rparts.headers.contains_key(header::DATE) {
+            rparts.headers.insert(header::DATE, crate::date::now());
+        }
+        wbuf.reserve(256);
+        encode_response_head(&rparts, wbuf);
+        drop(rparts);
+
+        // the response body, while the request body may still be fed
+        let written = {
+            let mut writer = pin!(write_response(wr, wbuf, framing, body));
+            loop {
+                tokio::select! {
+                    biased;
+                    end = &mut writer => break end,
+                    end = &mut feeder, if fed.is_none() => {
+                        if !matches!(end, FeedEnd::Complete) {
+                            keep_alive = false;
+                        }
+                        fed = Some(end);
+                    },
+                }
+            }
+        };
+        match written {
+            WriteEnd::Complete => {}
+            WriteEnd::Truncated(err) => {
+                tracing::debug!("h1: response body ended early, closing: {err:#}");
+                return Next::Close;
+            }
+            WriteEnd::Io(err) => {
+                tracing::debug!("h1: writing the response failed: {err}");
+                return Next::Close;
+            }
+        }
+        if is_upgrade {
+            return upgrade.map_or(Next::Close, Next::Upgrade);
+        }
+        if !keep_alive {
+            return Next::Close;
+        }
+        if fed.is_none() {
+            // the service left (part of) its body unread: drain it, bounded
+            match tokio::time::timeout(self.config.drain_timeout(), &mut feeder).await {
+                Ok(FeedEnd::Complete) => {}
+                _ => return Next::Close,
+            }
+        }
+        Next::KeepAlive
+    }
+}
+
+/// Sets the `Connection` header of a response for the keep-alive decision.
+fn set_connection(headers: &mut http::HeaderMap, keep_alive: bool, version: Version) {
+    if !keep_alive {
+        if wants_keep_alive(Version::HTTP_11, headers) {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+    } else if version == Version::HTTP_10 {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Serve HTTP with a rama [`Service`]: [`HttpServer`] turns a `Service<Request<Body>>` into
+//! a service over connections (streams) that a listener serves.
+//!
+//! | constructor | serves |
+//! |---|---|
+//! | [`HttpServer::auto`] | HTTP/2 when the connection starts with the h2 prior-knowledge preface, else HTTP/1.x |
+//! | [`HttpServer::http1`] | HTTP/1.0 and HTTP/1.1 (own engine, wire fidelity kept) |
+//! | [`HttpServer::h2`] | HTTP/2 only (prior knowledge), through [`h2::serve_connection`](crate::h2::serve_connection) |
+//!
+//! ```no_run
+//! use rama_core::{graceful::Shutdown, service::service_fn};
+//! use rama_http::{Body, Request, Response, server::HttpServer};
+//! use rama_tcp::server::TcpListener;
+//! use std::convert::Infallible;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = TcpListener::bind("127.0.0.1:8080").await?;
+//! let shutdown = Shutdown::default();
+//! let service = HttpServer::auto().service(service_fn(async |_req: Request<Body>| {
+//!     Ok::<_, Infallible>(Response::new(Body::from("hello")))
+//! }));
+//! shutdown.spawn_task(listener.serve_graceful(shutdown.guard(), service));
+//! shutdown.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What a request carries
+//!
+//! rama's [`Extensions`] and the `http` crate's `Extensions` are different maps. Every
+//! request served here has, in its `http` extensions (`req.extensions()`):
+//! - a clone of the connection's rama [`Extensions`] (`get::<Extensions>()`): what the
+//!   listener and transport layers recorded, such as `SocketInfo` and the `ShutdownSignal`;
+//! - the `SocketInfo` itself, when the connection has one (`get::<SocketInfo>()`);
+//! - HTTP/1: the [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record, and an
+//!   [`OnUpgrade`](upgrade::OnUpgrade) for upgrade and CONNECT requests;
+//! - h2: the [`EarlyFrames`](crate::h2::EarlyFrames) record.
+//!
+//! # Errors
+//!
+//! A service error becomes a `500` response (wrap the service in
+//! [`ErrorHandlerLayer`](crate::layer::error_handler::ErrorHandlerLayer) to choose the
+//! response). Protocol errors of a connection are logged at debug level and end that
+//! connection only.
+//!
+//! # ALPN
+//!
+//! Once TLS arrives, a negotiated ALPN protocol recorded in the stream's extensions (`h2` or
+//! `http/1.1`) will pick the protocol without peeking; until then `auto` peeks.
+
+mod config;
+pub mod upgrade;
+
+pub use config::Http1Config;
+
+use crate::Body;
+use crate::h2::{H2ServerConfig, PREFACE};
+use http::{Request, Response};
+use rama_core::Service;
+use rama_core::error::BoxError;
+use rama_core::extensions::{Extensions, ExtensionsRef};
+use rama_core::graceful::ShutdownSignal;
+use rama_net::stream::{PeekOutcome, peek_until};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Auto,
+    Http1,
+    H2,
+}
+
+/// Builds HTTP services over connections; see the module docs.
+#[derive(Debug, Clone)]
+pub struct HttpServer {
+    mode: Mode,
+    http1: Http1Config,
+    h2: H2ServerConfig,
+}
+
+impl HttpServer {
+    /// HTTP/2 when a connection starts with the prior-knowledge preface
+    /// (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`), else HTTP/1.x. The preface is awaited for at
+    /// most the HTTP/1 header-read timeout.
+    #[must_use]
+    pub fn auto() -> Self {
+        Self::with_mode(Mode::Auto)
+    }
+
+    /// HTTP/1.0 and HTTP/1.1 only.
+    #[must_use]
+    pub fn http1() -> Self {
+        Self::with_mode(Mode::Http1)
+    }
+
+    /// HTTP/2 only.
+    #[must_use]
+    pub fn h2() -> Self {
+        Self::with_mode(Mode::H2)
+    }
+
+    fn with_mode(mode: Mode) -> Self {
+        Self {
+            mode,
+            http1: Http1Config::new(),
+            h2: H2ServerConfig::new(),
+        }
+    }
+
+    /// Sets the HTTP/1 limits and timeouts.
+    #[must_use]
+    pub const fn with_http1_config(mut self, config: Http1Config) -> Self {
+        self.http1 = config;
+        self
+    }
+
+    /// Sets the HTTP/2 settings and limits.
+    #[must_use]
+    pub fn with_h2_config(mut self, config: H2ServerConfig) -> Self {
+        self.h2 = config;
+        self
+    }
+
+    /// The HTTP/1 limits and timeouts.
+    #[must_use]
+    pub const fn http1_config(&self) -> &Http1Config {
+        &self.http1
+    }
+
+    /// The HTTP/2 settings and limits.
+    #[must_use]
+    pub const fn h2_config(&self) -> &H2ServerConfig {
+        &self.h2
+    }
+
+    /// A service over connections that serves each one with `service`.
+    #[must_use]
+    pub fn service<S>(self, service: S) -> HttpService<S> {
+        HttpService {
+            server: self,
+            inner: Arc::new(service),
+        }
+    }
+}
+
+/// A service over one connection (any stream with extensions, such as a
+/// `rama_tcp::TcpStream`) that serves HTTP on it with the inner service. Made by
+/// [`HttpServer::service`].
+///
+/// Returns when the connection ends. Ordinary client misbehaviour (bad requests, resets,
+/// timeouts) ends the connection and is logged at debug level, not returned as an error.
+pub struct HttpService<S> {
+    server: HttpServer,
+    inner: Arc<S>,
+}
+
+impl<S> Clone for HttpService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            server: self.server.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for HttpService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpService")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, IO> Service<IO> for HttpService<S>
+where
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+    IO: AsyncRead + AsyncWrite + ExtensionsRef + Send + Sync + Unpin + 'static,
+{
+    type Output = ();
+    type Error = BoxError;
+
+    async fn serve(&self, io: IO) -> Result<(), BoxError> {
+        let extensions = io.extensions().clone();
+        let shutdown = extensions.get::<ShutdownSignal>().cloned();
+        let server = &self.server;
+        match server.mode {
+            Mode::Http1 => {
+                serve_http1_connection(io, server.http1, &*self.inner, extensions, shutdown).await;
+            }
+            Mode::H2 => serve_h2(io, server, &self.inner, extensions, shutdown).await,
+            Mode::Auto => {
+                let peeked = peek_until(
+                    io,
+                    PREFACE.len(),
+                    server.http1.header_read_timeout(),
+                    |seen| seen.len() >= PREFACE.len() || !PREFACE.starts_with(seen),
+                )
+                .await?;
+                if peeked.bytes.is_empty() && peeked.outcome != PeekOutcome::Enough {
+                    return Ok(()); // closed or silent: nothing to serve
+                }
+                if peeked.bytes[..] == PREFACE[..] {
+                    serve_h2(peeked.stream, server, &self.inner, extensions, shutdown).await;
+                } else {
+                    serve_http1_connection(
+                        peeked.stream,
+                        server.http1,
+                        &*self.inner,
+                        extensions,
+                        shutdown,
+                    )
+                    .await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn serve_h2<IO, S>(
+    io: IO,
+    server: &HttpServer,
+    inner: &Arc<S>,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+) where
+    IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let result =
+        crate::h2::serve_connection(io, &server.h2, inner.clone(), extensions, shutdown).await;
+    if let Err(err) = result {
+        tracing::debug!("h2 connection ended: {err}");
+    }
+}
+
+/// Serves HTTP/1.x on one connection until it ends (the engine behind
+/// [`HttpServer::http1`]), for IO without extensions of its own: `extensions` are the
+/// connection's facts copied into every request, `shutdown` ends it gracefully.
+///
+/// See [`HttpServer`] for what requests carry, and [`Http1Config`] for the limits.
+pub async fn serve_http1_connection<IO, S>(
+    io: IO,
+    config: Http1Config,
+    service: &S,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+) where
+    IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    crate::proto::h1::conn::serve_connection(io, config, service, extensions, shutdown).await;
+}
