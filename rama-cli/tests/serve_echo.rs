@@ -1,4 +1,5 @@
-//! `rama serve echo`: the real binary on loopback, with tokio clients, `nc` and `socat`.
+//! `rama serve echo --mode tcp`: the real binary on loopback, with tokio clients, `nc` and
+//! `socat`. The HTTP mode (the default) is tested in `serve_echo_http.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -43,23 +44,15 @@ async fn echo_round_trips_bytes_and_stops_cleanly_on_sigterm() {
 
 #[tokio::test]
 async fn ctrl_c_stops_cleanly_too() {
-    let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let rama = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let mut stream = TcpStream::connect(rama.addr()).await.unwrap();
     assert_eq!(round_trip(&mut stream, b"x").await, b"x");
     rama.stop_cleanly_with("INT");
 }
 
 #[tokio::test]
-async fn echo_mode_defaults_to_tcp() {
-    let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
-    let mut stream = TcpStream::connect(rama.addr()).await.unwrap();
-    assert_eq!(round_trip(&mut stream, b"hello\n").await, b"hello\n");
-    rama.stop_cleanly();
-}
-
-#[tokio::test]
 async fn echo_serves_many_clients_at_once() {
-    let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let rama = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let addr = rama.addr();
     let clients: Vec<_> = (0..32usize)
         .map(|i| {
@@ -83,6 +76,8 @@ async fn sigterm_drains_open_connections_then_exits() {
     let mut rama = Rama::start(&[
         "serve",
         "echo",
+        "--mode",
+        "tcp",
         "--bind",
         "127.0.0.1:0",
         "--graceful-timeout",
@@ -133,6 +128,8 @@ async fn graceful_timeout_bounds_the_drain() {
     let mut rama = Rama::start(&[
         "serve",
         "echo",
+        "--mode",
+        "tcp",
         "--bind",
         "127.0.0.1:0",
         "--graceful-timeout",
@@ -189,7 +186,8 @@ fn bind_in_use_is_a_clear_error() {
 fn bad_flag_values_are_usage_errors() {
     let cases: &[&[&str]] = &[
         &["serve", "echo", "--bind", "localhost"],
-        &["serve", "echo", "--mode", "http"],
+        &["serve", "echo", "--mode", "udp"],
+        &["serve", "echo", "--http-version", "3"],
         &["serve", "echo", "--graceful-timeout", "-1"],
         &["serve", "discard", "--bind", "127.0.0.1:99999"],
     ];
@@ -243,7 +241,7 @@ async fn echo_with_socat() {
     if !tool_available("socat") {
         return;
     }
-    let rama = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let rama = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let target = format!("TCP:{}", rama.addr());
     let input = pattern(64 * 1024);
     let expected = input.clone();

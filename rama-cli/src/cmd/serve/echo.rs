@@ -1,8 +1,13 @@
-//! `rama serve echo`: send every byte back to the sender.
+//! `rama serve echo`: answer with what was received.
 //!
-//! `--mode tcp` (the only mode for now, and the default) echoes the raw bytes of each TCP
-//! connection until the client closes its side. An HTTP mode that answers with the request
-//! it received comes later and will then become the default.
+//! - `--mode http` (the default): every HTTP request gets a JSON answer describing it: method,
+//!   URI, version, headers in wire order and spelling, body, peer address and, for h2, the
+//!   client's early frames (see [`http::HttpEcho`]). `--http-version` picks HTTP/1.x, h2
+//!   (prior knowledge, "h2c") or both on one port (`auto`, the default).
+//! - `--mode tcp`: the raw bytes of each TCP connection are sent back until the client closes
+//!   its side.
+
+mod http;
 
 use super::run::serve_tcp;
 use crate::cmd::args::ShutdownArgs;
@@ -20,10 +25,16 @@ pub(crate) struct EchoArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
 
-    /// What to echo. `tcp`: the raw bytes of each connection. Only `tcp` exists today;
-    /// HTTP arrives later and will become the default, so scripts should pass `--mode tcp`.
-    #[arg(long, value_enum, default_value_t = EchoMode::Tcp)]
+    /// What to echo. `http`: answer each request with JSON describing it (method, URI,
+    /// version, headers in wire order and spelling, body, peer address, h2 early frames).
+    /// `tcp`: send back the raw bytes of each connection.
+    #[arg(long, value_enum, default_value_t = EchoMode::Http)]
     mode: EchoMode,
+
+    /// With `--mode http`: which HTTP to speak. `auto`: HTTP/1.x and h2 with prior knowledge
+    /// (h2c) on the same port; `http1`: HTTP/1.0 and 1.1 only; `h2`: h2c only.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersion::Auto)]
+    http_version: HttpVersion,
 
     #[command(flatten)]
     shutdown: ShutdownArgs,
@@ -32,14 +43,31 @@ pub(crate) struct EchoArgs {
 /// What `rama serve echo` echoes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EchoMode {
+    /// Each HTTP request, described as JSON.
+    Http,
     /// The raw bytes of each TCP connection.
     Tcp,
+}
+
+/// Which HTTP versions the HTTP echo accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HttpVersion {
+    /// HTTP/1.x, and h2 when the connection starts with the h2 preface.
+    Auto,
+    /// HTTP/1.0 and HTTP/1.1.
+    Http1,
+    /// h2 with prior knowledge (h2c).
+    H2,
 }
 
 /// Run the echo server until shutdown.
 pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
     match args.mode {
         EchoMode::Tcp => serve_tcp("echo", args.bind, &args.shutdown, TcpEcho).await,
+        EchoMode::Http => {
+            let service = http::server(args.http_version);
+            serve_tcp("echo", args.bind, &args.shutdown, service).await
+        }
     }
 }
 
