@@ -85,7 +85,8 @@ impl From<h2::Error> for H2ConnectionError {
 ///   request body streams from the client with flow control (capacity is released as the
 ///   service reads); the response body streams back with back-pressure, then its trailers.
 /// - Every request's (`http`) extensions hold [`EarlyFrames`] (unless disabled in `config`)
-///   and a clone of `extensions`, the connection's facts such as socket info, as one value:
+///   and (unless it is empty) a clone of `extensions`, the connection's facts such as socket
+///   info, as one value:
 ///   `req.extensions().get::<rama_core::extensions::Extensions>()`. That clone holds the
 ///   [`EarlyFrames`] too.
 /// - A response body of known exact size gets a `content-length` if it has none. Responses to
@@ -249,7 +250,9 @@ async fn serve_stream<S>(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    parts.extensions.insert(conn_ext);
+    if !conn_ext.is_empty() {
+        parts.extensions.insert(conn_ext);
+    }
     if let Some(early) = early {
         parts.extensions.insert(early);
     }
