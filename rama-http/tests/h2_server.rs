@@ -19,6 +19,7 @@ use rama_http::{
     Body,
     h2::{EarlyFrames, H2ServerConfig, PseudoHeader, TapOutcome, WindowUpdate, serve_connection},
 };
+use rama_net::stream::SocketInfo;
 use std::{convert::Infallible, future::poll_fn, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{
     net::{TcpListener, TcpStream},
@@ -80,6 +81,10 @@ where
             tokio::spawn(async move {
                 let mut ext = Extensions::new();
                 ext.insert(ConnTag("loopback"));
+                ext.insert(SocketInfo::new(
+                    stream.local_addr().ok(),
+                    stream.peer_addr().unwrap(),
+                ));
                 let r = serve_connection(stream, &config, service, ext, Some(signal)).await;
                 let _ = tx.send(r.map_err(|e| e.to_string()));
             });
@@ -142,6 +147,8 @@ async fn one_mib_bodies_both_ways() {
             req.extensions().get::<Extensions>().unwrap().get(),
             Some(&ConnTag("loopback"))
         );
+        let socket = req.extensions().get::<SocketInfo>().unwrap();
+        assert!(socket.peer_addr().ip().is_loopback());
         let body = req
             .into_body()
             .collect_bytes(2 * 1024 * 1024)

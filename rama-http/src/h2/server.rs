@@ -12,6 +12,7 @@ use h2::{Reason, RecvStream, server::SendResponse};
 use http::{HeaderMap, Request, Response, StatusCode, header};
 use http_body::Body as _;
 use rama_core::{Service, error::BoxError, extensions::Extensions, graceful::ShutdownSignal};
+use rama_net::stream::SocketInfo;
 use std::{fmt, future::poll_fn, pin::pin, sync::Arc, task::Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -88,7 +89,8 @@ impl From<h2::Error> for H2ConnectionError {
 ///   and (unless it is empty) a clone of `extensions`, the connection's facts such as socket
 ///   info, as one value:
 ///   `req.extensions().get::<rama_core::extensions::Extensions>()`. That clone holds the
-///   [`EarlyFrames`] too.
+///   [`EarlyFrames`] too. A [`SocketInfo`] among them is also copied into the request's
+///   extensions on its own, as the HTTP/1 engine does.
 /// - A response body of known exact size gets a `content-length` if it has none. Responses to
 ///   HEAD and `204`/`304` responses are sent without their body. Connection-specific headers
 ///   (`connection`, `transfer-encoding`, ...; RFC 9113 §8.2.2) are removed.
@@ -186,6 +188,7 @@ where
         }
     };
     let service = Arc::new(service);
+    let socket_info = extensions.get::<SocketInfo>().copied();
     let mut extensions = Some(extensions);
     let mut shared: Option<Arc<Extensions>> = None;
     let mut shutting_down = false;
@@ -206,6 +209,7 @@ where
                         respond,
                         service.clone(),
                         Extensions::clone(conn_ext),
+                        socket_info,
                         early,
                     );
                     tokio::spawn(task);
@@ -237,6 +241,7 @@ async fn serve_stream<S>(
     mut respond: SendResponse<Bytes>,
     service: Arc<S>,
     conn_ext: Extensions,
+    socket_info: Option<SocketInfo>,
     early: Option<EarlyFrames>,
 ) where
     S: Service<Request<Body>, Output = Response<Body>>,
@@ -252,6 +257,9 @@ async fn serve_stream<S>(
         .and_then(|v| v.parse().ok());
     if !conn_ext.is_empty() {
         parts.extensions.insert(conn_ext);
+    }
+    if let Some(socket_info) = socket_info {
+        parts.extensions.insert(socket_info);
     }
     if let Some(early) = early {
         parts.extensions.insert(early);
