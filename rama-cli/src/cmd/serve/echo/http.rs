@@ -26,17 +26,16 @@
 use base64::Engine as _;
 use rama::{
     Service,
-    error::{BoxError, ErrorContext, OpaqueError},
+    error::{ErrorContext, OpaqueError},
     extensions::Extensions,
     http::{
         Body, HeaderMap, Request, Response, StatusCode, Version,
         h2::{EarlyFrames, TapOutcome},
         header,
+        server::{HttpServer, HttpService},
         wire::{OriginalHeaderNames, ordered_headers},
     },
     net::stream::SocketInfo,
-    service_fn,
-    tcp::TcpStream,
 };
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -46,23 +45,15 @@ pub(crate) const BODY_CAPTURE_LIMIT: usize = 64 * 1024;
 /// How many body bytes are read at most (the rest of the capture is counted and dropped).
 pub(crate) const BODY_DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
-/// The connection service of the HTTP echo: serves [`HttpEcho`] on each TCP stream.
-// TEMPORARY: h2 only, until `rama_http::server::HttpServer` lands (then auto/http1/h2).
-pub(super) fn server(
-    version: super::HttpVersion,
-) -> impl Service<TcpStream, Error: Into<BoxError>> {
-    let _ = version;
-    service_fn(async |stream: TcpStream| {
-        let (io, ext) = stream.into_parts();
-        rama::http::h2::serve_connection(
-            io,
-            &rama::http::h2::H2ServerConfig::new(),
-            HttpEcho,
-            ext,
-            None,
-        )
-        .await
-    })
+/// The connection service of the HTTP echo: serves [`HttpEcho`] on each stream with the
+/// chosen HTTP versions.
+pub(super) fn server(version: super::HttpVersion) -> HttpService<HttpEcho> {
+    let server = match version {
+        super::HttpVersion::Auto => HttpServer::auto(),
+        super::HttpVersion::Http1 => HttpServer::http1(),
+        super::HttpVersion::H2 => HttpServer::h2(),
+    };
+    server.service(HttpEcho)
 }
 
 /// Answers every request with JSON describing it; see the [module docs](self).
