@@ -209,8 +209,8 @@ struct Record {
 /// in wire order, the WINDOW_UPDATE and PRIORITY frames before its first request, and that
 /// request's HEADERS (pseudo-header order included).
 ///
-/// The h2 server puts it in every request's extensions (and in the connection extensions it
-/// hands to requests). Cheap to clone.
+/// The h2 server puts it in the extensions of every request of the connection
+/// (`req.extensions().get::<EarlyFrames>()`). Cheap to clone.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EarlyFrames {
     record: Arc<Record>,

@@ -88,9 +88,10 @@ impl From<h2::Error> for H2ConnectionError {
 /// - Every request's (`http`) extensions hold [`EarlyFrames`] (unless disabled in `config`)
 ///   and (unless it is empty) a clone of `extensions`, the connection's facts such as socket
 ///   info, as one value:
-///   `req.extensions().get::<rama_core::extensions::Extensions>()`. That clone holds the
-///   [`EarlyFrames`] too. A [`SocketInfo`] among them is also copied into the request's
-///   extensions on its own, as the HTTP/1 engine does.
+///   `req.extensions().get::<rama_core::extensions::Extensions>()`. A [`SocketInfo`] among
+///   them is also copied into the request's extensions on its own, as the HTTP/1 engine does.
+///   ([`EarlyFrames`] is not added to that clone: one copy per request is enough, and each
+///   entry there costs an allocation per request.)
 /// - A response body of known exact size gets a `content-length` if it has none. Responses to
 ///   HEAD and `204`/`304` responses are sent without their body. Connection-specific headers
 ///   (`connection`, `transfer-encoding`, ...; RFC 9113 §8.2.2) are removed.
@@ -197,13 +198,8 @@ where
             next = conn.accept() => match next {
                 Some(Ok((request, respond))) => {
                     let early = early.as_ref().and_then(|h| h.get()).cloned();
-                    let conn_ext = shared.get_or_insert_with(|| {
-                        let mut ext = extensions.take().unwrap_or_default();
-                        if let Some(early) = &early {
-                            ext.insert(early.clone());
-                        }
-                        Arc::new(ext)
-                    });
+                    let conn_ext = shared
+                        .get_or_insert_with(|| Arc::new(extensions.take().unwrap_or_default()));
                     let task = serve_stream(
                         request,
                         respond,
