@@ -52,14 +52,18 @@ use super::{
 use crate::Body;
 use crate::server::Http1Config;
 use crate::server::upgrade::{OnUpgrade, Upgraded};
+use bytes::Bytes;
 use bytes::BytesMut;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
+use http_body::Frame;
 use rama_core::Service;
 use rama_core::error::BoxError;
 use rama_core::extensions::Extensions;
 use rama_core::graceful::ShutdownSignal;
 use rama_net::stream::SocketInfo;
-use std::pin::pin;
+use std::future::poll_fn;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::oneshot;
@@ -343,12 +347,39 @@ where
         };
 
         // the response head
-        let (mut rparts, body) = response.into_parts();
+        let (mut rparts, mut body) = response.into_parts();
         let is_upgrade = upgrade.is_some()
             && (rparts.status == StatusCode::SWITCHING_PROTOCOLS
                 || (method == Method::CONNECT && rparts.status.is_success()));
+        let size = http_body::Body::size_hint(&body).exact();
         if expect && !sent_continue && fed.is_none() {
-            keep_alive = false; // the client may or may not send the body now
+            // A response body that streams the request body (an echo, a proxy) reads it
+            // only once polled: poll it once, and if that started the request body, the
+            // client gets its 100 before the final head.
+            let first =
+                poll_fn(|cx| Poll::Ready(http_body::Body::poll_frame(Pin::new(&mut body), cx)))
+                    .await;
+            if let Some(started) = &mut started_rx
+                && started.try_recv().is_ok()
+            {
+                sent_continue = true;
+                if wr
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .await
+                    .is_err()
+                {
+                    return Next::Close;
+                }
+            }
+            if let Poll::Ready(Some(first)) = first {
+                body = Body::new(Prepend {
+                    first: Some(first),
+                    rest: body,
+                });
+            }
+            if !sent_continue {
+                keep_alive = false; // the client may or may not send the body now
+            }
         }
         if self
             .shutdown
@@ -358,7 +389,6 @@ where
         {
             keep_alive = false;
         }
-        let size = http_body::Body::size_hint(&body).exact();
         let framing =
             prepare_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
         if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade)
@@ -427,5 +457,26 @@ fn set_connection(headers: &mut http::HeaderMap, keep_alive: bool, version: Vers
         }
     } else if version == Version::HTTP_10 {
         headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+}
+
+/// A body with its first frame (already taken off it) put back in front.
+struct Prepend {
+    first: Option<Result<Frame<Bytes>, BoxError>>,
+    rest: Body,
+}
+
+impl http_body::Body for Prepend {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.first.take() {
+            Some(first) => Poll::Ready(Some(first)),
+            None => http_body::Body::poll_frame(Pin::new(&mut self.rest), cx),
+        }
     }
 }
