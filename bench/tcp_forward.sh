@@ -108,7 +108,7 @@ if [[ "$HAPROXY_SPLICE" == 1 ]]; then SPLICE_LINE="  option splice-auto"; fi
 cat >"$WORK/haproxy.cfg" <<EOF
 global
   nbthread 2
-  maxconn 8000
+  maxconn 4000
 defaults
   mode tcp
   timeout connect 5s

@@ -5,10 +5,11 @@
 //! tcpforward --bind 127.0.0.1:9100 --to 127.0.0.1:9000 [--threads 2] [--multi-thread]
 //! ```
 //!
-//! By default it runs one single-threaded tokio runtime per thread, each with its own
-//! listening socket on the same address (`SO_REUSEPORT`: the kernel spreads the
-//! connections), the layout of nginx and haproxy workers. `--multi-thread` runs one
-//! work-stealing runtime with one listener instead.
+//! By default it runs one single-threaded tokio runtime per thread, all accepting from one
+//! shared listening socket (the next free thread takes the next connection), the layout of
+//! haproxy's threads. `--reuseport` gives each runtime its own `SO_REUSEPORT` socket instead
+//! (the kernel spreads connections by hash, like nginx workers); `--multi-thread` runs one
+//! work-stealing runtime with one listener.
 //!
 //! Runs until SIGINT or SIGTERM, then stops accepting and waits up to 5 s for the
 //! connections in flight.
@@ -34,10 +35,15 @@ struct Cli {
     /// Threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
-    /// One multi-threaded runtime and one listener, instead of a runtime and a
-    /// `SO_REUSEPORT` listener per thread.
+    /// One multi-threaded runtime and one listener, instead of a single-threaded runtime
+    /// per thread.
     #[arg(long)]
     multi_thread: bool,
+    /// With a runtime per thread: give each its own `SO_REUSEPORT` listener (the kernel
+    /// spreads connections by hash) instead of sharing one listening socket (the next free
+    /// thread accepts).
+    #[arg(long)]
+    reuseport: bool,
     /// Listen backlog.
     #[arg(long, default_value_t = 4096)]
     backlog: u32,
@@ -52,7 +58,7 @@ fn main() -> io::Result<()> {
         .max(1);
     let builder = TcpListener::builder()
         .backlog(cli.backlog)
-        .reuse_port(!cli.multi_thread);
+        .reuse_port(cli.reuseport);
     let forwarder = Forwarder::new(cli.to.clone());
 
     let mut main_rt = if cli.multi_thread {
@@ -68,9 +74,26 @@ fn main() -> io::Result<()> {
         if cli.multi_thread {
             let listener = builder.bind(cli.bind).await?;
             shutdown.spawn_task_fn(async |guard| listener.serve_graceful(guard, forwarder).await);
-        } else {
+        } else if cli.reuseport {
             for _ in 0..threads {
-                spawn_worker(builder, cli.bind, shutdown.guard(), forwarder.clone()).await?;
+                spawn_worker(
+                    builder,
+                    Bind::ReusePort(cli.bind),
+                    shutdown.guard(),
+                    forwarder.clone(),
+                )
+                .await?;
+            }
+        } else {
+            let shared = builder.bind_std(cli.bind)?;
+            for _ in 0..threads {
+                spawn_worker(
+                    builder,
+                    Bind::Shared(shared.try_clone()?),
+                    shutdown.guard(),
+                    forwarder.clone(),
+                )
+                .await?;
             }
         }
         eprintln!(
@@ -84,11 +107,20 @@ fn main() -> io::Result<()> {
     })
 }
 
-/// A thread with its own single-threaded runtime and `SO_REUSEPORT` listener. Resolves once
-/// the listener is bound, so that an error (port in use) stops the program early.
+/// How a worker gets its listener.
+#[derive(Debug)]
+enum Bind {
+    /// Its own `SO_REUSEPORT` socket on this address.
+    ReusePort(SocketAddr),
+    /// A clone of one shared listening socket.
+    Shared(std::net::TcpListener),
+}
+
+/// A thread with its own single-threaded runtime and listener. Resolves once the listener
+/// is ready, so that an error (port in use) stops the program early.
 async fn spawn_worker(
     builder: TcpListenerBuilder,
-    bind: SocketAddr,
+    bind: Bind,
     guard: ShutdownGuard,
     forwarder: Forwarder,
 ) -> io::Result<()> {
@@ -104,12 +136,16 @@ async fn spawn_worker(
                 Err(err) => return drop(bound_tx.send(Err(err))),
             };
             runtime.block_on(async move {
-                match builder.bind(bind).await {
+                let listener = match bind {
+                    Bind::ReusePort(addr) => builder.bind(addr).await.map_err(io::Error::from),
+                    Bind::Shared(std) => builder.from_std(std),
+                };
+                match listener {
                     Ok(listener) => {
                         drop(bound_tx.send(Ok(())));
                         listener.serve_graceful(guard, forwarder).await;
                     }
-                    Err(err) => drop(bound_tx.send(Err(err.into()))),
+                    Err(err) => drop(bound_tx.send(Err(err))),
                 }
             });
         })?;

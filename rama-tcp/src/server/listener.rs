@@ -142,15 +142,41 @@ impl TcpListenerBuilder {
                 ));
             }
         };
-        let std_listener = self
-            .bind_std(addr)
-            .map_err(|err| BindError::new(addr, err))?;
-        let inner = tokio::net::TcpListener::from_std(std_listener)
-            .map_err(|err| BindError::new(addr, err))?;
+        let std_listener = self.bind_std(addr)?;
+        self.from_std(std_listener)
+            .map_err(|err| BindError::new(addr, err))
+    }
+
+    /// Bind like [`bind`](Self::bind), but return the listening socket as a std listener
+    /// (non-blocking) without registering it with a runtime. No runtime is needed.
+    ///
+    /// With [`try_clone`](std::net::TcpListener::try_clone) and
+    /// [`from_std`](Self::from_std) it lets several single-threaded runtimes accept from one
+    /// socket: each takes the next connection when it is free, unlike `SO_REUSEPORT`
+    /// listeners, between which the kernel spreads connections by hash.
+    ///
+    /// # Errors
+    ///
+    /// A [`BindError`] naming the address and the reason.
+    pub fn bind_std(&self, addr: SocketAddr) -> Result<std::net::TcpListener, BindError> {
+        self.bind_socket(addr)
+            .map_err(|err| BindError::new(addr, err))
+    }
+
+    /// A [`TcpListener`] with these options for the accepted sockets, from a bound and
+    /// listening std listener (set to non-blocking here). Must be called within a tokio
+    /// runtime, which then drives the listener.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be made non-blocking or registered with the runtime.
+    pub fn from_std(&self, listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        let inner = tokio::net::TcpListener::from_std(listener)?;
         Ok(TcpListener::new(inner, self.nodelay, self.keepalive))
     }
 
-    fn bind_std(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    fn bind_socket(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_nonblocking(true)?;
         if self.reuse_address {
