@@ -309,3 +309,33 @@ async fn graceful_shutdown_drains_connections_in_flight() {
         .expect("every connection finished within the limit");
     assert_eq!(served.load(Ordering::SeqCst), CONNS);
 }
+
+#[tokio::test]
+async fn one_socket_shared_by_two_listeners() {
+    let builder = TcpListener::builder();
+    let std_listener = builder.bind_std("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let a = builder.from_std(std_listener.try_clone().unwrap()).unwrap();
+    let b = builder.from_std(std_listener).unwrap();
+    assert_eq!(a.local_addr().unwrap(), addr);
+    assert_eq!(b.local_addr().unwrap(), addr);
+    let reply = |tag: &'static [u8]| {
+        service_fn(move |mut s: TcpStream| async move { s.write_all(tag).await })
+    };
+    let ta = tokio::spawn(a.serve(reply(b"a")));
+    let tb = tokio::spawn(b.serve(reply(b"b")));
+    for _ in 0..10 {
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut got = Vec::new();
+        tokio::time::timeout(LIMIT, client.read_to_end(&mut got))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(got == b"a" || got == b"b", "{got:?}");
+    }
+    // while they listen, the address is taken
+    let err = builder.bind_std(addr).unwrap_err();
+    assert!(err.is_addr_in_use(), "{err}");
+    ta.abort();
+    tb.abort();
+}
