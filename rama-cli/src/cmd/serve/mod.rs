@@ -14,7 +14,8 @@ use rama::error::OpaqueError;
 /// The servers `rama serve` can run.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ServeCommand {
-    /// Echo every byte back to the sender (default bind 127.0.0.1:8080).
+    /// Answer every HTTP request with JSON describing it; --mode tcp echoes raw bytes
+    /// (default bind 127.0.0.1:8080).
     Echo(echo::EchoArgs),
     /// Read and drop every byte, RFC 863 "discard" (default bind 127.0.0.1:9009).
     Discard(discard::DiscardArgs),
