@@ -74,6 +74,8 @@ where
         let _shutdown = shutdown;
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            // as rama's TcpListener does by default
+            stream.set_nodelay(true).unwrap();
             let service = service.clone();
             let signal = signal.clone();
             let tx = tx.clone();
@@ -100,6 +102,7 @@ where
 
 async fn connect(addr: SocketAddr) -> (SendRequest<Bytes>, JoinHandle<Result<(), h2::Error>>) {
     let tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
     let (client, conn) = h2::client::handshake(tcp).await.unwrap();
     (client, tokio::spawn(conn))
 }
@@ -406,6 +409,7 @@ async fn early_frames_record_what_the_client_sent() {
     }))
     .await;
     let tcp = TcpStream::connect(server.addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
     let (client, conn) = h2::client::Builder::new()
         .header_table_size(8192)
         .enable_push(false)
