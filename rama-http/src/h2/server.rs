@@ -418,13 +418,20 @@ fn log_stop(stop: Stop, stream_id: u32) {
     }
 }
 
+/// Largest final chunk sent without waiting for flow-control capacity (one frame's worth).
+const DIRECT_SEND_MAX: usize = 16 * 1024;
+
 /// Sends one data chunk as flow control allows, waiting for capacity.
 async fn send_data(
     send: &mut h2::SendStream<Bytes>,
     mut data: Bytes,
     end: bool,
 ) -> Result<(), Stop> {
-    if data.is_empty() {
+    // An empty frame needs no capacity. The last chunk of a body, when small, is handed to h2
+    // at once: h2 sends it as the window allows, usually in the same write as the response
+    // head, and the stream task ends without a round through `poll_capacity`. The buffering
+    // this allows is bounded by `DIRECT_SEND_MAX` per stream.
+    if data.is_empty() || (end && data.len() <= DIRECT_SEND_MAX) {
         return send.send_data(data, end).map_err(Stop::Error);
     }
     while !data.is_empty() {
