@@ -10,6 +10,7 @@ use std::{
     collections::HashMap,
     fmt,
     hash::{BuildHasherDefault, Hasher},
+    sync::Arc,
 };
 
 /// A value that can live in [`Extensions`]: cloneable so that extensions can be copied from a
@@ -68,7 +69,9 @@ type AnyMap = HashMap<TypeId, Box<dyn AnyClone>, BuildHasherDefault<TypeIdHasher
 
 /// A typed map: at most one value per type.
 ///
-/// Empty extensions do not allocate.
+/// Empty extensions do not allocate. Cloning is O(1): the map is shared behind an [`Arc`]
+/// and copied on the first write to a shared clone (copy-on-write), because servers clone a
+/// connection's extensions onto every request it carries and most requests only read them.
 ///
 /// ```
 /// use rama_core::extensions::Extensions;
@@ -84,7 +87,7 @@ type AnyMap = HashMap<TypeId, Box<dyn AnyClone>, BuildHasherDefault<TypeIdHasher
 /// ```
 #[derive(Clone, Default)]
 pub struct Extensions {
-    map: Option<Box<AnyMap>>,
+    map: Option<Arc<AnyMap>>,
 }
 
 impl Extensions {
@@ -96,8 +99,7 @@ impl Extensions {
 
     /// Insert `value`, returning the previous value of the same type.
     pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, value: T) -> Option<T> {
-        self.map
-            .get_or_insert_with(Box::default)
+        self.map_mut()
             .insert(TypeId::of::<T>(), Box::new(value))
             .and_then(|old| old.into_any().downcast().ok().map(|boxed| *boxed))
     }
@@ -113,8 +115,11 @@ impl Extensions {
 
     /// The value of type `T`, mutably, if any.
     pub fn get_mut<T: Send + Sync + 'static>(&mut self) -> Option<&mut T> {
-        self.map
-            .as_mut()?
+        // only copy a shared map when it holds the value about to be handed out mutably
+        if !self.contains::<T>() {
+            return None;
+        }
+        self.map_mut()
             .get_mut(&TypeId::of::<T>())
             .and_then(|v| (**v).as_any_mut().downcast_mut())
     }
@@ -125,8 +130,7 @@ impl Extensions {
         f: impl FnOnce() -> T,
     ) -> &mut T {
         let slot = self
-            .map
-            .get_or_insert_with(Box::default)
+            .map_mut()
             .entry(TypeId::of::<T>())
             .or_insert_with(|| Box::new(f()));
         match (**slot).as_any_mut().downcast_mut() {
@@ -146,27 +150,33 @@ impl Extensions {
 
     /// Remove and return the value of type `T`.
     pub fn remove<T: Send + Sync + 'static>(&mut self) -> Option<T> {
-        self.map
-            .as_mut()?
+        if !self.contains::<T>() {
+            return None;
+        }
+        self.map_mut()
             .remove(&TypeId::of::<T>())
             .and_then(|old| old.into_any().downcast().ok().map(|boxed| *boxed))
     }
 
     /// Move every value of `other` into `self`, overwriting values of the same type.
     pub fn extend(&mut self, other: Self) {
-        if let Some(other) = other.map {
-            match &mut self.map {
-                Some(map) => map.extend(*other),
-                None => self.map = Some(other),
-            }
+        let Some(other) = other.map else { return };
+        if self.is_empty() {
+            self.map = Some(other);
+            return;
         }
+        let other = Arc::unwrap_or_clone(other);
+        self.map_mut().extend(other);
     }
 
     /// Remove every value.
     pub fn clear(&mut self) {
-        if let Some(map) = &mut self.map {
-            map.clear();
-        }
+        self.map = None;
+    }
+
+    /// The map, unshared: allocated when absent, copied when another clone shares it.
+    fn map_mut(&mut self) -> &mut AnyMap {
+        Arc::make_mut(self.map.get_or_insert_with(Arc::default))
     }
 
     /// Whether no value is present.
@@ -259,6 +269,28 @@ mod tests {
         assert_eq!(ext.remove::<B>(), Some(B("b")));
         assert!(!ext.contains::<B>());
         assert_eq!(ext.get::<u64>(), None);
+    }
+
+    #[test]
+    fn clones_share_until_written() {
+        let mut a = Extensions::new();
+        a.insert(A(1));
+        let b = a.clone();
+        assert!(Arc::ptr_eq(
+            a.map.as_ref().unwrap(),
+            b.map.as_ref().unwrap()
+        ));
+        // reads and misses keep sharing
+        assert_eq!(a.get_mut::<B>(), None);
+        assert_eq!(a.remove::<B>(), None);
+        assert!(Arc::ptr_eq(
+            a.map.as_ref().unwrap(),
+            b.map.as_ref().unwrap()
+        ));
+        // a write unshares, and the other clone keeps its value
+        a.get_mut::<A>().unwrap().0 = 2;
+        assert_eq!(a.get::<A>(), Some(&A(2)));
+        assert_eq!(b.get::<A>(), Some(&A(1)));
     }
 
     #[test]
