@@ -47,6 +47,33 @@ async fn open(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_keep_alive_connections_are_small() {
     let server = start(HttpServer::auto()).await;
+    {
+        use rama_core::Service;
+        let probe = rama_tcp::server::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let stream = rama_tcp::TcpStream::connect(probe.local_addr().unwrap())
+            .await
+            .unwrap();
+        let svc = HttpServer::auto().service(rama_core::service::service_fn(handle));
+        let fut = svc.serve(stream);
+        println!("connection future: {} bytes", std::mem::size_of_val(&fut));
+        let stream = rama_tcp::TcpStream::connect(probe.local_addr().unwrap())
+            .await
+            .unwrap();
+        let sf = rama_core::service::service_fn(handle);
+        let h = rama_http::server::serve_http1_connection(
+            stream,
+            Default::default(),
+            &sf,
+            Default::default(),
+            None,
+        );
+        println!(
+            "http/1 connection future: {} bytes",
+            std::mem::size_of_val(&h)
+        );
+    }
     // warm up the allocator, the runtime and the listener
     let warm = open(server.addr, 200).await;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -58,7 +58,7 @@ use crate::h2::{H2ServerConfig, PREFACE};
 use http::{Request, Response};
 use rama_core::Service;
 use rama_core::error::BoxError;
-use rama_core::extensions::{Extensions, ExtensionsRef};
+use rama_core::extensions::{Extensions, ExtensionsMut};
 use rama_core::graceful::ShutdownSignal;
 use rama_net::stream::{PeekOutcome, peek_until};
 use std::sync::Arc;
@@ -148,6 +148,9 @@ impl HttpServer {
 /// `rama_tcp::TcpStream`) that serves HTTP on it with the inner service. Made by
 /// [`HttpServer::service`].
 ///
+/// The stream's extensions are moved out of it into the connection's requests (see the
+/// module docs), so they are held once per connection.
+///
 /// Returns when the connection ends. Ordinary client misbehaviour (bad requests, resets,
 /// timeouts) ends the connection and is logged at debug level, not returned as an error.
 pub struct HttpService<S> {
@@ -176,20 +179,30 @@ impl<S, IO> Service<IO> for HttpService<S>
 where
     S: Service<Request<Body>, Output = Response<Body>>,
     S::Error: Into<BoxError>,
-    IO: AsyncRead + AsyncWrite + ExtensionsRef + Send + Sync + Unpin + 'static,
+    IO: AsyncRead + AsyncWrite + ExtensionsMut + Send + Sync + Unpin + 'static,
 {
     type Output = ();
     type Error = BoxError;
 
-    async fn serve(&self, io: IO) -> Result<(), BoxError> {
-        let extensions = io.extensions().clone();
+    async fn serve(&self, mut io: IO) -> Result<(), BoxError> {
+        // moved, not cloned: the engine keeps the one copy (and hands it on to an upgrade)
+        let extensions = std::mem::take(io.extensions_mut());
         let shutdown = extensions.get::<ShutdownSignal>().cloned();
         let server = &self.server;
         match server.mode {
+            // the connection futures are boxed: an idle connection's task then holds only
+            // the state of the protocol it speaks, not the largest of all of them
             Mode::Http1 => {
-                serve_http1_connection(io, server.http1, &*self.inner, extensions, shutdown).await;
+                Box::pin(serve_http1_connection(
+                    io,
+                    server.http1,
+                    &*self.inner,
+                    extensions,
+                    shutdown,
+                ))
+                .await;
             }
-            Mode::H2 => serve_h2(io, server, &self.inner, extensions, shutdown).await,
+            Mode::H2 => Box::pin(serve_h2(io, server, &self.inner, extensions, shutdown)).await,
             Mode::Auto => {
                 let peeked = peek_until(
                     io,
@@ -202,15 +215,22 @@ where
                     return Ok(()); // closed or silent: nothing to serve
                 }
                 if peeked.bytes[..] == PREFACE[..] {
-                    serve_h2(peeked.stream, server, &self.inner, extensions, shutdown).await;
+                    Box::pin(serve_h2(
+                        peeked.stream,
+                        server,
+                        &self.inner,
+                        extensions,
+                        shutdown,
+                    ))
+                    .await;
                 } else {
-                    serve_http1_connection(
+                    Box::pin(serve_http1_connection(
                         peeked.stream,
                         server.http1,
                         &*self.inner,
                         extensions,
                         shutdown,
-                    )
+                    ))
                     .await;
                 }
             }

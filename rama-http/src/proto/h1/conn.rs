@@ -101,12 +101,12 @@ pub(crate) async fn serve_connection<IO, S>(
             HeadRead::Closed => break,
             HeadRead::Invalid(err) => {
                 tracing::debug!("h1: bad request head: {err}");
-                conn.refuse(err.status()).await;
+                Box::pin(conn.refuse(err.status())).await;
                 return;
             }
             HeadRead::TimedOut => {
                 tracing::debug!("h1: request head not complete within the header-read timeout");
-                conn.refuse(StatusCode::REQUEST_TIMEOUT).await;
+                Box::pin(conn.refuse(StatusCode::REQUEST_TIMEOUT)).await;
                 return;
             }
         };
@@ -121,7 +121,7 @@ pub(crate) async fn serve_connection<IO, S>(
             }
             Next::Close => break,
             Next::Refuse(status) => {
-                conn.refuse(status).await;
+                Box::pin(conn.refuse(status)).await;
                 return;
             }
             Next::Upgrade(tx) => {
@@ -266,7 +266,9 @@ where
             parts.extensions.insert(on_upgrade);
             tx
         });
-        parts.extensions.insert(self.extensions.clone());
+        if !self.extensions.is_empty() {
+            parts.extensions.insert(self.extensions.clone());
+        }
         if let Some(info) = self.socket_info {
             parts.extensions.insert(info);
         }
