@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# HTTP hello-world benchmark on loopback: rama vs hyper vs nginx, same run, same machine.
+#
+#   HTTP/1.1  wrk, keep-alive connections (default 64 on 2 threads)
+#   h2c       h2load, prior knowledge (default 64 connections x 10 concurrent streams)
+#   memory    10,000 idle keep-alive HTTP/1.1 connections (bench's idle_conns): the growth
+#             of the server's resident memory (VmRSS, summed over nginx's processes) per
+#             connection
+#
+# Servers:
+#   rama   examples' http_hello (HttpServer::auto, tokio multi-thread runtime), release build
+#   hyper  bench's hyper_hello (hyper 1.x, hyper-util auto builder, multi-thread runtime)
+#   nginx  `return 200 "hello"`, worker_processes 2, access_log off (h2c on its own port:
+#          nginx cannot serve HTTP/1 and h2c prior knowledge on one port)
+# Rounds rotate the order of the servers; the best round of each is reported, because the
+# machine is shared and noisy. Prints requests/s and the ratios rama/hyper and rama/nginx.
+#
+# usage: bench/http_hello.sh [--rounds R] [--seconds S] [--conns C] [--streams M]
+#                            [--idle N] [--no-memory]
+#
+# Installs wrk, nghttp2-client (h2load) and nginx-light with apt-get when missing. Stops
+# everything it started on exit. Ports: BENCH_PORT_BASE (default 29100) .. +3.
+set -euo pipefail
+
+ROUNDS=2
+SECONDS_PER_RUN=8
+CONNS=64
+STREAMS=10
+IDLE=10000
+MEMORY=1
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) ROUNDS="$2"; shift 2 ;;
+        --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+        --conns) CONNS="$2"; shift 2 ;;
+        --streams) STREAMS="$2"; shift 2 ;;
+        --idle) IDLE="$2"; shift 2 ;;
+        --no-memory) MEMORY=0; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+BASE="${BENCH_PORT_BASE:-29100}"
+RAMA_PORT=$((BASE)); HYPER_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); NGINX_H2_PORT=$((BASE + 3))
+WORK="$(mktemp -d)"
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+install_missing() { # install_missing COMMAND PACKAGE
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "installing $2 (Debian package, for $1)" >&2
+        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
+    fi
+}
+install_missing wrk wrk
+install_missing h2load nghttp2-client
+install_missing nginx nginx-light
+NGINX="$(command -v nginx)"
+
+# 10,000 idle connections need as many descriptors in the server and in the client
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+echo "building release binaries" >&2
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q \
+    -p rama-examples --bin http_hello -p rama-bench --bin hyper_hello --bin idle_conns)
+RAMA_BIN="$TARGET_DIR/release/http_hello"
+HYPER_BIN="$TARGET_DIR/release/hyper_hello"
+IDLE_BIN="$TARGET_DIR/release/idle_conns"
+
+start() { # start CMD... in the background, remember its pid (also in LAST_PID)
+    "$@" >"$WORK/$(basename "$1").$RANDOM.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+wait_port() { # wait until something listens on 127.0.0.1:$1
+    for _ in $(seq 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    exit 1
+}
+
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+worker_rlimit_nofile 65536;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events {
+    worker_connections 20000;
+}
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx;
+    proxy_temp_path $WORK/nginx;
+    fastcgi_temp_path $WORK/nginx;
+    uwsgi_temp_path $WORK/nginx;
+    scgi_temp_path $WORK/nginx;
+    # keep wrk's connections open for the whole run, like rama and hyper do
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / { return 200 "hello"; }
+    }
+    server {
+        listen 127.0.0.1:$NGINX_H2_PORT http2;
+        http2_max_requests 1000000;
+        location / { return 200 "hello"; }
+    }
+}
+EOF
+
+RUST_LOG=warn start "$RAMA_BIN" "127.0.0.1:$RAMA_PORT"
+RAMA_PID=$LAST_PID
+start "$HYPER_BIN" --bind "127.0.0.1:$HYPER_PORT"
+HYPER_PID=$LAST_PID
+start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
+NGINX_PID=$LAST_PID
+for port in "$RAMA_PORT" "$HYPER_PORT" "$NGINX_PORT" "$NGINX_H2_PORT"; do
+    wait_port "$port"
+done
+
+declare -A H1_PORT=([rama]=$RAMA_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_PORT)
+declare -A H2_PORT=([rama]=$RAMA_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_H2_PORT)
+declare -A H1=() H2=()
+SERVERS=(rama hyper nginx)
+
+run_wrk() { # requests/s of wrk against port $1
+    wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$1/" |
+        awk '/^Requests\/sec:/ {printf "%.0f", $2}'
+}
+
+run_h2load() { # requests/s of h2load (h2c prior knowledge) against port $1
+    h2load -t2 -c"$CONNS" -m"$STREAMS" -D"$SECONDS_PER_RUN" "http://127.0.0.1:$1/" 2>/dev/null |
+        awk '/^finished in/ {gsub(",", ""); printf "%.0f", $4}'
+}
+
+best() { # best OLD NEW: the larger, treating empty as 0
+    local a="${1:-0}" b="${2:-0}"
+    if [[ "$b" -gt "$a" ]]; then echo "$b"; else echo "$a"; fi
+}
+
+echo "throughput: $ROUNDS round(s) of ${SECONDS_PER_RUN}s per server and protocol, $CONNS connections" >&2
+for round in $(seq "$ROUNDS"); do
+    # rotate the order each round
+    shift_by=$(((round - 1) % ${#SERVERS[@]}))
+    order=("${SERVERS[@]:$shift_by}" "${SERVERS[@]:0:$shift_by}")
+    for server in "${order[@]}"; do
+        h1=$(run_wrk "${H1_PORT[$server]}")
+        h2=$(run_h2load "${H2_PORT[$server]}")
+        echo "  round $round $server: HTTP/1.1 ${h1:-?} req/s, h2c ${h2:-?} req/s" >&2
+        H1[$server]=$(best "${H1[$server]:-}" "$h1")
+        H2[$server]=$(best "${H2[$server]:-}" "$h2")
+    done
+done
+
+rss_kib() { # summed VmRSS (KiB) of the given pids
+    local total=0 pid v
+    for pid in "$@"; do
+        v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
+server_pids() { # the pids whose memory counts for server $1
+    case "$1" in
+        rama) echo "$RAMA_PID" ;;
+        hyper) echo "$HYPER_PID" ;;
+        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
+    esac
+}
+
+declare -A MEM=()
+if [[ "$MEMORY" == 1 ]]; then
+    echo "memory: $IDLE idle keep-alive HTTP/1.1 connections per server" >&2
+    for server in "${SERVERS[@]}"; do
+        # shellcheck disable=SC2046 # a list of pids
+        before=$(rss_kib $(server_pids "$server"))
+        fifo="$WORK/idle.$server"
+        mkfifo "$fifo"
+        "$IDLE_BIN" --to "127.0.0.1:${H1_PORT[$server]}" --conns "$IDLE" --hold 120 >"$fifo" 2>"$WORK/idle.$server.err" &
+        idle_pid=$!
+        PIDS+=("$idle_pid")
+        if timeout 60 head -n1 "$fifo" | grep -q '^ready'; then
+            sleep 1
+            # shellcheck disable=SC2046
+            after=$(rss_kib $(server_pids "$server"))
+            MEM[$server]=$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN {printf "%.2f", (a - b) / n}')
+            echo "  $server: RSS $before KiB -> $after KiB" >&2
+        else
+            echo "  $server: idle_conns did not get ready: $(cat "$WORK/idle.$server.err")" >&2
+            MEM[$server]="?"
+        fi
+        kill "$idle_pid" 2>/dev/null || true
+        wait "$idle_pid" 2>/dev/null || true
+        sleep 1 # let the server see the closes
+    done
+fi
+
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
+
+echo
+echo "HTTP hello, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
+printf "%-8s %14s %14s %14s\n" server "HTTP/1.1 req/s" "h2c req/s" "KiB/idle conn"
+for server in "${SERVERS[@]}"; do
+    printf "%-8s %14s %14s %14s\n" "$server" "${H1[$server]:-?}" "${H2[$server]:-?}" "${MEM[$server]:--}"
+done
+echo
+echo "rama/hyper: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[hyper]:-}")"
+echo "rama/nginx: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[nginx]:-}")"
