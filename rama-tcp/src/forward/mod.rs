@@ -1,8 +1,9 @@
 //! Layer-4 forwarding: relay the bytes of a TCP connection to another TCP endpoint.
 //!
-//! - [`forward_tcp`] forwards two connected [`TcpStream`]s into each other. On Linux it moves
-//!   the bytes with `splice(2)` through a pipe per direction, so they never enter user space;
-//!   elsewhere, or when splice is refused, it falls back to
+//! - [`forward_tcp`] forwards two connected [`TcpStream`]s into each other. On Linux each
+//!   direction starts with a small user-space buffer and switches to `splice(2)` through its
+//!   own pipe once it carries bulk data, so short exchanges cost no pipe and bulk bytes never
+//!   enter user space (a splice the kernel refuses falls back to copying); other systems use
 //!   [`rama_net::stream::forward_bidirectional`]. Both paths propagate half-close, count the
 //!   bytes and end an idle tunnel after the [`ForwardConfig`] idle timeout.
 //! - [`Forwarder`] is the service a listener runs: for each accepted stream it connects to
