@@ -433,6 +433,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_huge_idle_timeout_is_fine() {
+        for path in paths() {
+            let (mut client_peer, mut client) = pair().await;
+            let (mut upstream_peer, mut upstream) = pair().await;
+            let config = ForwardConfig::new().with_idle_timeout(Duration::MAX);
+            let relay =
+                tokio::spawn(async move { run(path, &mut client, &mut upstream, &config).await });
+            client_peer.write_all(b"x").await.unwrap();
+            client_peer.shutdown().await.unwrap();
+            let mut got = Vec::new();
+            upstream_peer.read_to_end(&mut got).await.unwrap();
+            assert_eq!(got, b"x");
+            drop(upstream_peer);
+            let t = tokio::time::timeout(LIMIT, relay)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.client_to_upstream, 1, "{path:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn idle_tunnel_times_out() {
         for path in paths() {
             let (_client_peer, mut client) = pair().await;

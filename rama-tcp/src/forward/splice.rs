@@ -154,7 +154,9 @@ pub(crate) async fn forward(
     // a far-away deadline stands in for "no timeout" so the poll below stays simple
     // the idle timer is re-armed only when it fires, not on every chunk: a timer-wheel
     // update per read would cost more than the read on short connections
-    let idle = idle_timeout.unwrap_or(Duration::MAX);
+    // clamped so that `Instant + idle` cannot overflow; a year is "never" for a tunnel
+    let idle_timeout = idle_timeout.map(|d| d.min(Duration::from_secs(365 * 86_400)));
+    let idle = idle_timeout.unwrap_or(Duration::ZERO);
     let mut sleep = idle_timeout.map(|d| Box::pin(tokio::time::sleep(d)));
     let mut last_activity = 0u64;
     let mut last_progress = Instant::now();
