@@ -156,7 +156,7 @@ where
             attempts.spawn(async move { (addr, connect_one(addr, config).await) });
             attempt_timer
                 .as_mut()
-                .reset(Instant::now() + config.connection_attempt_delay());
+                .reset(after(config.connection_attempt_delay()));
             start_next = false;
         }
 
@@ -196,7 +196,7 @@ where
                 if pending6 {
                     resolution_delay
                         .as_mut()
-                        .reset(Instant::now() + config.resolution_delay());
+                        .reset(after(config.resolution_delay()));
                     resolution_delay_armed = true;
                 }
                 if attempts.is_empty() {
@@ -227,6 +227,12 @@ where
             },
         }
     }
+}
+
+/// The instant `delay` from now; a delay too large to add means "never".
+fn after(delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(delay.min(FAR_FUTURE)).unwrap_or(now)
 }
 
 /// Drop errors whose message repeats an earlier one (both lookups often fail alike).
@@ -262,6 +268,12 @@ mod tests {
             ["[::1]:1", "127.0.0.1:1", "127.0.0.2:1", "127.0.0.3:1"]
         );
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn huge_delays_do_not_overflow() {
+        assert!(after(Duration::MAX) > Instant::now() + Duration::from_secs(86_400));
+        assert!(after(Duration::ZERO) <= Instant::now());
     }
 
     #[test]
