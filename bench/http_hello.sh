@@ -13,7 +13,9 @@
 #   nginx  `return 200 "hello"`, worker_processes 2, access_log off (h2c on its own port:
 #          nginx cannot serve HTTP/1 and h2c prior knowledge on one port)
 # Rounds rotate the order of the servers; the best round of each is reported, because the
-# machine is shared and noisy. Prints requests/s and the ratios rama/hyper and rama/nginx.
+# machine is shared and noisy. Prints requests/s, the server's CPU time per request (user +
+# system, from /proc/PID/stat: steadier than req/s when the load generator shares the
+# cores) and the ratios rama/hyper and rama/nginx.
 #
 # usage: bench/http_hello.sh [--rounds R] [--seconds S] [--conns C] [--streams M]
 #                            [--idle N] [--no-memory]
@@ -39,7 +41,7 @@ while [[ $# -gt 0 ]]; do
         --streams) STREAMS="$2"; shift 2 ;;
         --idle) IDLE="$2"; shift 2 ;;
         --no-memory) MEMORY=0; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -143,14 +145,14 @@ declare -A H2_PORT=([rama]=$RAMA_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_H2_PORT
 declare -A H1=() H2=()
 SERVERS=(rama hyper nginx)
 
-run_wrk() { # requests/s of wrk against port $1
+run_wrk() { # "requests/s total-requests" of wrk against port $1
     wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$1/" |
-        awk '/^Requests\/sec:/ {printf "%.0f", $2}'
+        awk '/ requests in / {n = $1} /^Requests\/sec:/ {r = $2} END {printf "%.0f %d", r, n}'
 }
 
-run_h2load() { # requests/s of h2load (h2c prior knowledge) against port $1
+run_h2load() { # "requests/s succeeded-requests" of h2load (h2c prior knowledge) against port $1
     h2load -t2 -c"$CONNS" -m"$STREAMS" -D"$SECONDS_PER_RUN" "http://127.0.0.1:$1/" 2>/dev/null |
-        awk '/^finished in/ {gsub(",", ""); printf "%.0f", $4}'
+        awk '/^finished in/ {gsub(",", ""); r = $4} /^requests:/ {n = $8} END {printf "%.0f %d", r, n}'
 }
 
 best() { # best OLD NEW: the larger, treating empty as 0
@@ -158,17 +160,59 @@ best() { # best OLD NEW: the larger, treating empty as 0
     if [[ "$b" -gt "$a" ]]; then echo "$b"; else echo "$a"; fi
 }
 
+lowest() { # lowest OLD NEW: the smaller, treating empty (or 0) as unknown
+    awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }'
+}
+
+cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
+    local total=0 pid t
+    for pid in "$@"; do
+        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+server_pids() { # the pids whose CPU and memory count for server $1
+    case "$1" in
+        rama) echo "$RAMA_PID" ;;
+        hyper) echo "$HYPER_PID" ;;
+        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
+    esac
+}
+
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+us_per_req() { # us_per_req TICKS REQUESTS: server CPU microseconds per request
+    awk -v t="$1" -v n="${2:-0}" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.2f", t * u / n; else print 0 }'
+}
+
+measure() { # measure SERVER TOOL PORT: sets M_RATE, M_CPU (server CPU us per request)
+    local before after out
+    # shellcheck disable=SC2046 # a list of pids
+    before=$(cpu_ticks $(server_pids "$1"))
+    out=$("$2" "$3")
+    # shellcheck disable=SC2046
+    after=$(cpu_ticks $(server_pids "$1"))
+    M_RATE=${out%% *}
+    M_CPU=$(us_per_req $((after - before)) "${out##* }")
+}
+
+declare -A H1_CPU=() H2_CPU=()
 echo "throughput: $ROUNDS round(s) of ${SECONDS_PER_RUN}s per server and protocol, $CONNS connections" >&2
 for round in $(seq "$ROUNDS"); do
     # rotate the order each round
     shift_by=$(((round - 1) % ${#SERVERS[@]}))
     order=("${SERVERS[@]:$shift_by}" "${SERVERS[@]:0:$shift_by}")
     for server in "${order[@]}"; do
-        h1=$(run_wrk "${H1_PORT[$server]}")
-        h2=$(run_h2load "${H2_PORT[$server]}")
-        echo "  round $round $server: HTTP/1.1 ${h1:-?} req/s, h2c ${h2:-?} req/s" >&2
+        measure "$server" run_wrk "${H1_PORT[$server]}"
+        h1=$M_RATE h1_cpu=$M_CPU
+        measure "$server" run_h2load "${H2_PORT[$server]}"
+        h2=$M_RATE h2_cpu=$M_CPU
+        echo "  round $round $server: HTTP/1.1 ${h1:-?} req/s (${h1_cpu} us CPU/req), h2c ${h2:-?} req/s (${h2_cpu} us CPU/req)" >&2
         H1[$server]=$(best "${H1[$server]:-}" "$h1")
         H2[$server]=$(best "${H2[$server]:-}" "$h2")
+        H1_CPU[$server]=$(lowest "${H1_CPU[$server]:-}" "$h1_cpu")
+        H2_CPU[$server]=$(lowest "${H2_CPU[$server]:-}" "$h2_cpu")
     done
 done
 
@@ -179,14 +223,6 @@ rss_kib() { # summed VmRSS (KiB) of the given pids
         total=$((total + ${v:-0}))
     done
     echo "$total"
-}
-
-server_pids() { # the pids whose memory counts for server $1
-    case "$1" in
-        rama) echo "$RAMA_PID" ;;
-        hyper) echo "$HYPER_PID" ;;
-        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
-    esac
 }
 
 declare -A MEM=()
@@ -220,10 +256,13 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a
 
 echo
 echo "HTTP hello, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
-printf "%-8s %14s %14s %14s\n" server "HTTP/1.1 req/s" "h2c req/s" "KiB/idle conn"
+printf "%-8s %14s %12s %14s %12s %14s\n" server "HTTP/1.1 req/s" "us CPU/req" "h2c req/s" "us CPU/req" "KiB/idle conn"
 for server in "${SERVERS[@]}"; do
-    printf "%-8s %14s %14s %14s\n" "$server" "${H1[$server]:-?}" "${H2[$server]:-?}" "${MEM[$server]:--}"
+    printf "%-8s %14s %12s %14s %12s %14s\n" "$server" "${H1[$server]:-?}" "${H1_CPU[$server]:-?}" \
+        "${H2[$server]:-?}" "${H2_CPU[$server]:-?}" "${MEM[$server]:--}"
 done
 echo
-echo "rama/hyper: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[hyper]:-}")"
-echo "rama/nginx: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[nginx]:-}")"
+echo "throughput rama/hyper: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[hyper]:-}")"
+echo "throughput rama/nginx: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[nginx]:-}")"
+echo "CPU per request, hyper/rama (> 1: rama cheaper): HTTP/1.1 $(ratio "${H1_CPU[hyper]:-}" "${H1_CPU[rama]:-}"), h2c $(ratio "${H2_CPU[hyper]:-}" "${H2_CPU[rama]:-}")"
+echo "CPU per request, nginx/rama: HTTP/1.1 $(ratio "${H1_CPU[nginx]:-}" "${H1_CPU[rama]:-}"), h2c $(ratio "${H2_CPU[nginx]:-}" "${H2_CPU[rama]:-}")"
