@@ -89,6 +89,17 @@ impl TcpConnectError {
         }
     }
 
+    /// Why name resolution failed, one error per address family asked (empty unless
+    /// resolution failed); a resolver's typed error (such as rama-net's `DnsError`) can be
+    /// recovered with `downcast_ref`.
+    #[must_use]
+    pub fn resolve_errors(&self) -> &[BoxError] {
+        match &self.kind {
+            Kind::Resolve(errors) => errors,
+            _ => &[],
+        }
+    }
+
     /// The addresses tried and why each failed (empty unless connect attempts were made).
     #[must_use]
     pub fn attempts(&self) -> &[(SocketAddr, io::Error)] {
@@ -154,19 +165,10 @@ impl fmt::Display for TcpConnectError {
     }
 }
 
-impl std::error::Error for TcpConnectError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            Kind::Resolve(errors) => errors
-                .first()
-                .map(|e| &**e as &(dyn std::error::Error + 'static)),
-            Kind::Connect(attempts) => attempts
-                .last()
-                .map(|(_, e)| e as &(dyn std::error::Error + 'static)),
-            Kind::NoAddresses | Kind::Timeout(_) => None,
-        }
-    }
-}
+/// Every cause (DNS errors, per-address connect errors) is rendered in the message, so none
+/// is returned again as the `source`: a reporter walking the chain would print it twice. Read
+/// them with [`TcpConnectError::resolve_errors`] and [`TcpConnectError::attempts`].
+impl std::error::Error for TcpConnectError {}
 
 impl From<TcpConnectError> for io::Error {
     fn from(err: TcpConnectError) -> Self {

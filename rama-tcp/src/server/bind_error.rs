@@ -57,11 +57,10 @@ impl fmt::Display for BindError {
     }
 }
 
-impl std::error::Error for BindError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+/// The OS error is rendered in the message (in words for the common kinds), so it is not
+/// returned again as the `source`: a reporter walking the chain would print it twice. Read it
+/// with [`BindError::io_error`].
+impl std::error::Error for BindError {}
 
 impl From<BindError> for io::Error {
     fn from(err: BindError) -> Self {
