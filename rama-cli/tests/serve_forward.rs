@@ -43,7 +43,7 @@ async fn assert_closed_by_server(stream: &mut TcpStream) {
 
 #[tokio::test]
 async fn forward_round_trips_through_an_echo_server() {
-    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let to = echo.addr().to_string();
     let fwd = Rama::start(&["serve", "forward", "--bind", "127.0.0.1:0", "--to", &to]);
     let data = pattern(4 << 20);
@@ -55,7 +55,7 @@ async fn forward_round_trips_through_an_echo_server() {
 
 #[tokio::test]
 async fn forward_resolves_a_name() {
-    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let to = format!("localhost:{}", echo.addr().port());
     let fwd = Rama::start(&["serve", "forward", "--bind", "127.0.0.1:0", "--to", &to]);
     let mut stream = TcpStream::connect(fwd.addr()).await.unwrap();
@@ -111,7 +111,7 @@ async fn refused_target_closes_the_client_and_logs_why() {
 
 #[tokio::test]
 async fn max_conns_closes_connections_beyond_the_limit() {
-    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let to = echo.addr().to_string();
     let fwd = Rama::start(&[
         "serve",
@@ -162,7 +162,7 @@ async fn max_conns_closes_connections_beyond_the_limit() {
 
 #[tokio::test]
 async fn idle_timeout_closes_a_silent_tunnel() {
-    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let to = echo.addr().to_string();
     let fwd = Rama::start(&[
         "serve",
@@ -204,7 +204,7 @@ async fn forward_with_socat() {
     if !tool_available("socat") {
         return;
     }
-    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let to = echo.addr().to_string();
     let fwd = Rama::start(&["serve", "forward", "--bind", "127.0.0.1:0", "--to", &to]);
     let target = format!("TCP:{}", fwd.addr());
@@ -229,7 +229,7 @@ async fn forward_over_ipv6_loopback() {
         eprintln!("skipped: IPv6 loopback ([::1]) is not available here");
         return;
     }
-    let echo = Rama::start(&["serve", "echo", "--bind", "[::1]:0"]);
+    let echo = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "[::1]:0"]);
     assert!(echo.addr().is_ipv6());
     let to = echo.addr().to_string(); // printed as [::1]:PORT, which --to accepts
     let fwd = Rama::start(&["serve", "forward", "--bind", "[::1]:0", "--to", &to]);
