@@ -67,7 +67,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::oneshot;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 /// Serves HTTP/1.x on `io` with `service` until the connection ends; see the module docs.
 pub(crate) async fn serve_connection<IO, S>(
@@ -93,6 +93,7 @@ pub(crate) async fn serve_connection<IO, S>(
         socket_info,
         shutdown,
         served: 0,
+        timer: Box::pin(tokio::time::sleep_until(Instant::now())),
     };
     let mut parser = RequestHeadParser::new(config.limits());
     loop {
@@ -151,6 +152,9 @@ struct Conn<IO> {
     socket_info: Option<SocketInfo>,
     shutdown: Option<ShutdownSignal>,
     served: usize,
+    /// One timer for the connection's head and idle deadlines, moved rather than re-created:
+    /// moving a tokio timer to a later deadline is a cheap atomic update.
+    timer: Pin<Box<Sleep>>,
 }
 
 #[expect(
@@ -202,17 +206,23 @@ where
             }
             let limit =
                 deadline.unwrap_or_else(|| Instant::now() + self.config.keep_alive_timeout());
+            if self.timer.deadline() != limit {
+                self.timer.as_mut().reset(limit);
+            }
             tokio::select! {
                 biased;
                 () = &mut shutdown => return HeadRead::Closed,
-                read = tokio::time::timeout_at(limit, read_some(&mut self.rd, &mut self.buf)) => {
-                    match read {
-                        Ok(Ok(0)) | Ok(Err(_)) => return HeadRead::Closed,
-                        Ok(Ok(_)) => {}
-                        // an idle keep-alive connection just closes; a started head is late
-                        Err(_) if self.buf.is_empty() => return HeadRead::Closed,
-                        Err(_) => return HeadRead::TimedOut,
-                    }
+                read = read_some(&mut self.rd, &mut self.buf) => match read {
+                    Ok(0) | Err(_) => return HeadRead::Closed,
+                    Ok(_) => {}
+                },
+                // an idle keep-alive connection just closes; a started head is late
+                () = &mut self.timer => {
+                    return if self.buf.is_empty() {
+                        HeadRead::Closed
+                    } else {
+                        HeadRead::TimedOut
+                    };
                 }
             }
         }

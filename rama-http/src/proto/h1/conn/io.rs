@@ -8,8 +8,11 @@ use std::pin::Pin;
 use std::task::{Poll, ready};
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 
-/// Capacity the read buffer gets when data arrives on an idle connection.
-const INITIAL_CAPACITY: usize = 8 * 1024;
+/// Capacity the read buffer gets when data arrives on an idle connection, if more than the
+/// bytes that arrived: small, so that a typical head costs a fast small allocation.
+const INITIAL_CAPACITY: usize = 1024;
+/// How much more room a read into a non-empty buffer makes when little is left.
+const READ_CHUNK: usize = 8 * 1024;
 /// Size of the stack buffer an idle connection reads into.
 const STACK_READ: usize = 4 * 1024;
 
@@ -41,7 +44,7 @@ pub(super) async fn read_some<R: AsyncRead + Unpin>(
         .await;
     }
     if buf.capacity() - buf.len() < 1024 {
-        buf.reserve(INITIAL_CAPACITY);
+        buf.reserve(READ_CHUNK);
     }
     rd.read_buf(buf).await
 }
