@@ -188,6 +188,7 @@ fn bad_flag_values_are_usage_errors() {
         &["serve", "echo", "--bind", "localhost"],
         &["serve", "echo", "--mode", "udp"],
         &["serve", "echo", "--http-version", "3"],
+        &["serve", "echo", "--mode", "tcp", "--http-version", "h2"],
         &["serve", "echo", "--graceful-timeout", "-1"],
         &["serve", "discard", "--bind", "127.0.0.1:99999"],
     ];

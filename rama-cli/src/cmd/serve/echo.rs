@@ -31,10 +31,10 @@ pub(crate) struct EchoArgs {
     #[arg(long, value_enum, default_value_t = EchoMode::Http)]
     mode: EchoMode,
 
-    /// With `--mode http`: which HTTP to speak. `auto`: HTTP/1.x and h2 with prior knowledge
-    /// (h2c) on the same port; `http1`: HTTP/1.0 and 1.1 only; `h2`: h2c only.
-    #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersion::Auto)]
-    http_version: HttpVersion,
+    /// With `--mode http`: which HTTP to speak. `auto` (the default): HTTP/1.x and h2 with
+    /// prior knowledge (h2c) on the same port; `http1`: HTTP/1.0 and 1.1 only; `h2`: h2c only.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    http_version: Option<HttpVersion>,
 
     #[command(flatten)]
     shutdown: ShutdownArgs,
@@ -63,10 +63,20 @@ enum HttpVersion {
 /// Run the echo server until shutdown.
 pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
     match args.mode {
-        EchoMode::Tcp => serve_tcp("echo", args.bind, &args.shutdown, TcpEcho).await,
+        EchoMode::Tcp => {
+            if args.http_version.is_some() {
+                // a usage error, reported (exit status 2) like the ones clap finds itself
+                clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--http-version only applies to --mode http\n",
+                )
+                .exit();
+            }
+            serve_tcp("echo", args.bind, &args.shutdown, TcpEcho).await
+        }
         EchoMode::Http => {
-            let service = http::server(args.http_version);
-            serve_tcp("echo", args.bind, &args.shutdown, service).await
+            let version = args.http_version.unwrap_or(HttpVersion::Auto);
+            serve_tcp("echo", args.bind, &args.shutdown, http::server(version)).await
         }
     }
 }
