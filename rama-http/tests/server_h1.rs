@@ -259,6 +259,26 @@ async fn upgrade_hands_over_the_io_with_read_ahead_bytes() {
         .unwrap()
         .unwrap();
     assert_eq!(&got, b"later bytes");
+    // CONNECT: 200, then the tunnel
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\nTUNNEL")
+        .await
+        .unwrap();
+    let mut r = BufReader::new(stream);
+    // a 2xx to CONNECT has no body: read the head only
+    let res = timeout(WAIT, read_response(&mut r, true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-length"), None);
+    let mut got = [0u8; 6];
+    timeout(WAIT, tokio::io::AsyncReadExt::read_exact(&mut r, &mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got, b"TUNNEL");
     // not an upgrade request: a normal response
     let (res, _) = exchange(server.addr, b"GET /upgrade HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(res.text(), "no upgrade");
@@ -446,4 +466,23 @@ async fn graceful_shutdown_finishes_in_flight_and_closes_idle() {
     assert_eq!(res.header("connection"), Some("close"));
     assert!(is_closed(&mut busy).await);
     timeout(WAIT, done).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn response_header_record_is_written_back() {
+    let server = start_http1(Http1Config::new()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /spelled HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut r = BufReader::new(stream);
+    let res = timeout(WAIT, read_response(&mut r, false))
+        .await
+        .unwrap()
+        .unwrap();
+    let names: Vec<&str> = res.headers.iter().map(|(n, _)| n.as_str()).collect();
+    // recorded names first, in recorded order and spelling; then added ones in default form
+    assert_eq!(names, ["ETag", "x-LOWER", "Content-Length", "Date"]);
+    server.stop().await;
 }

@@ -72,8 +72,22 @@ impl Stream for Unsized {
 /// - `/big/N`: N bytes of a fixed pattern, chunked
 /// - anything else: "hello <path>"
 pub(crate) async fn handle(mut req: Request<Body>) -> Result<Response<Body>, BoxError> {
+    if req.method() == rama_http::Method::CONNECT {
+        return Ok(tunnel(&mut req, StatusCode::OK));
+    }
     let path = req.uri().path().to_owned();
     let res = match path.as_str() {
+        "/spelled" => {
+            // a response that keeps its own header spelling and order (as a proxy hop would)
+            let mut res = Response::new(Body::from("s"));
+            res.headers_mut().insert("x-lower", "1".parse().unwrap());
+            res.headers_mut().insert("etag", "\"v\"".parse().unwrap());
+            let mut record = OriginalHeaderNames::new();
+            record.push("ETag").unwrap();
+            record.push("x-LOWER").unwrap();
+            res.extensions_mut().insert(record);
+            res
+        }
         "/headers" => {
             let record = req.extensions().get::<OriginalHeaderNames>();
             let mut out = String::new();
@@ -93,28 +107,7 @@ pub(crate) async fn handle(mut req: Request<Body>) -> Result<Response<Body>, Box
             Response::new(Body::from("slow"))
         }
         "/fail" => return Err("handler failed on purpose".into()),
-        "/upgrade" => {
-            let on_upgrade = req.extensions_mut().remove::<OnUpgrade>();
-            let Some(on_upgrade) = on_upgrade else {
-                return Ok(Response::new(Body::from("no upgrade")));
-            };
-            tokio::spawn(async move {
-                if let Ok(mut io) = on_upgrade.upgraded().await {
-                    let mut buf = [0u8; 1024];
-                    while let Ok(n @ 1..) = io.read(&mut buf).await {
-                        if io.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-            });
-            let mut res = Response::new(Body::empty());
-            *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-            res.headers_mut().insert("upgrade", "echo".parse().unwrap());
-            res.headers_mut()
-                .insert("connection", "upgrade".parse().unwrap());
-            res
-        }
+        "/upgrade" => tunnel(&mut req, StatusCode::SWITCHING_PROTOCOLS),
         p if p.starts_with("/status/") => {
             let code: u16 = p["/status/".len()..].parse()?;
             let mut res = Response::new(if code == 200 {
@@ -283,4 +276,29 @@ pub(crate) fn have_tool(name: &str) -> bool {
         eprintln!("skipping: {name} not installed");
     }
     found
+}
+
+/// Answers an upgrade (`101`) or CONNECT (`200`) and echoes the taken-over stream.
+fn tunnel(req: &mut Request<Body>, status: StatusCode) -> Response<Body> {
+    let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() else {
+        return Response::new(Body::from("no upgrade"));
+    };
+    tokio::spawn(async move {
+        if let Ok(mut io) = on_upgrade.upgraded().await {
+            let mut buf = [0u8; 1024];
+            while let Ok(n @ 1..) = io.read(&mut buf).await {
+                if io.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = status;
+    if status == StatusCode::SWITCHING_PROTOCOLS {
+        res.headers_mut().insert("upgrade", "echo".parse().unwrap());
+        res.headers_mut()
+            .insert("connection", "upgrade".parse().unwrap());
+    }
+    res
 }
