@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         eprintln!("error: {err:#}");
         return ExitCode::FAILURE;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // the main runtime only waits for signals and the drain: connections are served by
+    // worker threads with runtimes of their own (see `cmd::serve::run`)
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

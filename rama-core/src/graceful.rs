@@ -211,6 +211,20 @@ impl ShutdownGuard {
         self.tracker.spawn(future)
     }
 
+    /// Resolves once shutdown has begun (and [`Shutdown::shutdown`] or
+    /// [`Shutdown::shutdown_with_limit`] is draining) and every tracked task has finished.
+    ///
+    /// For a thread that runs its own runtime: its tracked tasks live on that runtime, so it
+    /// must keep the runtime running until they are done, not only until it stops accepting.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub fn drained(&self) -> impl Future<Output = ()> + Send + 'static {
+        let tracker = self.tracker.clone();
+        async move { tracker.wait().await }
+    }
+
     /// Spawn a tracked task that receives a clone of this guard.
     pub fn spawn_task_fn<F, Fut>(&self, f: F) -> JoinHandle<Fut::Output>
     where
@@ -377,6 +391,30 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), signal)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn drained_resolves_after_shutdown_and_the_last_task() {
+        let shutdown = Shutdown::manual();
+        let guard = shutdown.guard();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        guard.spawn_task(async move {
+            let _ = released.await;
+        });
+        let drained = tokio::spawn(guard.drained());
+        let trigger = shutdown.trigger();
+        let shutting_down = tokio::spawn(shutdown.shutdown());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!drained.is_finished(), "no shutdown yet");
+        trigger.trigger();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!drained.is_finished(), "a task is still running");
+        release.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), drained)
+            .await
+            .unwrap()
+            .unwrap();
+        shutting_down.await.unwrap();
     }
 
     #[tokio::test]

@@ -13,7 +13,10 @@ use rama_core::{
     service_fn,
 };
 use rama_net::stream::SocketInfo;
-use rama_tcp::{TcpStream, server::TcpListener};
+use rama_tcp::{
+    TcpStream,
+    server::{TcpListener, serve_graceful_on_threads},
+};
 use std::{
     io,
     net::SocketAddr,
@@ -234,21 +237,54 @@ async fn service_errors_do_not_stop_the_listener() {
 /// every connection in flight finishes, and no byte is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_drains_connections_in_flight() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drains_connections_in_flight(addr, async move |guard, svc| {
+        listener.serve_graceful(guard, svc).await;
+    })
+    .await;
+}
+
+/// The same with one listening socket served by two threads, each with its own runtime:
+/// the connections live on the workers' runtimes, which must outlive the accept loops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_drains_connections_on_worker_threads() {
+    let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let threads = std::num::NonZeroUsize::new(2).unwrap();
+    drains_connections_in_flight(addr, async move |guard, svc| {
+        let bound = serve_graceful_on_threads(TcpListener::builder(), addr, threads, guard, svc)
+            .await
+            .unwrap();
+        assert_eq!(bound, addr);
+    })
+    .await;
+}
+
+/// Start a server on `addr` with `serve` (given the guard and a counting echo service),
+/// then check the graceful drain of 100 connections caught mid-transfer.
+async fn drains_connections_in_flight<F, Fut>(addr: SocketAddr, serve: F)
+where
+    F: FnOnce(
+        rama_core::graceful::ShutdownGuard,
+        rama_core::service::BoxService<TcpStream, (), io::Error>,
+    ) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    use rama_core::Service;
     const CONNS: usize = 100;
     const HALF: usize = 32 * 1024;
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let shutdown = Shutdown::manual();
     let served = Arc::new(AtomicUsize::new(0));
     let counted = served.clone();
-    let accept_loop = shutdown.spawn_task_fn(async move |guard| {
-        let svc = service_fn(move |stream: TcpStream| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            echo(stream)
-        });
-        listener.serve_graceful(guard, svc).await;
-    });
+    let svc = service_fn(move |stream: TcpStream| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        echo(stream)
+    })
+    .boxed();
+    let accept_loop = shutdown.spawn_task(serve(shutdown.guard(), svc));
 
     // every client sends half its payload, then waits for the shutdown to start
     let (started_tx, _) = tokio::sync::broadcast::channel::<()>(1);
@@ -260,7 +296,7 @@ async fn graceful_shutdown_drains_connections_in_flight() {
         halfway.push(half_rx);
         clients.push(tokio::spawn(async move {
             let payload: Vec<u8> = (0..2 * HALF).map(|j| (i * 7 + j) as u8).collect();
-            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let stream = connect_with_retry(addr).await;
             let (mut r, mut w) = stream.into_split();
             let reader = tokio::spawn(async move {
                 let mut back = Vec::new();
@@ -293,9 +329,17 @@ async fn graceful_shutdown_drains_connections_in_flight() {
         .await
         .unwrap()
         .unwrap();
-    // the listening socket is closed: a new client is refused
-    let err = tokio::net::TcpStream::connect(addr).await.unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    // the listening socket closes: a new client is refused
+    tokio::time::timeout(LIMIT, async {
+        loop {
+            match tokio::net::TcpStream::connect(addr).await {
+                Err(err) if err.kind() == io::ErrorKind::ConnectionRefused => break,
+                _ => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    })
+    .await
+    .expect("the listener closes after the shutdown starts");
 
     started_tx.send(()).unwrap();
     let drained = tokio::spawn(shutdown.shutdown_with_limit(LIMIT));
@@ -308,6 +352,20 @@ async fn graceful_shutdown_drains_connections_in_flight() {
         .unwrap()
         .expect("every connection finished within the limit");
     assert_eq!(served.load(Ordering::SeqCst), CONNS);
+}
+
+/// Connect, retrying briefly while the server's workers come up.
+async fn connect_with_retry(addr: SocketAddr) -> tokio::net::TcpStream {
+    tokio::time::timeout(LIMIT, async {
+        loop {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(stream) => return stream,
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]

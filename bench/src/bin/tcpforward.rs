@@ -19,7 +19,7 @@ use rama_core::graceful::{Shutdown, ShutdownGuard};
 use rama_net::address::Authority;
 use rama_tcp::{
     forward::Forwarder,
-    server::{TcpListener, TcpListenerBuilder},
+    server::{TcpListener, TcpListenerBuilder, serve_graceful_on_threads},
 };
 use std::{io, net::SocketAddr, time::Duration};
 
@@ -76,25 +76,14 @@ fn main() -> io::Result<()> {
             shutdown.spawn_task_fn(async |guard| listener.serve_graceful(guard, forwarder).await);
         } else if cli.reuseport {
             for _ in 0..threads {
-                spawn_worker(
-                    builder,
-                    Bind::ReusePort(cli.bind),
-                    shutdown.guard(),
-                    forwarder.clone(),
-                )
-                .await?;
+                spawn_worker(builder, cli.bind, shutdown.guard(), forwarder.clone()).await?;
             }
         } else {
-            let shared = builder.bind_std(cli.bind)?;
-            for _ in 0..threads {
-                spawn_worker(
-                    builder,
-                    Bind::Shared(shared.try_clone()?),
-                    shutdown.guard(),
-                    forwarder.clone(),
-                )
-                .await?;
-            }
+            let threads =
+                std::num::NonZeroUsize::new(threads).unwrap_or(std::num::NonZeroUsize::MIN);
+            serve_graceful_on_threads(builder, cli.bind, threads, shutdown.guard(), forwarder)
+                .await
+                .map_err(io::Error::other)?;
         }
         eprintln!(
             "forwarding {} -> {} on {threads} thread(s)",
@@ -107,20 +96,11 @@ fn main() -> io::Result<()> {
     })
 }
 
-/// How a worker gets its listener.
-#[derive(Debug)]
-enum Bind {
-    /// Its own `SO_REUSEPORT` socket on this address.
-    ReusePort(SocketAddr),
-    /// A clone of one shared listening socket.
-    Shared(std::net::TcpListener),
-}
-
 /// A thread with its own single-threaded runtime and listener. Resolves once the listener
 /// is ready, so that an error (port in use) stops the program early.
 async fn spawn_worker(
     builder: TcpListenerBuilder,
-    bind: Bind,
+    addr: SocketAddr,
     guard: ShutdownGuard,
     forwarder: Forwarder,
 ) -> io::Result<()> {
@@ -136,14 +116,13 @@ async fn spawn_worker(
                 Err(err) => return drop(bound_tx.send(Err(err))),
             };
             runtime.block_on(async move {
-                let listener = match bind {
-                    Bind::ReusePort(addr) => builder.bind(addr).await.map_err(io::Error::from),
-                    Bind::Shared(std) => builder.from_std(std),
-                };
+                let listener = builder.bind(addr).await.map_err(io::Error::from);
                 match listener {
                     Ok(listener) => {
                         drop(bound_tx.send(Ok(())));
-                        listener.serve_graceful(guard, forwarder).await;
+                        listener.serve_graceful(guard.clone(), forwarder).await;
+                        // the connections live on this runtime: keep it until they are done
+                        guard.drained().await;
                     }
                     Err(err) => drop(bound_tx.send(Err(err))),
                 }

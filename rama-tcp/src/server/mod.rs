@@ -29,6 +29,8 @@
 mod accept_error;
 mod bind_error;
 mod listener;
+mod threads;
 
 pub use bind_error::BindError;
 pub use listener::{DEFAULT_BACKLOG, TcpListener, TcpListenerBuilder};
+pub use threads::serve_graceful_on_threads;

@@ -6,9 +6,12 @@ use rama::{
     Service,
     error::{BoxError, ErrorContext, OpaqueError},
     graceful::Shutdown,
-    tcp::{TcpStream, server::TcpListener},
+    tcp::{
+        TcpStream,
+        server::{TcpListener, serve_graceful_on_threads},
+    },
 };
-use std::{io::Write, net::SocketAddr};
+use std::{io::Write, net::SocketAddr, num::NonZeroUsize};
 
 /// Serve `service` on `bind` until shutdown; `name` names the server in logs.
 ///
@@ -26,17 +29,24 @@ where
     // handlers first (default_signal installs them when called): a signal sent right after
     // the announcement must not kill the process
     let signal = rama::graceful::default_signal();
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("start {name} server"))?;
-    let addr = listener
-        .local_addr()
-        .context("read the address the listener is bound to")?;
     let shutdown = Shutdown::new(signal);
-    shutdown.spawn_task_fn(async move |guard| listener.serve_graceful(guard, service).await);
+    // one single-threaded runtime per core, all accepting from one socket: the layout of
+    // haproxy's threads, cheaper per connection than work stealing (see rama-tcp's
+    // `serve_graceful_on_threads`)
+    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    let addr = serve_graceful_on_threads(
+        TcpListener::builder(),
+        bind,
+        threads,
+        shutdown.guard(),
+        service,
+    )
+    .await
+    .map_err(OpaqueError::from_boxed)
+    .with_context(|| format!("start {name} server"))?;
 
     announce(addr);
-    tracing::info!(%addr, server = name, "accepting connections");
+    tracing::info!(%addr, server = name, %threads, "accepting connections");
 
     let limit = shutdown_args.graceful_timeout;
     match shutdown.shutdown_with_limit(limit).await {
