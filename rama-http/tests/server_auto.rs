@@ -180,3 +180,23 @@ async fn h2_only_server_with_curl() {
     assert_eq!(out, "hello /two 2");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn peeking_counts_against_the_header_read_timeout() {
+    let config = rama_http::server::Http1Config::new()
+        .with_header_read_timeout(std::time::Duration::from_millis(500));
+    let server = start(HttpServer::auto().with_http1_config(config)).await;
+    let started = std::time::Instant::now();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // starts like the h2 preface, then stalls
+    stream.write_all(b"PRI * HT").await.unwrap();
+    let mut r = BufReader::new(stream);
+    let res = timeout(WAIT, read_response(&mut r, false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status, 408);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_millis(900), "{took:?}");
+    server.stop().await;
+}

@@ -63,6 +63,7 @@ use rama_core::graceful::ShutdownSignal;
 use rama_net::stream::{PeekOutcome, peek_until};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -204,6 +205,8 @@ where
             }
             Mode::H2 => Box::pin(serve_h2(io, server, &self.inner, extensions, shutdown)).await,
             Mode::Auto => {
+                // the peek's time counts against the first head's header-read timeout
+                let accepted = Instant::now();
                 let peeked = peek_until(
                     io,
                     PREFACE.len(),
@@ -224,12 +227,13 @@ where
                     ))
                     .await;
                 } else {
-                    Box::pin(serve_http1_connection(
+                    Box::pin(serve_http1_since(
                         peeked.stream,
                         server.http1,
                         &*self.inner,
                         extensions,
                         shutdown,
+                        accepted,
                     ))
                     .await;
                 }
@@ -273,5 +277,21 @@ pub async fn serve_http1_connection<IO, S>(
     S: Service<Request<Body>, Output = Response<Body>>,
     S::Error: Into<BoxError>,
 {
-    crate::proto::h1::conn::serve_connection(io, config, service, extensions, shutdown).await;
+    serve_http1_since(io, config, service, extensions, shutdown, Instant::now()).await;
+}
+
+async fn serve_http1_since<IO, S>(
+    io: IO,
+    config: Http1Config,
+    service: &S,
+    extensions: Extensions,
+    shutdown: Option<ShutdownSignal>,
+    accepted: Instant,
+) where
+    IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    crate::proto::h1::conn::serve_connection(io, config, service, extensions, shutdown, accepted)
+        .await;
 }

@@ -70,12 +70,15 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 /// Serves HTTP/1.x on `io` with `service` until the connection ends; see the module docs.
+/// The first head must be complete within the header-read timeout from `accepted` (time
+/// spent peeking at the connection before counts).
 pub(crate) async fn serve_connection<IO, S>(
     io: IO,
     config: Http1Config,
     service: &S,
     extensions: Extensions,
     shutdown: Option<ShutdownSignal>,
+    accepted: Instant,
 ) where
     IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
     S: Service<Request<Body>, Output = Response<Body>>,
@@ -93,6 +96,7 @@ pub(crate) async fn serve_connection<IO, S>(
         socket_info,
         shutdown,
         served: 0,
+        accepted,
         timer: Box::pin(tokio::time::sleep_until(Instant::now())),
     };
     let mut parser = RequestHeadParser::new(config.limits());
@@ -152,6 +156,7 @@ struct Conn<IO> {
     socket_info: Option<SocketInfo>,
     shutdown: Option<ShutdownSignal>,
     served: usize,
+    accepted: Instant,
     /// One timer for the connection's head and idle deadlines, moved rather than re-created:
     /// moving a tokio timer to a later deadline is a cheap atomic update.
     timer: Pin<Box<Sleep>>,
@@ -186,8 +191,11 @@ where
 {
     async fn read_head(&mut self, parser: &mut RequestHeadParser) -> HeadRead {
         let header_timeout = self.config.header_read_timeout();
-        let mut deadline =
-            (self.served == 0 || !self.buf.is_empty()).then(|| Instant::now() + header_timeout);
+        let mut deadline = if self.served == 0 {
+            Some(self.accepted + header_timeout)
+        } else {
+            (!self.buf.is_empty()).then(|| Instant::now() + header_timeout)
+        };
         let shutdown = self.shutdown.clone();
         let mut shutdown = pin!(async move {
             match shutdown {
