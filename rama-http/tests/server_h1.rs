@@ -303,6 +303,18 @@ async fn service_error_is_500_and_connection_stays() {
 }
 
 #[tokio::test]
+async fn service_panic_is_500_and_close() {
+    let server = start_http1(Http1Config::new()).await;
+    let (res, mut r) = exchange(server.addr, b"GET /panic HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(res.status, 500);
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(is_closed(&mut r).await);
+    let (res, _) = exchange(server.addr, b"GET /fine HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(res.text(), "hello /fine");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn unread_body_is_drained_or_closes() {
     let server = start_http1(Http1Config::new().with_max_drain_bytes(1000)).await;
     // a small unread body is drained and the connection goes on

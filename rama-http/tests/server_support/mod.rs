@@ -68,6 +68,7 @@ impl Stream for Unsized {
 /// - `/status/N`: an empty response with status N (a body "x" for 200)
 /// - `/slow`: "slow" after 400 ms
 /// - `/fail`: a service error
+/// - `/panic`: a panic in the service
 /// - `/upgrade`: 101 and an echo of the upgraded stream
 /// - `/big/N`: N bytes of a fixed pattern, chunked
 /// - anything else: "hello <path>"
@@ -107,6 +108,7 @@ pub(crate) async fn handle(mut req: Request<Body>) -> Result<Response<Body>, Box
             Response::new(Body::from("slow"))
         }
         "/fail" => return Err("handler failed on purpose".into()),
+        "/panic" => panic!("handler panicked on purpose"),
         "/upgrade" => tunnel(&mut req, StatusCode::SWITCHING_PROTOCOLS),
         p if p.starts_with("/status/") => {
             let code: u16 = p["/status/".len()..].parse()?;

@@ -21,7 +21,8 @@
 //!    [`prepare_response_framing`]: `Content-Length` when the body's size hint is exact,
 //!    else chunked (HTTP/1.1) or close-delimited (HTTP/1.0); no body for HEAD, 1xx, 204 and
 //!    304. The head is written with the response's own header-name record when it has one.
-//!    A service error becomes a `500`. A body that fails midway truncates the message and
+//!    A service error becomes a `500`; a panic in the service too, and the connection then
+//!    closes. A body that fails midway truncates the message and
 //!    closes the connection.
 //! 5. **Next.** Keep-alive when the request asked for it (HTTP/1.0 only with
 //!    `Connection: keep-alive`), the response did not refuse it, the request limit is not
@@ -323,7 +324,9 @@ where
 
         // the service runs; the body is fed next to it
         let served = {
-            let mut call = pin!(service.serve(request));
+            let mut call = pin!(CatchUnwind {
+                inner: service.serve(request)
+            });
             loop {
                 tokio::select! {
                     biased;
@@ -356,10 +359,18 @@ where
             }
         };
         let response = match served {
-            Ok(response) => response,
-            Err(err) => {
-                let err: BoxError = err.into();
-                tracing::warn!("h1: service error, answering 500: {err:#}");
+            Some(Ok(response)) => response,
+            failed => {
+                match failed {
+                    Some(Err(err)) => {
+                        let err: BoxError = err.into();
+                        tracing::warn!("h1: service error, answering 500: {err:#}");
+                    }
+                    _ => {
+                        tracing::error!("h1: service panicked, answering 500 and closing");
+                        keep_alive = false;
+                    }
+                }
                 let mut res = Response::new(Body::from("Internal Server Error\n"));
                 *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
                 res
@@ -497,6 +508,28 @@ impl http_body::Body for Prepend {
         match self.first.take() {
             Some(first) => Poll::Ready(Some(first)),
             None => http_body::Body::poll_frame(Pin::new(&mut self.rest), cx),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Runs a service future, turning a panic in it into `None` (a `500` for the client,
+    /// instead of a dropped connection).
+    struct CatchUnwind<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Some(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
         }
     }
 }
