@@ -125,7 +125,10 @@ pub(crate) async fn serve_connection<IO, S>(
                 }
                 conn.wbuf = BytesMut::new();
             }
-            Next::Close => break,
+            Next::Close => {
+                Box::pin(conn.linger_close()).await;
+                return;
+            }
             Next::Refuse(status) => {
                 Box::pin(conn.refuse(status)).await;
                 return;
@@ -249,6 +252,13 @@ where
             return;
         }
         let _ = self.wr.flush().await;
+        self.linger_close().await;
+    }
+
+    /// Closes after a response: sends FIN, then reads and discards what the client still
+    /// sends (bounded in time and bytes), so that unread request bytes do not turn the close
+    /// into a reset that could destroy the response before the client read it.
+    async fn linger_close(&mut self) {
         let _ = self.wr.shutdown().await;
         let drain = async {
             let mut scratch = [0u8; 4096];
@@ -337,7 +347,12 @@ where
                             return Next::Refuse(StatusCode::BAD_REQUEST);
                         }
                         FeedEnd::Broken => return Next::Close,
-                        end => fed = Some(end),
+                        end => {
+                            if matches!(end, FeedEnd::DrainLimit) {
+                                keep_alive = false;
+                            }
+                            fed = Some(end);
+                        }
                     },
                     started = async {
                         match &mut started_rx {
