@@ -31,9 +31,9 @@
 //! request served here has, in its `http` extensions (`req.extensions()`):
 //! - a clone of the connection's rama [`Extensions`] (`get::<Extensions>()`): what the
 //!   listener and transport layers recorded, such as `SocketInfo` and the `ShutdownSignal`;
-//! - the `SocketInfo` itself, when the connection has one (`get::<SocketInfo>()`);
-//! - HTTP/1: the [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record, and an
-//!   [`OnUpgrade`](upgrade::OnUpgrade) for upgrade and CONNECT requests;
+//! - HTTP/1: the `SocketInfo` itself too, when the connection has one
+//!   (`get::<SocketInfo>()`), the [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames)
+//!   record, and an [`OnUpgrade`](upgrade::OnUpgrade) for upgrade and CONNECT requests;
 //! - h2: the [`EarlyFrames`](crate::h2::EarlyFrames) record.
 //!
 //! # Errors
