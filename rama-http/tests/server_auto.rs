@@ -200,3 +200,16 @@ async fn peeking_counts_against_the_header_read_timeout() {
     assert!(took < std::time::Duration::from_millis(900), "{took:?}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_a_connection_still_being_peeked() {
+    let server = start(HttpServer::auto()).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    // the default header-read timeout is 10s: shutdown must not wait for it
+    server.stop().await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let mut r = BufReader::new(stream);
+    assert!(is_closed(&mut r).await);
+}

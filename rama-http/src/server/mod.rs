@@ -215,13 +215,21 @@ where
             Mode::Auto => {
                 // the peek's time counts against the first head's header-read timeout
                 let accepted = Instant::now();
-                let peeked = peek_until(
+                let peek = peek_until(
                     io,
                     PREFACE.len(),
                     server.http1.header_read_timeout(),
                     |seen| seen.len() >= PREFACE.len() || !PREFACE.starts_with(seen),
-                )
-                .await?;
+                );
+                // a connection still silent when shutdown begins has no request to finish:
+                // dropping the peek (and the stream with it) closes it
+                let peeked = match &shutdown {
+                    Some(signal) => tokio::select! {
+                        peeked = peek => peeked?,
+                        () = signal.cancelled() => return Ok(()),
+                    },
+                    None => peek.await?,
+                };
                 if peeked.bytes.is_empty() && peeked.outcome != PeekOutcome::Enough {
                     return Ok(()); // closed or silent: nothing to serve
                 }
