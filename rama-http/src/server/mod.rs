@@ -43,6 +43,34 @@
 //! response). Protocol errors of a connection are logged at debug level and end that
 //! connection only.
 //!
+//! # HTTP/1 behaviour
+//!
+//! - **Pipelining**: requests are served one at a time, responses strictly in order; bytes
+//!   of later requests are read ahead into the buffer.
+//! - **Request bodies** stream into the request's [`Body`] through a one-frame channel the
+//!   connection fills as the service reads (back-pressure reaches the client through TCP);
+//!   `Content-Length` bodies have an exact size hint. The next request is read once the body
+//!   is consumed; a body the service left unread is drained (up to
+//!   [`Http1Config::with_max_drain_bytes`]) or the connection closes after the response.
+//!   A malformed chunked body gets `400` and a close if no response was sent yet.
+//! - **Response bodies**: `Content-Length` when the body's size hint is exact, else chunked
+//!   (HTTP/1.1) or close-delimited (HTTP/1.0). Trailers the body yields are sent whenever the
+//!   response is chunked (any HTTP/1.1 client parses them as part of the framing). No body
+//!   for HEAD, 1xx, 204 and 304. `Date` is added when missing.
+//! - **`Expect: 100-continue`**: `100 Continue` is sent when the service first reads the
+//!   request body (also when the response body reads it, as an echo or proxy does), never
+//!   before; a service that answers without reading gets its response sent and the
+//!   connection closed.
+//! - **Keep-alive**: HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with
+//!   `Connection: keep-alive`. Closed after a request limit, on shutdown (the response in
+//!   flight gets `Connection: close`; idle connections close at once), and after errors.
+//! - **Errors**: a malformed head gets the codec's status (`400`, `414`, `431`, `505`), a
+//!   head not complete within the header-read timeout `408`, always with
+//!   `Connection: close`; a service error or panic gets `500`.
+//! - **Wire fidelity**: the response head is written with the response's own
+//!   [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) when it has one, so a proxy hop
+//!   writes back the spelling and order it read.
+//!
 //! # Memory
 //!
 //! An idle keep-alive HTTP/1 connection holds no read or write buffer: what remains is its
