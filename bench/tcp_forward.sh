@@ -4,7 +4,8 @@
 # Measures bulk throughput (N connections writing as fast as possible into a sink) and
 # connection rate (connect, 1 byte echoed, close) for:
 #   direct   the load generator talks to the sink/echo server itself
-#   rama     through our forwarder (default: bench's `tcpforward`)
+#   rama     through our forwarder (default: the CLI, `rama serve forward`; bench's
+#            `tcpforward` explores other runtime layouts)
 #   haproxy  through haproxy in `mode tcp`, nbthread 2 (default config: no splice)
 # Rounds rotate the order of the three, and the median of each is reported, because the
 # machine is shared and noisy.
@@ -13,7 +14,7 @@
 #                             [--forwarder 'CMD {bind} {to}'] [--haproxy-splice]
 #
 #   --forwarder   the command that starts our forwarder; {bind} and {to} are replaced by
-#                 host:port, e.g. --forwarder 'target/release/rama serve forward --bind {bind} --to {to}'
+#                 host:port, e.g. --forwarder 'target/release/tcpforward --multi-thread --bind {bind} --to {to}'
 #                 (also RAMA_FORWARDER in the environment)
 #   --haproxy-splice  add `option splice-auto` to haproxy's config (an extra comparison)
 #
@@ -27,7 +28,7 @@ RATE_CONNS=32
 HAPROXY_SPLICE=0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-DEFAULT_FORWARDER="$TARGET_DIR/release/tcpforward --bind {bind} --to {to}"
+DEFAULT_FORWARDER="$TARGET_DIR/release/rama serve forward --bind {bind} --to {to}"
 FORWARDER="${RAMA_FORWARDER:-$DEFAULT_FORWARDER}"
 
 while [[ $# -gt 0 ]]; do
@@ -67,7 +68,7 @@ if ! command -v haproxy >/dev/null 2>&1; then
 fi
 
 echo "building release binaries" >&2
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench)
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench -p rama-cli)
 TCPBENCH="$TARGET_DIR/release/tcpbench"
 
 start() { # start CMD... in the background, remember its pid (also in LAST_PID)
