@@ -87,6 +87,12 @@ pub(crate) async fn serve_connection<IO, S>(
 {
     let (rd, wr) = tokio::io::split(io);
     let socket_info = extensions.get::<SocketInfo>().copied();
+    // one wait for the whole connection, not one per request: registering with the shared
+    // shutdown signal takes its lock
+    let shutdown_wait: ShutdownWait = match &shutdown {
+        Some(signal) => Box::pin(signal.cancelled()),
+        None => Box::pin(std::future::pending()),
+    };
     let mut conn = Conn {
         rd,
         wr,
@@ -98,6 +104,7 @@ pub(crate) async fn serve_connection<IO, S>(
         shutdown,
         served: 0,
         accepted,
+        shutdown_wait,
         timer: Box::pin(tokio::time::sleep_until(Instant::now())),
     };
     let mut parser = RequestHeadParser::new(config.limits());
@@ -150,6 +157,8 @@ pub(crate) async fn serve_connection<IO, S>(
     let _ = conn.wr.shutdown().await;
 }
 
+type ShutdownWait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 struct Conn<IO> {
     rd: ReadHalf<IO>,
     wr: WriteHalf<IO>,
@@ -161,6 +170,7 @@ struct Conn<IO> {
     shutdown: Option<ShutdownSignal>,
     served: usize,
     accepted: Instant,
+    shutdown_wait: ShutdownWait,
     /// One timer for the connection's head and idle deadlines, moved rather than re-created:
     /// moving a tokio timer to a later deadline is a cheap atomic update.
     timer: Pin<Box<Sleep>>,
@@ -200,13 +210,6 @@ where
         } else {
             (!self.buf.is_empty()).then(|| Instant::now() + header_timeout)
         };
-        let shutdown = self.shutdown.clone();
-        let mut shutdown = pin!(async move {
-            match shutdown {
-                Some(signal) => signal.cancelled().await,
-                None => std::future::pending().await,
-            }
-        });
         loop {
             if !self.buf.is_empty() {
                 match parser.parse(&mut self.buf) {
@@ -223,7 +226,9 @@ where
             }
             tokio::select! {
                 biased;
-                () = &mut shutdown => return HeadRead::Closed,
+                () = &mut self.shutdown_wait, if self.shutdown.is_some() => {
+                    return HeadRead::Closed;
+                }
                 read = read_some(&mut self.rd, &mut self.buf) => match read {
                     Ok(0) | Err(_) => return HeadRead::Closed,
                     Ok(_) => {}
