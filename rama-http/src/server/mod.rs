@@ -75,7 +75,7 @@
 //!
 //! An idle keep-alive HTTP/1 connection holds no read or write buffer: what remains is its
 //! task with the (boxed, per-protocol) connection future, the split IO, one timer and the
-//! connection's extensions: about 3.3 KiB per connection in a release build
+//! connection's extensions: about 3.4 KiB per connection in a release build
 //! (`tests/server_idle_memory.rs` measures it; the peer's kernel socket buffers are not
 //! counted).
 //!
