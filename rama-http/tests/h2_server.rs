@@ -536,6 +536,41 @@ async fn silent_client_hits_the_handshake_timeout() {
     assert!(result.unwrap_err().contains("handshake timed out"));
 }
 
+/// A connection with no stream in flight for the idle timeout gets GOAWAY and is closed;
+/// one with a stream in flight is not, however long the stream takes.
+#[tokio::test]
+async fn idle_connection_gets_goaway_after_the_idle_timeout() {
+    let idle = Duration::from_millis(300);
+    let config = H2ServerConfig::new().with_idle_timeout(Some(idle));
+    let mut server = start_with(
+        config,
+        service_fn(async |req: Request<Body>| {
+            if req.uri().path() == "/slow" {
+                tokio::time::sleep(Duration::from_millis(900)).await;
+            }
+            Ok::<_, Infallible>(Response::new(Body::from("done")))
+        }),
+    )
+    .await;
+    let (mut client, conn) = connect(server.addr).await;
+    let started = tokio::time::Instant::now();
+    // a stream lasting three idle timeouts keeps the connection open
+    let (response, _) = client.send_request(get("/slow"), true).unwrap();
+    let response = within(response).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    // then, idle: the server closes the connection, cleanly, soon after the timeout
+    let idle_from = tokio::time::Instant::now();
+    within(conn).await.unwrap().unwrap();
+    let closed_after = idle_from.elapsed();
+    assert!(
+        closed_after >= idle - Duration::from_millis(50),
+        "{closed_after:?}"
+    );
+    assert!(closed_after < idle * 4, "{closed_after:?}");
+    within(server.results.recv()).await.unwrap().unwrap();
+}
+
 #[tokio::test]
 async fn early_frames_can_be_turned_off() {
     let (tx, mut rx) = mpsc::unbounded_channel::<bool>();

@@ -38,6 +38,7 @@ pub struct H2ServerConfig {
     max_concurrent_reset_streams: usize,
     reset_stream_duration: Duration,
     handshake_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
     record_early_frames: bool,
     early_frames_max_bytes: usize,
     early_frames_max_frames: usize,
@@ -67,6 +68,7 @@ impl H2ServerConfig {
             max_concurrent_reset_streams: 50,
             reset_stream_duration: Duration::from_secs(1),
             handshake_timeout: Some(Duration::from_secs(10)),
+            idle_timeout: Some(Duration::from_secs(60)),
             record_early_frames: true,
             early_frames_max_bytes: 64 * 1024,
             early_frames_max_frames: 32,
@@ -190,6 +192,16 @@ impl H2ServerConfig {
         self
     }
 
+    /// How long a connection may stay open with no stream in flight before the server sends
+    /// GOAWAY and closes it; `None` keeps it until the client closes it. Default 60 s, the
+    /// HTTP/1 keep-alive idle timeout's order: an idle connection holds a socket, buffers
+    /// and a task, and clients reconnect cheaply.
+    #[must_use]
+    pub const fn with_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
     /// Whether to record the connection's first frames ([`super::EarlyFrames`]). Default on:
     /// the cost is one small parse of the first few hundred bytes.
     #[must_use]
@@ -277,6 +289,12 @@ impl H2ServerConfig {
     #[must_use]
     pub const fn reset_stream_duration(&self) -> Duration {
         self.reset_stream_duration
+    }
+
+    /// See [`with_idle_timeout`](Self::with_idle_timeout).
+    #[must_use]
+    pub const fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
     }
 
     /// See [`with_handshake_timeout`](Self::with_handshake_timeout).

@@ -13,8 +13,21 @@ use http::{HeaderMap, Request, Response, StatusCode, header};
 use http_body::Body as _;
 use rama_core::{Service, error::BoxError, extensions::Extensions, graceful::ShutdownSignal};
 use rama_net::stream::SocketInfo;
-use std::{fmt, future::poll_fn, pin::pin, sync::Arc, task::Poll};
-use tokio::io::{AsyncRead, AsyncWrite};
+use std::{
+    fmt,
+    future::poll_fn,
+    pin::pin,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::Poll,
+    time::Duration,
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    time::Instant,
+};
 
 /// Why an h2 connection ended with an error.
 ///
@@ -193,10 +206,16 @@ where
     let mut extensions = Some(extensions);
     let mut shared: Option<Arc<Extensions>> = None;
     let mut shutting_down = false;
+    let activity = Arc::new(Activity::new());
+    let idle_timeout = config.idle_timeout();
+    let mut idle_check = pin!(tokio::time::sleep(
+        idle_timeout.unwrap_or(Duration::MAX / 4)
+    ));
     loop {
         tokio::select! {
             next = conn.accept() => match next {
                 Some(Ok((request, respond))) => {
+                    let open = StreamOpen::new(&activity);
                     let early = early.as_ref().and_then(|h| h.get()).cloned();
                     let conn_ext = shared
                         .get_or_insert_with(|| Arc::new(extensions.take().unwrap_or_default()));
@@ -208,7 +227,10 @@ where
                         socket_info,
                         early,
                     );
-                    tokio::spawn(task);
+                    tokio::spawn(async move {
+                        task.await;
+                        drop(open);
+                    });
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
@@ -218,6 +240,73 @@ where
                 shutting_down = true;
                 conn.graceful_shutdown();
             }
+            () = &mut idle_check, if idle_timeout.is_some() && !shutting_down => {
+                let idle = idle_timeout.unwrap_or_default();
+                match activity.idle_since() {
+                    Some(since) if since.elapsed() >= idle => {
+                        tracing::debug!(?idle, "h2: idle: sending GOAWAY");
+                        shutting_down = true;
+                        conn.graceful_shutdown();
+                    }
+                    Some(since) => idle_check.as_mut().reset(since + idle),
+                    None => idle_check.as_mut().reset(Instant::now() + idle),
+                }
+            }
+        }
+    }
+}
+
+/// How many streams of a connection are in flight, and since when none is: the idle clock.
+///
+/// Stream tasks update it when they start and end; the connection loop reads it only when
+/// its idle timer fires, so the per-stream cost is two atomic operations and, for the last
+/// stream to end, one lock of an uncontended mutex.
+struct Activity {
+    open: AtomicUsize,
+    idle_since: Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            open: AtomicUsize::new(0),
+            idle_since: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// When the connection became idle, or `None` while a stream is in flight.
+    fn idle_since(&self) -> Option<Instant> {
+        if self.open.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        Some(
+            *self
+                .idle_since
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+}
+
+/// Counts one stream as in flight until dropped.
+struct StreamOpen(Arc<Activity>);
+
+impl StreamOpen {
+    fn new(activity: &Arc<Activity>) -> Self {
+        activity.open.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(activity))
+    }
+}
+
+impl Drop for StreamOpen {
+    fn drop(&mut self) {
+        let mut since = self
+            .0
+            .idle_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if self.0.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            *since = Instant::now();
         }
     }
 }
