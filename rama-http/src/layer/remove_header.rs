@@ -1,0 +1,272 @@
+//! [`RemoveRequestHeaderLayer`] and [`RemoveResponseHeaderLayer`]: drop headers by name,
+//! or drop the hop-by-hop headers a proxy must not forward.
+//!
+//! The hop-by-hop set ([`HOP_BY_HOP`], RFC 9110 section 7.6.1) is `Connection`,
+//! `Proxy-Connection`, `Keep-Alive`, `TE`, `Transfer-Encoding` and `Upgrade`, plus every
+//! header named in a `Connection` header of the message itself
+//! ([`remove_hop_by_hop_headers`]).
+//!
+//! ```
+//! use rama_core::{Layer, Service, service_fn};
+//! use rama_http::layer::remove_header::RemoveRequestHeaderLayer;
+//! use rama_http::{Body, HeaderValue, Request, Response, header};
+//! use std::convert::Infallible;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let inner = service_fn(async |req: Request<Body>| {
+//!     assert!(req.headers().get("x-secret").is_none());
+//!     assert!(req.headers().get(header::CONNECTION).is_none());
+//!     Ok::<_, Infallible>(Response::new(Body::empty()))
+//! });
+//! let svc = RemoveRequestHeaderLayer::hop_by_hop().into_layer(inner);
+//! let req = Request::builder()
+//!     .header(header::CONNECTION, "close, x-secret")
+//!     .header("x-secret", "42")
+//!     .body(Body::empty())
+//!     .unwrap();
+//! svc.serve(req).await.unwrap();
+//! # }
+//! ```
+
+use crate::{HeaderMap, HeaderName, Request, Response, header};
+use rama_core::{Layer, Service};
+use std::sync::Arc;
+
+/// The hop-by-hop headers of RFC 9110 section 7.6.1 (`Proxy-Connection` and `Keep-Alive` are
+/// the legacy ones it names).
+pub const HOP_BY_HOP: [HeaderName; 6] = [
+    header::CONNECTION,
+    HeaderName::from_static("proxy-connection"),
+    HeaderName::from_static("keep-alive"),
+    header::TE,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// Removes the [`HOP_BY_HOP`] headers and every header listed in `Connection`.
+pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in listed.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+}
+
+/// Which headers to remove.
+#[derive(Debug, Clone)]
+struct Removal {
+    names: Arc<[HeaderName]>,
+    hop_by_hop: bool,
+}
+
+impl Removal {
+    fn apply(&self, headers: &mut HeaderMap) {
+        if self.hop_by_hop {
+            remove_hop_by_hop_headers(headers);
+        }
+        for name in self.names.iter() {
+            headers.remove(name);
+        }
+    }
+}
+
+macro_rules! remove_header_layer {
+    ($layer:ident, $svc:ident, $what:literal) => {
+        #[doc = concat!("A [`Layer`] that removes headers from every ", $what, "; see the [module docs](self).")]
+        #[derive(Debug, Clone)]
+        pub struct $layer {
+            removal: Removal,
+        }
+
+        impl $layer {
+            #[doc = concat!("Removes the named headers from each ", $what, ".")]
+            #[must_use]
+            pub fn new(names: impl IntoIterator<Item = HeaderName>) -> Self {
+                Self {
+                    removal: Removal {
+                        names: names.into_iter().collect(),
+                        hop_by_hop: false,
+                    },
+                }
+            }
+
+            #[doc = concat!("Removes the hop-by-hop headers from each ", $what, " ([`remove_hop_by_hop_headers`]).")]
+            #[must_use]
+            pub fn hop_by_hop() -> Self {
+                let mut layer = Self::new([]);
+                layer.removal.hop_by_hop = true;
+                layer
+            }
+
+            /// Also remove the hop-by-hop headers (`true`) or not.
+            #[must_use]
+            pub const fn with_hop_by_hop(mut self, on: bool) -> Self {
+                self.removal.hop_by_hop = on;
+                self
+            }
+        }
+
+        impl<S> Layer<S> for $layer {
+            type Service = $svc<S>;
+
+            fn layer(&self, inner: S) -> $svc<S> {
+                $svc {
+                    inner,
+                    removal: self.removal.clone(),
+                }
+            }
+
+            fn into_layer(self, inner: S) -> $svc<S> {
+                $svc {
+                    inner,
+                    removal: self.removal,
+                }
+            }
+        }
+
+        #[doc = concat!("A service that removes headers from every ", $what, "; see [`", stringify!($layer), "`].")]
+        #[derive(Debug, Clone)]
+        pub struct $svc<S> {
+            inner: S,
+            removal: Removal,
+        }
+
+        impl<S> $svc<S> {
+            /// The inner service.
+            pub const fn inner(&self) -> &S {
+                &self.inner
+            }
+
+            /// The header names removed (besides the hop-by-hop set).
+            pub fn names(&self) -> &[HeaderName] {
+                &self.removal.names
+            }
+
+            /// Whether the hop-by-hop headers are removed.
+            pub const fn removes_hop_by_hop(&self) -> bool {
+                self.removal.hop_by_hop
+            }
+        }
+    };
+}
+
+remove_header_layer!(RemoveRequestHeaderLayer, RemoveRequestHeader, "request");
+remove_header_layer!(RemoveResponseHeaderLayer, RemoveResponseHeader, "response");
+
+impl<S, B, R> Service<Request<B>> for RemoveRequestHeader<S>
+where
+    S: Service<Request<B>, Output = Response<R>>,
+    B: Send + 'static,
+    R: Send + 'static,
+{
+    type Output = Response<R>;
+    type Error = S::Error;
+
+    async fn serve(&self, mut req: Request<B>) -> Result<Response<R>, S::Error> {
+        self.removal.apply(req.headers_mut());
+        self.inner.serve(req).await
+    }
+}
+
+impl<S, B, R> Service<Request<B>> for RemoveResponseHeader<S>
+where
+    S: Service<Request<B>, Output = Response<R>>,
+    B: Send + 'static,
+    R: Send + 'static,
+{
+    type Output = Response<R>;
+    type Error = S::Error;
+
+    async fn serve(&self, req: Request<B>) -> Result<Response<R>, S::Error> {
+        let mut res = self.inner.serve(req).await?;
+        self.removal.apply(res.headers_mut());
+        Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Body, HeaderValue};
+    use rama_core::service_fn;
+    use std::convert::Infallible;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    fn names(map: &HeaderMap) -> Vec<&str> {
+        let mut names: Vec<&str> = map.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// (headers before, header names left)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
+    #[test]
+    fn hop_by_hop_table() {
+        let cases: &[Case<'_>] = &[
+            (&[("host", "a"), ("te", "trailers")], &["host"]),
+            (
+                &[
+                    ("connection", "keep-alive, X-Foo"),
+                    ("keep-alive", "timeout=5"),
+                    ("x-foo", "1"),
+                    ("x-bar", "2"),
+                ],
+                &["x-bar"],
+            ),
+            (
+                &[
+                    ("transfer-encoding", "chunked"),
+                    ("upgrade", "h2c"),
+                    ("proxy-connection", "x"),
+                    ("accept", "*/*"),
+                ],
+                &["accept"],
+            ),
+            // a bad name in Connection is skipped, the good ones still removed
+            (
+                &[("connection", "bad name, x-a"), ("x-a", "1"), ("x-b", "2")],
+                &["x-b"],
+            ),
+        ];
+        for (before, after) in cases {
+            let mut map = headers(before);
+            remove_hop_by_hop_headers(&mut map);
+            assert_eq!(names(&map), *after, "{before:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn request_and_response_removal() {
+        let inner = service_fn(async |req: Request<Body>| {
+            let mut res = Response::new(Body::empty());
+            *res.headers_mut() = req.headers().clone();
+            res.headers_mut()
+                .insert("server-secret", HeaderValue::from_static("x"));
+            Ok::<_, Infallible>(res)
+        });
+        let svc = (
+            RemoveRequestHeaderLayer::new([HeaderName::from_static("x-drop")])
+                .with_hop_by_hop(true),
+            RemoveResponseHeaderLayer::new([HeaderName::from_static("server-secret")]),
+        )
+            .into_layer(inner);
+        let mut req = Request::new(Body::empty());
+        *req.headers_mut() = headers(&[("x-drop", "1"), ("x-keep", "2"), ("upgrade", "ws")]);
+        let res = svc.serve(req).await.unwrap();
+        assert_eq!(names(res.headers()), ["x-keep"]);
+    }
+}
