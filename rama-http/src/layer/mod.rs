@@ -9,11 +9,27 @@
 //! | [`request_id::RequestIdLayer`] | set `x-request-id` when absent, record it, put it on the response |
 //! | [`map_body::MapRequestBodyLayer`], [`map_body::MapResponseBodyLayer`] | transform request / response bodies with a function |
 //! | [`normalize_path::NormalizePathLayer`] | collapse `//`, trim or append a trailing `/` |
+//! | [`body_limit::BodyLimitLayer`] | caps request body size: `413` at once or when reading past the limit |
+//! | [`catch_panic::CatchPanicLayer`] | turns a panic in the inner service into `500` |
+//! | [`sensitive_headers::SetSensitiveRequestHeadersLayer`], [`sensitive_headers::SetSensitiveResponseHeadersLayer`] | mark header values sensitive (default: auth and cookies) |
+//! | [`timeout::TimeoutLayer`] | answers `408` when the inner service is too slow |
+//! | [`compression::CompressionLayer`] | compresses responses (gzip, deflate, br, zstd) per `Accept-Encoding` |
+//! | [`cors::CorsLayer`] | CORS: answers preflights with `204`, adds `Access-Control-*` headers |
+//! | [`decompression::RequestDecompressionLayer`], [`decompression::DecompressionLayer`] | decode request / response bodies, with a size guard |
+//! | [`trace::TraceLayer`] | a `tracing` span per request with OpenTelemetry field names |
 
+pub mod body_limit;
+pub mod catch_panic;
+pub mod compression;
+pub mod cors;
+pub mod decompression;
 pub mod error_handler;
 pub mod map_body;
 pub mod normalize_path;
 pub mod propagate_header;
 pub mod remove_header;
 pub mod request_id;
+pub mod sensitive_headers;
 pub mod set_header;
+pub mod timeout;
+pub mod trace;
