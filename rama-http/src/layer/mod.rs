@@ -17,7 +17,10 @@
 //! | [`cors::CorsLayer`] | CORS: answers preflights with `204`, adds `Access-Control-*` headers |
 //! | [`decompression::RequestDecompressionLayer`], [`decompression::DecompressionLayer`] | decode request / response bodies, with a size guard |
 //! | [`trace::TraceLayer`] | a `tracing` span per request with OpenTelemetry field names |
+//! | [`add_authorization::AddAuthorizationLayer`] | put `Basic` / `Bearer` credentials on requests (sensitive header) |
+//! | [`validate_authorization::ValidateAuthorizationLayer`] | `401` + `WWW-Authenticate` unless credentials match (constant time) |
 
+pub mod add_authorization;
 pub mod body_limit;
 pub mod catch_panic;
 pub mod compression;
@@ -33,3 +36,4 @@ pub mod sensitive_headers;
 pub mod set_header;
 pub mod timeout;
 pub mod trace;
+pub mod validate_authorization;
