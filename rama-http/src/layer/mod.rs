@@ -19,6 +19,7 @@
 //! | [`trace::TraceLayer`] | a `tracing` span per request with OpenTelemetry field names |
 //! | [`add_authorization::AddAuthorizationLayer`] | put `Basic` / `Bearer` credentials on requests (sensitive header) |
 //! | [`validate_authorization::ValidateAuthorizationLayer`] | `401` + `WWW-Authenticate` unless credentials match (constant time) |
+//! | [`retry::HttpRetryPolicy`] (with `rama_core`'s `RetryLayer`) | retry idempotent requests on errors and `502`/`503`/`504`, replaying buffered bodies |
 
 pub mod add_authorization;
 pub mod body_limit;
@@ -32,6 +33,7 @@ pub mod normalize_path;
 pub mod propagate_header;
 pub mod remove_header;
 pub mod request_id;
+pub mod retry;
 pub mod sensitive_headers;
 pub mod set_header;
 pub mod timeout;
