@@ -20,6 +20,7 @@
 //! | [`add_authorization::AddAuthorizationLayer`] | put `Basic` / `Bearer` credentials on requests (sensitive header) |
 //! | [`validate_authorization::ValidateAuthorizationLayer`] | `401` + `WWW-Authenticate` unless credentials match (constant time) |
 //! | [`retry::HttpRetryPolicy`] (with `rama_core`'s `RetryLayer`) | retry idempotent requests on errors and `502`/`503`/`504`, replaying buffered bodies |
+//! | [`follow_redirect::FollowRedirectLayer`] | client: follow `301`-`308` (method rules, credentials stripped across origins, max count) |
 
 pub mod add_authorization;
 pub mod body_limit;
@@ -28,6 +29,7 @@ pub mod compression;
 pub mod cors;
 pub mod decompression;
 pub mod error_handler;
+pub mod follow_redirect;
 pub mod map_body;
 pub mod normalize_path;
 pub mod propagate_header;
