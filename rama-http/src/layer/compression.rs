@@ -8,7 +8,10 @@
 //!
 //! Left uncompressed: responses to `HEAD`, statuses `1xx`, `204`, `206` and `304`, responses
 //! that already have a `Content-Encoding` or a `Content-Range`, `Cache-Control: no-transform`,
-//! and bodies whose exact size is below the minimum size ([`CompressionLayer::min_size`],
+//! `text/event-stream` (the codecs emit output only once their buffer fills or the body
+//! ends, which would hold events back: the same holds for any slow stream, so leave such
+//! responses out of the layer), already-compressed types (images but SVG, audio, video,
+//! WOFF fonts, zip/gzip/zstd/brotli archives), and bodies whose exact size is below the minimum size ([`CompressionLayer::min_size`],
 //! default 256 bytes). Every response that could have been compressed gets
 //! `Vary: Accept-Encoding`, compressed or not; a compressed one loses `Content-Length`
 //! (the length changes; the server then chunks) and `Accept-Ranges`.
@@ -258,10 +261,36 @@ fn compressible(head_request: bool, res: &Response<Body>) -> bool {
         || status == StatusCode::PARTIAL_CONTENT
         || h.contains_key(header::CONTENT_ENCODING)
         || h.contains_key(header::CONTENT_RANGE)
+        || h.get(header::CONTENT_TYPE)
+            .is_some_and(|v| skipped_content_type(v.as_bytes()))
         || h.get_all(header::CACHE_CONTROL).iter().any(|v| {
             v.to_str()
                 .is_ok_and(|v| v.to_ascii_lowercase().contains("no-transform"))
         }))
+}
+
+/// Content types left alone: event streams (the codecs buffer, which would hold events
+/// back) and formats that are compressed already.
+fn skipped_content_type(content_type: &[u8]) -> bool {
+    let essence = content_type
+        .split(|b| *b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii()
+        .to_ascii_lowercase();
+    let starts = |p: &[u8]| essence.starts_with(p);
+    essence == b"text/event-stream"
+        || (starts(b"image/") && essence != b"image/svg+xml")
+        || starts(b"video/")
+        || starts(b"audio/")
+        || starts(b"font/woff")
+        || matches!(
+            essence.as_slice(),
+            b"application/gzip"
+                | b"application/zip"
+                | b"application/zstd"
+                | b"application/x-brotli"
+        )
 }
 
 fn add_vary_accept_encoding(h: &mut HeaderMap) {
@@ -570,6 +599,35 @@ mod tests {
                 "{name}"
             );
             assert_eq!(res.headers().contains_key(header::VARY), *vary, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn content_types_skipped() {
+        let cases = [
+            ("text/event-stream", false),
+            ("image/png", false),
+            ("IMAGE/JPEG; q=1", false),
+            ("application/zip", false),
+            ("image/svg+xml", true),
+            ("text/html; charset=utf-8", true),
+            ("application/json", true),
+        ];
+        for (ct, compressed) in cases {
+            let svc = CompressionLayer::new().into_layer(service_fn(
+                move |_req: Request<Body>| async move {
+                    let mut res = Response::new(Body::from(sample()));
+                    res.headers_mut()
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+                    Ok::<_, Infallible>(res)
+                },
+            ));
+            let res = svc.serve(req(Method::GET, Some("gzip"))).await.unwrap();
+            assert_eq!(
+                res.headers().contains_key(header::CONTENT_ENCODING),
+                compressed,
+                "{ct}"
+            );
         }
     }
 
