@@ -21,6 +21,7 @@
 //! | [`validate_authorization::ValidateAuthorizationLayer`] | `401` + `WWW-Authenticate` unless credentials match (constant time) |
 //! | [`retry::HttpRetryPolicy`] (with `rama_core`'s `RetryLayer`) | retry idempotent requests on errors and `502`/`503`/`504`, replaying buffered bodies |
 //! | [`follow_redirect::FollowRedirectLayer`] | client: follow `301`-`308` (method rules, credentials stripped across origins, max count) |
+//! | [`forwarded::GetForwardedLayer`], [`forwarded::SetForwardedLayer`] | read `Forwarded` / `X-Forwarded-*` from trusted proxies; append this hop |
 
 pub mod add_authorization;
 pub mod body_limit;
@@ -30,6 +31,7 @@ pub mod cors;
 pub mod decompression;
 pub mod error_handler;
 pub mod follow_redirect;
+pub mod forwarded;
 pub mod map_body;
 pub mod normalize_path;
 pub mod propagate_header;
