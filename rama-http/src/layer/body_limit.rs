@@ -229,6 +229,13 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<BodyLimitLayer>();
+        assert_send_sync::<BodyLimit<()>>();
+        assert_send_sync::<BodyTooLarge>();
+    };
+
     fn echo(
         calls: Arc<AtomicUsize>,
     ) -> impl Service<Request<Body>, Output = Response<Body>, Error = BoxError> {

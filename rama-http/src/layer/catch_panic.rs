@@ -140,6 +140,12 @@ mod tests {
     use rama_core::service::service_fn;
     use std::convert::Infallible;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<CatchPanicLayer>();
+        assert_send_sync::<CatchPanic<()>>();
+    };
+
     fn req(path: &str) -> Request<Body> {
         Request::builder().uri(path).body(Body::empty()).unwrap()
     }

@@ -482,6 +482,14 @@ mod tests {
     use rama_core::service::service_fn;
     use std::convert::Infallible;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<CompressionLayer>();
+        assert_send_sync::<Compression<()>>();
+        assert_send_sync::<DecompressedTooLarge>();
+        assert_send_sync::<Encoding>();
+    };
+
     /// Compressible but not trivial data: a few KiB of varied text.
     pub(crate) fn sample() -> String {
         (0..400)

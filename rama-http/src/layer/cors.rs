@@ -346,6 +346,13 @@ mod tests {
     use rama_core::service::service_fn;
     use std::convert::Infallible;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<CorsLayer>();
+        assert_send_sync::<Cors<()>>();
+        assert_send_sync::<AllowOrigin>();
+    };
+
     struct Case {
         name: &'static str,
         layer: fn() -> CorsLayer,

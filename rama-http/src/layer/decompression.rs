@@ -292,6 +292,14 @@ mod tests {
     use bytes::Bytes;
     use rama_core::service::service_fn;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<RequestDecompressionLayer>();
+        assert_send_sync::<RequestDecompression<()>>();
+        assert_send_sync::<DecompressionLayer>();
+        assert_send_sync::<Decompression<()>>();
+    };
+
     fn data() -> String {
         (0..500).map(|i| format!("{i:05} payload\n")).collect()
     }

@@ -263,6 +263,15 @@ mod tests {
     use rama_core::service::service_fn;
     use std::convert::Infallible;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<SensitiveHeaders>();
+        assert_send_sync::<SetSensitiveRequestHeadersLayer>();
+        assert_send_sync::<SetSensitiveRequestHeaders<()>>();
+        assert_send_sync::<SetSensitiveResponseHeadersLayer>();
+        assert_send_sync::<SetSensitiveResponseHeaders<()>>();
+    };
+
     fn sensitivity(headers: &HeaderMap) -> Vec<(String, bool)> {
         headers
             .iter()

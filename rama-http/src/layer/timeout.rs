@@ -146,6 +146,12 @@ mod tests {
     use crate::Request;
     use rama_core::service::service_fn;
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<TimeoutLayer>();
+        assert_send_sync::<Timeout<()>>();
+    };
+
     fn sleeper() -> impl Service<Request<Body>, Output = Response<Body>, Error = BoxError> {
         service_fn(async |req: Request<Body>| {
             let ms: u64 = req.uri().path()[1..].parse().unwrap();

@@ -233,6 +233,12 @@ mod tests {
     use tracing::span::{Attributes, Id, Record};
     use tracing::{Event, Metadata, Subscriber};
 
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    const _: () = {
+        assert_send_sync::<TraceLayer>();
+        assert_send_sync::<Trace<()>>();
+    };
+
     /// Records every field of every span and event as text, keyed by name.
     #[derive(Clone, Default)]
     struct Recorder {
