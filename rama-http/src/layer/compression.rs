@@ -17,6 +17,9 @@
 //! (the length changes; the server then chunks) and `Accept-Ranges`.
 //! Trailers of a compressed body are dropped.
 //!
+//! [`RequestCompressionLayer`] is the client side's counterpart: it compresses request bodies
+//! with one chosen coding.
+//!
 //! HTTP's `deflate` is the zlib format (RFC 9110 §8.4.1.2), which is what is sent here.
 //! Levels: gzip and deflate 6, br 4 (br's maximum, 11, is far too slow for on-the-fly use),
 //! zstd 3.
@@ -340,6 +343,89 @@ where
     }
 }
 
+/// A [`Layer`] producing [`RequestCompression`] services: the client side, compressing
+/// request bodies with one chosen coding (the server must accept it; see
+/// [`RequestDecompressionLayer`](super::decompression::RequestDecompressionLayer)).
+///
+/// Requests that have a `Content-Encoding` already, or an empty body, are left as they are.
+/// A compressed request loses `Content-Length` and gets `Content-Encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCompressionLayer {
+    encoding: Encoding,
+}
+
+impl RequestCompressionLayer {
+    /// Compress request bodies with `encoding`.
+    #[must_use]
+    pub const fn new(encoding: Encoding) -> Self {
+        Self { encoding }
+    }
+
+    /// The coding used.
+    #[must_use]
+    pub const fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+}
+
+impl<S> Layer<S> for RequestCompressionLayer {
+    type Service = RequestCompression<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestCompression {
+            inner,
+            encoding: self.encoding,
+        }
+    }
+}
+
+/// A service compressing request bodies; see [`RequestCompressionLayer`].
+#[derive(Debug, Clone)]
+pub struct RequestCompression<S> {
+    inner: S,
+    encoding: Encoding,
+}
+
+impl<S> RequestCompression<S> {
+    /// The inner service.
+    pub const fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// The coding used.
+    pub const fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+}
+
+impl<S> Service<Request<Body>> for RequestCompression<S>
+where
+    S: Service<Request<Body>, Output = Response<Body>>,
+{
+    type Output = Response<Body>;
+    type Error = S::Error;
+
+    fn serve(
+        &self,
+        req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, S::Error>> + Send {
+        let skip = req.headers().contains_key(header::CONTENT_ENCODING)
+            || http_body::Body::is_end_stream(req.body());
+        let req = if skip {
+            req
+        } else {
+            let (mut parts, body) = req.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(self.encoding.as_str()),
+            );
+            Request::from_parts(parts, encode_body(body, self.encoding))
+        };
+        self.inner.serve(req)
+    }
+}
+
 // ---- codec plumbing, shared with the decompression layers ----
 
 /// A body's data as a stream of bytes for `StreamReader` (trailers are skipped).
@@ -485,6 +571,8 @@ mod tests {
     const fn assert_send_sync<T: Send + Sync + 'static>() {}
     const _: () = {
         assert_send_sync::<CompressionLayer>();
+        assert_send_sync::<RequestCompressionLayer>();
+        assert_send_sync::<RequestCompression<()>>();
         assert_send_sync::<Compression<()>>();
         assert_send_sync::<DecompressedTooLarge>();
         assert_send_sync::<Encoding>();
@@ -607,6 +695,52 @@ mod tests {
                 "{name}"
             );
             assert_eq!(res.headers().contains_key(header::VARY), *vary, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn request_compression_round_trips_through_request_decompression() {
+        use crate::layer::decompression::RequestDecompressionLayer;
+        use std::sync::{Arc, Mutex};
+
+        type Seen = Arc<Mutex<Option<(http::HeaderMap, Bytes)>>>;
+        fn recorder(
+            seen: Seen,
+        ) -> impl Service<Request<Body>, Output = Response<Body>, Error = BoxError> {
+            service_fn(move |req: Request<Body>| {
+                let seen = seen.clone();
+                async move {
+                    let (parts, body) = req.into_parts();
+                    let data = body.collect_bytes(1 << 20).await?;
+                    *seen.lock().unwrap() = Some((parts.headers, data));
+                    Ok::<_, BoxError>(Response::new(Body::empty()))
+                }
+            })
+        }
+
+        for enc in Encoding::ALL {
+            // client side: what goes on the wire
+            let wire: Seen = Arc::default();
+            let client = RequestCompressionLayer::new(enc).into_layer(recorder(wire.clone()));
+            let req = Request::builder()
+                .method(Method::POST)
+                .header(header::CONTENT_LENGTH, sample().len())
+                .body(Body::from(sample()))
+                .unwrap();
+            client.serve(req).await.unwrap();
+            let (headers, raw) = wire.lock().unwrap().take().unwrap();
+            assert_eq!(headers[header::CONTENT_ENCODING], enc.as_str());
+            assert!(headers.get(header::CONTENT_LENGTH).is_none());
+            assert_ne!(&raw[..], sample().as_bytes());
+
+            // server side: decoded back
+            let got: Seen = Arc::default();
+            let server = RequestDecompressionLayer::new().into_layer(recorder(got.clone()));
+            let mut req = Request::new(Body::from(raw));
+            *req.headers_mut() = headers;
+            server.serve(req).await.unwrap();
+            let (_, data) = got.lock().unwrap().take().unwrap();
+            assert_eq!(data, sample().as_bytes(), "{enc}");
         }
     }
 

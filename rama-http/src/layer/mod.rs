@@ -13,7 +13,7 @@
 //! | [`catch_panic::CatchPanicLayer`] | turns a panic in the inner service into `500` |
 //! | [`sensitive_headers::SetSensitiveRequestHeadersLayer`], [`sensitive_headers::SetSensitiveResponseHeadersLayer`] | mark header values sensitive (default: auth and cookies) |
 //! | [`timeout::TimeoutLayer`] | answers `408` when the inner service is too slow |
-//! | [`compression::CompressionLayer`] | compresses responses (gzip, deflate, br, zstd) per `Accept-Encoding` |
+//! | [`compression::CompressionLayer`], [`compression::RequestCompressionLayer`] | compresses responses (or, client side, requests) (gzip, deflate, br, zstd) per `Accept-Encoding` |
 //! | [`cors::CorsLayer`] | CORS: answers preflights with `204`, adds `Access-Control-*` headers |
 //! | [`decompression::RequestDecompressionLayer`], [`decompression::DecompressionLayer`] | decode request / response bodies, with a size guard |
 //! | [`trace::TraceLayer`] | a `tracing` span per request with OpenTelemetry field names |
