@@ -11,7 +11,8 @@
 //! on *this request*, which is what `408 Request Timeout` says (the client may retry it).
 //! `504 Gateway Timeout` means an *upstream* did not answer a gateway in time; a proxy that
 //! wants that status sets it with [`TimeoutLayer::with_status`]. The response carries
-//! `Connection: close` for 408 (RFC 9110 §15.5.9: the server intends to close). Only the
+//! `Connection: close` for 408 (RFC 9110 §15.5.9: the server intends to close; the HTTP/1
+//! server then closes after the response, the h2 server drops the connection-specific header). Only the
 //! time until the response head is bounded, not the streaming of its body.
 //!
 //! ```
