@@ -231,4 +231,11 @@ mod tests {
         let layer = AddAuthorizationLayer::bearer(Bearer::new("s3cret").unwrap());
         assert!(!format!("{layer:?}").contains("s3cret"));
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<AddAuthorizationLayer>();
+        assert_send_sync::<AddAuthorization<()>>();
+    }
 }

@@ -6,8 +6,8 @@
 //!   into `GET`; `301` and `302` turn `POST` into `GET`; `307` and `308` keep the method
 //!   and the body. A request turned into `GET` loses its body and its `Content-*` headers.
 //! - **Body replay**: a body is kept for the next hop only when it can be rebuilt: it is
-//!   empty, or the request carries a [`BufferedBody`](super::retry::BufferedBody) (see
-//!   [`buffer_request_body`](super::retry::buffer_request_body)). A `307`/`308` for a
+//!   empty, or the request carries a [`retry::BufferedBody`](super::retry::BufferedBody)
+//!   (see [`retry::buffer_request_body`](super::retry::buffer_request_body)). A `307`/`308` for a
 //!   request whose body cannot be rebuilt is not followed: that redirect response is returned.
 //! - **Credentials**: when the next hop has another origin (scheme, host or port),
 //!   `Authorization`, `Proxy-Authorization` and `Cookie` are removed, and so is `Host`.
@@ -656,5 +656,14 @@ mod tests {
         let (out, calls) = send(Method::GET, "http://a.test/no-location", None, 10).await;
         assert_eq!(out.unwrap().0, StatusCode::FOUND);
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<FollowRedirectLayer>();
+        assert_send_sync::<FollowRedirect<()>>();
+        assert_send_sync::<RedirectHistory>();
+        assert_send_sync::<TooManyRedirects>();
     }
 }

@@ -498,10 +498,11 @@ where
                 Ok(x) if x.nodes().len() < MAX_ELEMENTS => x,
                 _ => XForwardedFor::default(),
             };
-            if let Some(node) = element.for_node() {
-                xff.push(node.clone());
+            // X-Forwarded-For lists addresses only: without a peer address, leave it as is
+            if let Some(ip) = element.for_node().and_then(NodeId::ip) {
+                xff.push(ip);
+                set_header(headers, X_FORWARDED_FOR, &xff.to_string());
             }
-            set_header(headers, X_FORWARDED_FOR, &xff.to_string());
             if let Some(host) = element.host() {
                 set_header(headers, X_FORWARDED_HOST, &host.to_string());
             }
@@ -792,7 +793,10 @@ mod tests {
             .unwrap();
         let got = svc.serve(req).await.unwrap().into_body();
         assert_eq!(got[0], "for=unknown;by=10.9.9.9");
-        assert_eq!(got[1], "unknown");
+        assert_eq!(
+            got[1], "",
+            "no peer address: nothing to add to X-Forwarded-For"
+        );
     }
 
     #[tokio::test]
@@ -813,5 +817,16 @@ mod tests {
         // the Set hop names the peer; the Get layer (here trusting everyone) reads it back
         assert_eq!(info.client_ip(), "192.0.2.5".parse::<IpAddr>().unwrap());
         assert_eq!(info.trusted_hops(), 1);
+    }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<GetForwardedLayer>();
+        assert_send_sync::<GetForwarded<()>>();
+        assert_send_sync::<SetForwardedLayer>();
+        assert_send_sync::<SetForwarded<()>>();
+        assert_send_sync::<ForwardedInfo>();
+        assert_send_sync::<IpCidr>();
     }
 }

@@ -144,4 +144,13 @@ mod tests {
         let res = svc.serve(Request::new(21_u32)).await.unwrap();
         assert_eq!(res.into_body().collect_string(64).await.unwrap(), "GOT 42");
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<MapRequestBodyLayer<fn(Body) -> Body>>();
+        assert_send_sync::<MapRequestBody<(), fn(Body) -> Body>>();
+        assert_send_sync::<MapResponseBodyLayer<fn(Body) -> Body>>();
+        assert_send_sync::<MapResponseBody<(), fn(Body) -> Body>>();
+    }
 }

@@ -196,4 +196,11 @@ mod tests {
             assert_eq!(svc.serve(req).await.unwrap().body(), want, "{uri}");
         }
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<NormalizePathLayer>();
+        assert_send_sync::<NormalizePath<()>>();
+    }
 }

@@ -132,4 +132,11 @@ mod tests {
             assert_eq!(got, *want, "sent {sent:?}");
         }
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<PropagateHeaderLayer>();
+        assert_send_sync::<PropagateHeader<()>>();
+    }
 }

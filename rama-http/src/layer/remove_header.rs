@@ -269,4 +269,13 @@ mod tests {
         let res = svc.serve(req).await.unwrap();
         assert_eq!(names(res.headers()), ["x-keep"]);
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<RemoveRequestHeaderLayer>();
+        assert_send_sync::<RemoveRequestHeader<()>>();
+        assert_send_sync::<RemoveResponseHeaderLayer>();
+        assert_send_sync::<RemoveResponseHeader<()>>();
+    }
 }

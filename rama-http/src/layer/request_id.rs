@@ -251,4 +251,12 @@ mod tests {
         let res = svc.serve(Request::new(Body::empty())).await.unwrap();
         assert_eq!(res.headers()[X_REQUEST_ID], "1");
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<RequestIdLayer>();
+        assert_send_sync::<SetRequestId<()>>();
+        assert_send_sync::<RequestId>();
+    }
 }

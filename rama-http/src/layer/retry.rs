@@ -342,4 +342,11 @@ mod tests {
         assert_eq!(copy.headers()["x-a"], "1");
         assert_eq!(copy.into_body().collect_string(10).await.unwrap(), "abc");
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<HttpRetryPolicy<ExponentialBackoff>>();
+        assert_send_sync::<BufferedBody>();
+    }
 }

@@ -251,4 +251,13 @@ mod tests {
             assert_eq!(values(res.headers()), after, "{mode:?} with {before:?}");
         }
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<SetRequestHeaderLayer>();
+        assert_send_sync::<SetRequestHeader<()>>();
+        assert_send_sync::<SetResponseHeaderLayer>();
+        assert_send_sync::<SetResponseHeader<()>>();
+    }
 }

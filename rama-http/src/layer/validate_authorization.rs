@@ -299,4 +299,11 @@ mod tests {
             )
         );
     }
+
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<ValidateAuthorizationLayer>();
+        assert_send_sync::<ValidateAuthorization<()>>();
+    }
 }
