@@ -9,6 +9,8 @@
 #
 # Servers:
 #   rama   examples' http_hello (HttpServer::auto, tokio multi-thread runtime), release build
+#   rama-pc  the same service on a single-threaded runtime per core sharing one listening
+#          socket (bench's rama_hello; the layout `rama serve` uses)
 #   hyper  bench's hyper_hello (hyper 1.x, hyper-util auto builder, multi-thread runtime)
 #   nginx  `return 200 "hello"`, worker_processes 2, access_log off (h2c on its own port:
 #          nginx cannot serve HTTP/1 and h2c prior knowledge on one port)
@@ -21,11 +23,11 @@
 #                            [--idle N] [--no-memory]
 #
 # Installs wrk, nghttp2-client (h2load) and nginx-light with apt-get when missing. Stops
-# everything it started on exit. Ports: BENCH_PORT_BASE (default 29100) .. +3.
+# everything it started on exit. Ports: BENCH_PORT_BASE (default 29100) .. +4.
 set -euo pipefail
 
 ROUNDS=2
-SECONDS_PER_RUN=8
+SECONDS_PER_RUN=6
 CONNS=64
 STREAMS=10
 IDLE=10000
@@ -48,6 +50,7 @@ done
 
 BASE="${BENCH_PORT_BASE:-29100}"
 RAMA_PORT=$((BASE)); HYPER_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); NGINX_H2_PORT=$((BASE + 3))
+RAMA_PC_PORT=$((BASE + 4))
 WORK="$(mktemp -d)"
 PIDS=()
 
@@ -78,8 +81,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 echo "building release binaries" >&2
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q \
-    -p rama-examples --bin http_hello -p rama-bench --bin hyper_hello --bin idle_conns)
+    -p rama-examples --bin http_hello -p rama-bench --bin hyper_hello --bin idle_conns --bin rama_hello)
 RAMA_BIN="$TARGET_DIR/release/http_hello"
+RAMA_PC_BIN="$TARGET_DIR/release/rama_hello"
 HYPER_BIN="$TARGET_DIR/release/hyper_hello"
 IDLE_BIN="$TARGET_DIR/release/idle_conns"
 
@@ -132,18 +136,20 @@ EOF
 
 RUST_LOG=warn start "$RAMA_BIN" "127.0.0.1:$RAMA_PORT"
 RAMA_PID=$LAST_PID
+RUST_LOG=warn start "$RAMA_PC_BIN" --bind "127.0.0.1:$RAMA_PC_PORT"
+RAMA_PC_PID=$LAST_PID
 start "$HYPER_BIN" --bind "127.0.0.1:$HYPER_PORT"
 HYPER_PID=$LAST_PID
 start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 NGINX_PID=$LAST_PID
-for port in "$RAMA_PORT" "$HYPER_PORT" "$NGINX_PORT" "$NGINX_H2_PORT"; do
+for port in "$RAMA_PORT" "$RAMA_PC_PORT" "$HYPER_PORT" "$NGINX_PORT" "$NGINX_H2_PORT"; do
     wait_port "$port"
 done
 
-declare -A H1_PORT=([rama]=$RAMA_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_PORT)
-declare -A H2_PORT=([rama]=$RAMA_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_H2_PORT)
+declare -A H1_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_PORT)
+declare -A H2_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_H2_PORT)
 declare -A H1=() H2=()
-SERVERS=(rama hyper nginx)
+SERVERS=(rama rama-pc hyper nginx)
 
 run_wrk() { # "requests/s total-requests" of wrk against port $1
     wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$1/" |
@@ -176,6 +182,7 @@ cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock
 server_pids() { # the pids whose CPU and memory count for server $1
     case "$1" in
         rama) echo "$RAMA_PID" ;;
+        rama-pc) echo "$RAMA_PC_PID" ;;
         hyper) echo "$HYPER_PID" ;;
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
     esac
@@ -262,7 +269,9 @@ for server in "${SERVERS[@]}"; do
         "${H2[$server]:-?}" "${H2_CPU[$server]:-?}" "${MEM[$server]:--}"
 done
 echo
-echo "throughput rama/hyper: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[hyper]:-}")"
-echo "throughput rama/nginx: HTTP/1.1 $(ratio "${H1[rama]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[rama]:-}" "${H2[nginx]:-}")"
-echo "CPU per request, hyper/rama (> 1: rama cheaper): HTTP/1.1 $(ratio "${H1_CPU[hyper]:-}" "${H1_CPU[rama]:-}"), h2c $(ratio "${H2_CPU[hyper]:-}" "${H2_CPU[rama]:-}")"
-echo "CPU per request, nginx/rama: HTTP/1.1 $(ratio "${H1_CPU[nginx]:-}" "${H1_CPU[rama]:-}"), h2c $(ratio "${H2_CPU[nginx]:-}" "${H2_CPU[rama]:-}")"
+for r in rama rama-pc; do
+    echo "$r/hyper: throughput HTTP/1.1 $(ratio "${H1[$r]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[$r]:-}" "${H2[hyper]:-}");" \
+        "CPU per request hyper/$r (> 1: rama cheaper) HTTP/1.1 $(ratio "${H1_CPU[hyper]:-}" "${H1_CPU[$r]:-}"), h2c $(ratio "${H2_CPU[hyper]:-}" "${H2_CPU[$r]:-}")"
+    echo "$r/nginx: throughput HTTP/1.1 $(ratio "${H1[$r]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[$r]:-}" "${H2[nginx]:-}");" \
+        "CPU per request nginx/$r HTTP/1.1 $(ratio "${H1_CPU[nginx]:-}" "${H1_CPU[$r]:-}"), h2c $(ratio "${H2_CPU[nginx]:-}" "${H2_CPU[$r]:-}")"
+done
