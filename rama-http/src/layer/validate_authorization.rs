@@ -6,7 +6,8 @@
 //! time, and every configured credential is compared (no early exit), so the time taken does
 //! not tell which one nearly matched. On success the request carries the caller's
 //! [`UserId`] as an extension. A [custom](ValidateAuthorizationLayer::custom) validator
-//! decides by itself.
+//! decides by itself. [`for_proxy`](ValidateAuthorizationLayer::for_proxy) checks
+//! `Proxy-Authorization` instead and answers `407` with `Proxy-Authenticate`.
 //!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
@@ -29,7 +30,7 @@
 //! # }
 //! ```
 
-use crate::{Body, HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use crate::{Body, HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use rama_core::{Layer, Service};
 use rama_net::user::{Basic, Bearer, Credentials, UserId};
 use std::fmt;
@@ -44,15 +45,10 @@ enum Validator {
 }
 
 impl Validator {
-    fn check(&self, headers: &HeaderMap) -> Option<UserId> {
+    fn check(&self, headers: &HeaderMap, name: &HeaderName) -> Option<UserId> {
         match self {
             Self::Credentials(accepted) => {
-                let given: Credentials = headers
-                    .get(header::AUTHORIZATION)?
-                    .to_str()
-                    .ok()?
-                    .parse()
-                    .ok()?;
+                let given: Credentials = headers.get(name)?.to_str().ok()?.parse().ok()?;
                 let mut ok = false;
                 for c in accepted.iter() {
                     ok |= c.ct_eq(&given);
@@ -69,6 +65,7 @@ impl Validator {
 pub struct ValidateAuthorizationLayer {
     validator: Validator,
     challenge: HeaderValue,
+    proxy: bool,
 }
 
 impl ValidateAuthorizationLayer {
@@ -97,6 +94,7 @@ impl ValidateAuthorizationLayer {
         Self {
             validator: Validator::Credentials(accepted),
             challenge,
+            proxy: false,
         }
     }
 
@@ -107,7 +105,16 @@ impl ValidateAuthorizationLayer {
         Self {
             validator: Validator::Custom(Arc::new(f)),
             challenge: HeaderValue::from_static("Bearer"),
+            proxy: false,
         }
+    }
+
+    /// Act as a proxy: read `Proxy-Authorization`, and refuse with `407 Proxy Authentication
+    /// Required` and a `Proxy-Authenticate` challenge.
+    #[must_use]
+    pub const fn for_proxy(mut self) -> Self {
+        self.proxy = true;
+        self
     }
 
     /// Send `challenge` as the `WWW-Authenticate` value of a `401`.
@@ -138,6 +145,7 @@ impl<S> Layer<S> for ValidateAuthorizationLayer {
             inner,
             validator: self.validator,
             challenge: self.challenge,
+            proxy: self.proxy,
         }
     }
 }
@@ -148,6 +156,7 @@ pub struct ValidateAuthorization<S> {
     inner: S,
     validator: Validator,
     challenge: HeaderValue,
+    proxy: bool,
 }
 
 impl<S> ValidateAuthorization<S> {
@@ -180,16 +189,28 @@ where
     type Error = S::Error;
 
     async fn serve(&self, mut req: Request<B>) -> Result<Response<Body>, S::Error> {
-        match self.validator.check(req.headers()) {
+        let (credentials, status, challenge) = if self.proxy {
+            (
+                header::PROXY_AUTHORIZATION,
+                StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+                header::PROXY_AUTHENTICATE,
+            )
+        } else {
+            (
+                header::AUTHORIZATION,
+                StatusCode::UNAUTHORIZED,
+                header::WWW_AUTHENTICATE,
+            )
+        };
+        match self.validator.check(req.headers(), &credentials) {
             Some(user) => {
                 req.extensions_mut().insert(user);
                 self.inner.serve(req).await
             }
             None => {
                 let mut res = Response::new(Body::empty());
-                *res.status_mut() = StatusCode::UNAUTHORIZED;
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, self.challenge.clone());
+                *res.status_mut() = status;
+                res.headers_mut().insert(challenge, self.challenge.clone());
                 Ok(res)
             }
         }
@@ -305,5 +326,29 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<ValidateAuthorizationLayer>();
         assert_send_sync::<ValidateAuthorization<()>>();
+    }
+
+    #[tokio::test]
+    async fn proxy_mode_reads_proxy_authorization() {
+        let svc = ValidateAuthorizationLayer::basic(Basic::new("user", "pw").unwrap())
+            .for_proxy()
+            .into_layer(user_echo());
+        // credentials in Authorization are for the origin, not for the proxy
+        let (status, _) = call(&svc, Some("Basic dXNlcjpwdw==")).await;
+        assert_eq!(status, StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+        let res = svc.serve(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(
+            res.headers()[header::PROXY_AUTHENTICATE],
+            "Basic realm=\"rama\""
+        );
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let req = Request::builder()
+            .header(header::PROXY_AUTHORIZATION, "Basic dXNlcjpwdw==")
+            .body(Body::empty())
+            .unwrap();
+        let res = svc.serve(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let user = res.into_body().collect_string(100).await.unwrap();
+        assert_eq!(user, "Some(Username(\"user\"))");
     }
 }
