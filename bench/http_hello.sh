@@ -12,6 +12,7 @@
 #   rama-pc  the same service on a single-threaded runtime per core sharing one listening
 #          socket (bench's rama_hello; the layout `rama serve` uses)
 #   hyper  bench's hyper_hello (hyper 1.x, hyper-util auto builder, multi-thread runtime)
+#   hyper-pc  the same on a single-threaded runtime per core sharing one listening socket
 #   nginx  `return 200 "hello"`, worker_processes 2, access_log off (h2c on its own port:
 #          nginx cannot serve HTTP/1 and h2c prior knowledge on one port)
 # Rounds rotate the order of the servers; the best round of each is reported, because the
@@ -23,7 +24,7 @@
 #                            [--idle N] [--no-memory]
 #
 # Installs wrk, nghttp2-client (h2load) and nginx-light with apt-get when missing. Stops
-# everything it started on exit. Ports: BENCH_PORT_BASE (default 29100) .. +4.
+# everything it started on exit. Ports: BENCH_PORT_BASE (default 29100) .. +5.
 set -euo pipefail
 
 ROUNDS=2
@@ -50,7 +51,7 @@ done
 
 BASE="${BENCH_PORT_BASE:-29100}"
 RAMA_PORT=$((BASE)); HYPER_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); NGINX_H2_PORT=$((BASE + 3))
-RAMA_PC_PORT=$((BASE + 4))
+RAMA_PC_PORT=$((BASE + 4)); HYPER_PC_PORT=$((BASE + 5))
 WORK="$(mktemp -d)"
 PIDS=()
 
@@ -140,16 +141,18 @@ RUST_LOG=warn start "$RAMA_PC_BIN" --bind "127.0.0.1:$RAMA_PC_PORT"
 RAMA_PC_PID=$LAST_PID
 start "$HYPER_BIN" --bind "127.0.0.1:$HYPER_PORT"
 HYPER_PID=$LAST_PID
+start "$HYPER_BIN" --bind "127.0.0.1:$HYPER_PC_PORT" --per-core
+HYPER_PC_PID=$LAST_PID
 start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 NGINX_PID=$LAST_PID
-for port in "$RAMA_PORT" "$RAMA_PC_PORT" "$HYPER_PORT" "$NGINX_PORT" "$NGINX_H2_PORT"; do
+for port in "$RAMA_PORT" "$RAMA_PC_PORT" "$HYPER_PORT" "$HYPER_PC_PORT" "$NGINX_PORT" "$NGINX_H2_PORT"; do
     wait_port "$port"
 done
 
-declare -A H1_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_PORT)
-declare -A H2_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [nginx]=$NGINX_H2_PORT)
+declare -A H1_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [hyper-pc]=$HYPER_PC_PORT [nginx]=$NGINX_PORT)
+declare -A H2_PORT=([rama]=$RAMA_PORT [rama-pc]=$RAMA_PC_PORT [hyper]=$HYPER_PORT [hyper-pc]=$HYPER_PC_PORT [nginx]=$NGINX_H2_PORT)
 declare -A H1=() H2=()
-SERVERS=(rama rama-pc hyper nginx)
+SERVERS=(rama rama-pc hyper hyper-pc nginx)
 
 run_wrk() { # "requests/s total-requests" of wrk against port $1
     wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$1/" |
@@ -184,6 +187,7 @@ server_pids() { # the pids whose CPU and memory count for server $1
         rama) echo "$RAMA_PID" ;;
         rama-pc) echo "$RAMA_PC_PID" ;;
         hyper) echo "$HYPER_PID" ;;
+        hyper-pc) echo "$HYPER_PC_PID" ;;
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
     esac
 }
@@ -263,15 +267,15 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a
 
 echo
 echo "HTTP hello, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
-printf "%-8s %14s %12s %14s %12s %14s\n" server "HTTP/1.1 req/s" "us CPU/req" "h2c req/s" "us CPU/req" "KiB/idle conn"
+printf "%-9s %14s %12s %14s %12s %14s\n" server "HTTP/1.1 req/s" "us CPU/req" "h2c req/s" "us CPU/req" "KiB/idle conn"
 for server in "${SERVERS[@]}"; do
-    printf "%-8s %14s %12s %14s %12s %14s\n" "$server" "${H1[$server]:-?}" "${H1_CPU[$server]:-?}" \
+    printf "%-9s %14s %12s %14s %12s %14s\n" "$server" "${H1[$server]:-?}" "${H1_CPU[$server]:-?}" \
         "${H2[$server]:-?}" "${H2_CPU[$server]:-?}" "${MEM[$server]:--}"
 done
 echo
-for r in rama rama-pc; do
-    echo "$r/hyper: throughput HTTP/1.1 $(ratio "${H1[$r]:-}" "${H1[hyper]:-}"), h2c $(ratio "${H2[$r]:-}" "${H2[hyper]:-}");" \
-        "CPU per request hyper/$r (> 1: rama cheaper) HTTP/1.1 $(ratio "${H1_CPU[hyper]:-}" "${H1_CPU[$r]:-}"), h2c $(ratio "${H2_CPU[hyper]:-}" "${H2_CPU[$r]:-}")"
-    echo "$r/nginx: throughput HTTP/1.1 $(ratio "${H1[$r]:-}" "${H1[nginx]:-}"), h2c $(ratio "${H2[$r]:-}" "${H2[nginx]:-}");" \
-        "CPU per request nginx/$r HTTP/1.1 $(ratio "${H1_CPU[nginx]:-}" "${H1_CPU[$r]:-}"), h2c $(ratio "${H2_CPU[nginx]:-}" "${H2_CPU[$r]:-}")"
+# rama against hyper on the same runtime layout, and against nginx
+for pair in "rama hyper" "rama-pc hyper-pc" "rama nginx" "rama-pc nginx"; do
+    r=${pair% *} o=${pair#* }
+    echo "$r/$o: throughput HTTP/1.1 $(ratio "${H1[$r]:-}" "${H1[$o]:-}"), h2c $(ratio "${H2[$r]:-}" "${H2[$o]:-}");" \
+        "CPU per request $o/$r (> 1: rama cheaper) HTTP/1.1 $(ratio "${H1_CPU[$o]:-}" "${H1_CPU[$r]:-}"), h2c $(ratio "${H2_CPU[$o]:-}" "${H2_CPU[$r]:-}")"
 done

@@ -1,13 +1,14 @@
 //! hyper_hello: the baseline of `bench/http_hello.sh`, a plain hyper 1.x "hello" server.
 //!
 //! ```text
-//! hyper_hello --bind 127.0.0.1:29100
+//! hyper_hello --bind 127.0.0.1:29100 [--per-core]
 //! ```
 //!
 //! hyper-util's auto builder serves HTTP/1.1 and h2 with prior knowledge (h2c) on one port, on
 //! tokio's multi-thread runtime (one worker per core), with default settings: what a hyper
-//! user gets without tuning. Every request gets `200 hello`. Prints `listening on ADDR` and
-//! runs until killed.
+//! user gets without tuning. `--per-core` runs one single-threaded runtime per core instead,
+//! all accepting from one shared listening socket (the layout of `rama_hello`'s default).
+//! Every request gets `200 hello`. Prints `listening on ADDR` and runs until killed.
 
 use bytes::Bytes;
 use clap::Parser;
@@ -25,21 +26,18 @@ struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:29100")]
     bind: SocketAddr,
+    /// One single-threaded runtime per core sharing the listening socket, instead of one
+    /// multi-thread runtime.
+    #[arg(long)]
+    per_core: bool,
 }
 
 async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(Response::new(Full::new(Bytes::from_static(b"hello"))))
 }
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    let listener = tokio::net::TcpListener::bind(cli.bind).await?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", listener.local_addr()?)?;
-        out.flush()?;
-    }
+/// Accept and serve connections from `listener` forever.
+async fn serve(listener: tokio::net::TcpListener) {
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -58,4 +56,44 @@ async fn main() -> std::io::Result<()> {
                 .await;
         });
     }
+}
+
+fn main() -> std::io::Result<()> {
+    let cli = Cli::parse();
+    let std_listener = std::net::TcpListener::bind(cli.bind)?;
+    std_listener.set_nonblocking(true)?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", std_listener.local_addr()?)?;
+        out.flush()?;
+    }
+    if !cli.per_core {
+        return tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(async {
+                serve(tokio::net::TcpListener::from_std(std_listener)?).await;
+                Ok(())
+            });
+    }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let mut handles = Vec::new();
+    for _ in 0..threads {
+        let socket = std_listener.try_clone()?;
+        handles.push(std::thread::spawn(move || -> std::io::Result<()> {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(async {
+                    serve(tokio::net::TcpListener::from_std(socket)?).await;
+                    Ok(())
+                })
+        }));
+    }
+    for handle in handles {
+        handle
+            .join()
+            .map_err(|_| std::io::Error::other("a worker thread panicked"))??;
+    }
+    Ok(())
 }
