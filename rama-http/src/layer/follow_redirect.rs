@@ -13,7 +13,8 @@
 //!   `Authorization`, `Proxy-Authorization` and `Cookie` are removed, and so is `Host`.
 //! - **Location**: resolved against the current URI as RFC 3986 section 5.2 says (relative
 //!   paths, `..`, `//authority`, query-only references); the fragment is dropped. A redirect
-//!   without a usable `Location` is returned as the response.
+//!   without a usable `Location`, or to a scheme other than `http`/`https`, is returned as
+//!   the response.
 //! - **History**: the final response carries a [`RedirectHistory`] extension listing every
 //!   URI requested, the original first.
 //! - After the maximum number of redirects, one more redirect fails with [`TooManyRedirects`]
@@ -215,7 +216,8 @@ where
                 .headers()
                 .get(header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|loc| resolve_reference(head.uri(), loc));
+                .and_then(|loc| resolve_reference(head.uri(), loc))
+                .filter(|uri| matches!(uri.scheme_str(), None | Some("http" | "https")));
             let Some(next_uri) = next_uri else {
                 res.extensions_mut().insert(RedirectHistory(history));
                 return Ok(res);
@@ -475,6 +477,7 @@ mod tests {
                     ("a.test", "/cross") => redirect(307, "http://b.test/x/../final?from=a"),
                     ("a.test", "/cross-relative") => redirect(302, "//b.test/final"),
                     (_, "/loop") => redirect(302, "/loop"),
+                    (_, "/ftp") => redirect(302, "ftp://a.test/file"),
                     (_, "/no-location") => {
                         let mut res = Response::new(Body::empty());
                         *res.status_mut() = StatusCode::FOUND;
@@ -653,9 +656,11 @@ mod tests {
         assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-        let (out, calls) = send(Method::GET, "http://a.test/no-location", None, 10).await;
-        assert_eq!(out.unwrap().0, StatusCode::FOUND);
-        assert_eq!(calls, 1);
+        for path in ["/no-location", "/ftp"] {
+            let (out, calls) = send(Method::GET, &format!("http://a.test{path}"), None, 10).await;
+            assert_eq!(out.unwrap().0, StatusCode::FOUND, "{path}");
+            assert_eq!(calls, 1, "{path}");
+        }
     }
 
     #[test]

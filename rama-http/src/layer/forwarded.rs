@@ -12,7 +12,8 @@
 //! trusted (that node is the client), a hop without an IP address, or the configured
 //! maximum number of hops. `host` and `proto` come from the farthest hop believed.
 //! `Forwarded` is used when present, the `X-Forwarded-*` headers otherwise; headers that do
-//! not parse, or hold more than [`MAX_ELEMENTS`] hops, are ignored as a whole.
+//! not parse, or hold more than [`MAX_ELEMENTS`] hops, are ignored as a whole. A request
+//! without a [`SocketInfo`] gets no [`ForwardedInfo`]: with no peer, nothing can be trusted.
 //!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
