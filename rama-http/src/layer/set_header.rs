@@ -27,9 +27,14 @@
 //! assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
 //! # }
 //! ```
+//!
+//! [`SetRequestHeaderLayer::with_fn`] and [`SetResponseHeaderLayer::with_fn`] make the value
+//! per message from its headers instead.
 
 use crate::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use rama_core::{Layer, Service};
+use std::fmt;
+use std::sync::Arc;
 
 /// How a header is put into a header map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,27 +47,53 @@ pub enum InsertHeaderMode {
     Append,
 }
 
+type MakeValue = Arc<dyn Fn(&HeaderMap) -> Option<HeaderValue> + Send + Sync>;
+
+/// Where the value comes from: fixed, or made per message.
+#[derive(Clone)]
+enum ValueSource {
+    Fixed(HeaderValue),
+    Make(MakeValue),
+}
+
+impl fmt::Debug for ValueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(v) => v.fmt(f),
+            Self::Make(_) => f.write_str("<fn>"),
+        }
+    }
+}
+
 /// A header name, value and [`InsertHeaderMode`].
 #[derive(Debug, Clone)]
 struct HeaderSpec {
     name: HeaderName,
-    value: HeaderValue,
+    value: ValueSource,
     mode: InsertHeaderMode,
 }
 
 impl HeaderSpec {
+    fn value_for(&self, headers: &HeaderMap) -> Option<HeaderValue> {
+        match &self.value {
+            ValueSource::Fixed(v) => Some(v.clone()),
+            ValueSource::Make(f) => f(headers),
+        }
+    }
+
     fn apply(&self, headers: &mut HeaderMap) {
+        if self.mode == InsertHeaderMode::IfNotPresent && headers.contains_key(&self.name) {
+            return;
+        }
+        let Some(value) = self.value_for(headers) else {
+            return;
+        };
         match self.mode {
-            InsertHeaderMode::Override => {
-                headers.insert(self.name.clone(), self.value.clone());
-            }
-            InsertHeaderMode::IfNotPresent => {
-                if !headers.contains_key(&self.name) {
-                    headers.insert(self.name.clone(), self.value.clone());
-                }
+            InsertHeaderMode::Override | InsertHeaderMode::IfNotPresent => {
+                headers.insert(self.name.clone(), value);
             }
             InsertHeaderMode::Append => {
-                headers.append(self.name.clone(), self.value.clone());
+                headers.append(self.name.clone(), value);
             }
         }
     }
@@ -81,7 +112,27 @@ macro_rules! set_header_layer {
             #[must_use]
             pub const fn new(name: HeaderName, value: HeaderValue, mode: InsertHeaderMode) -> Self {
                 Self {
-                    spec: HeaderSpec { name, value, mode },
+                    spec: HeaderSpec {
+                        name,
+                        value: ValueSource::Fixed(value),
+                        mode,
+                    },
+                }
+            }
+
+            #[doc = concat!("Sets `name` on each ", $what, " to the value `f` makes from its headers, as `mode` says; `None` sets nothing.")]
+            #[must_use]
+            pub fn with_fn(
+                name: HeaderName,
+                mode: InsertHeaderMode,
+                f: impl Fn(&HeaderMap) -> Option<HeaderValue> + Send + Sync + 'static,
+            ) -> Self {
+                Self {
+                    spec: HeaderSpec {
+                        name,
+                        value: ValueSource::Make(Arc::new(f)),
+                        mode,
+                    },
                 }
             }
 
@@ -140,9 +191,12 @@ macro_rules! set_header_layer {
                 &self.spec.name
             }
 
-            /// The header value set.
-            pub const fn value(&self) -> &HeaderValue {
-                &self.spec.value
+            /// The header value set; `None` when a function makes it.
+            pub const fn value(&self) -> Option<&HeaderValue> {
+                match &self.spec.value {
+                    ValueSource::Fixed(v) => Some(v),
+                    ValueSource::Make(_) => None,
+                }
             }
 
             /// How the header is set.
@@ -259,5 +313,34 @@ mod tests {
         assert_send_sync::<SetRequestHeader<()>>();
         assert_send_sync::<SetResponseHeaderLayer>();
         assert_send_sync::<SetResponseHeader<()>>();
+    }
+
+    #[tokio::test]
+    async fn value_made_per_message() {
+        let inner = service_fn(async |req: Request<Body>| {
+            let mut res = Response::new(Body::empty());
+            *res.headers_mut() = req.headers().clone();
+            Ok::<_, Infallible>(res)
+        });
+        // response: the length of the request's x-test value; absent x-test: nothing set
+        let svc = SetResponseHeaderLayer::with_fn(
+            HeaderName::from_static("x-len"),
+            InsertHeaderMode::Override,
+            |h: &HeaderMap| Some(HeaderValue::from(h.get(X)?.len())),
+        )
+        .into_layer(inner);
+        let mut req = Request::new(Body::empty());
+        req.headers_mut()
+            .insert(X, HeaderValue::from_static("four"));
+        let res = svc.serve(req).await.unwrap();
+        assert_eq!(res.headers()["x-len"], "4");
+        let res = svc.serve(Request::new(Body::empty())).await.unwrap();
+        assert!(res.headers().get("x-len").is_none());
+        assert_eq!(
+            SetResponseHeaderLayer::with_fn(X, InsertHeaderMode::Append, |_: &HeaderMap| None)
+                .into_layer(())
+                .value(),
+            None
+        );
     }
 }
