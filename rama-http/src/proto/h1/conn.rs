@@ -553,3 +553,44 @@ impl<F: Future> Future for CatchUnwind<F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::h1::Http1Limits;
+    use rama_core::service::service_fn;
+
+    async fn hello(_req: Request<Body>) -> Result<Response<Body>, BoxError> {
+        Ok(Response::new(Body::from("hi")))
+    }
+
+    #[tokio::test]
+    async fn per_request_future_size() {
+        let (io, _peer) = tokio::io::duplex(64);
+        let (rd, wr) = tokio::io::split(io);
+        let mut conn = Conn {
+            rd,
+            wr,
+            buf: BytesMut::new(),
+            wbuf: BytesMut::new(),
+            config: Http1Config::new(),
+            extensions: Extensions::new(),
+            socket_info: None,
+            shutdown: None,
+            served: 0,
+            accepted: Instant::now(),
+            shutdown_wait: Box::pin(std::future::pending()),
+            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+        };
+        let mut buf = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
+        let head = RequestHeadParser::new(Http1Limits::new())
+            .parse(&mut buf)
+            .unwrap()
+            .unwrap();
+        let svc = service_fn(hello);
+        let fut = conn.serve_request(&svc, head);
+        let size = std::mem::size_of_val(&fut);
+        println!("per-request future: {size} bytes");
+        assert!(size < 16 * 1024);
+    }
+}
