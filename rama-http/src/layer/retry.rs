@@ -14,6 +14,9 @@
 //! Any other request is served once and its result is final. The same rule decides whether
 //! a `307`/`308` redirect can be followed (see `follow_redirect`).
 //!
+//! A `Retry-After` header (in seconds) on a retried response makes the wait at least that
+//! long; one beyond [`HttpRetryPolicy::with_max_retry_after`] (default 60 s) ends the retries.
+//!
 //! By default only idempotent methods (RFC 9110 section 9.2.2: `GET`, `HEAD`, `OPTIONS`,
 //! `PUT`, `DELETE`, `TRACE`) are retried; [`HttpRetryPolicy::with_methods`] widens or
 //! narrows the set.
@@ -51,6 +54,7 @@ use bytes::Bytes;
 use http_body::Body as _;
 use rama_core::layer::retry::{Backoff, Decision, Policy};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The bytes of a request's body, kept in its extensions so that the request can be sent
 /// again; see the [module docs](self).
@@ -109,6 +113,19 @@ pub const RETRY_STATUSES: [StatusCode; 3] = [
     StatusCode::GATEWAY_TIMEOUT,
 ];
 
+/// The longest `Retry-After` waited for by default: 60 s.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A `Retry-After` in delta-seconds (an HTTP date is not honoured).
+fn retry_after(res: &Response<Body>) -> Option<Duration> {
+    let v = res
+        .headers()
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
 /// The HTTP retry [`Policy`]; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct HttpRetryPolicy<B> {
@@ -116,6 +133,7 @@ pub struct HttpRetryPolicy<B> {
     methods: Arc<[Method]>,
     statuses: Arc<[StatusCode]>,
     retry_errors: bool,
+    max_retry_after: Duration,
 }
 
 impl<B> HttpRetryPolicy<B> {
@@ -128,6 +146,7 @@ impl<B> HttpRetryPolicy<B> {
             methods: Arc::new(IDEMPOTENT_METHODS),
             statuses: Arc::new(RETRY_STATUSES),
             retry_errors: true,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 
@@ -150,6 +169,15 @@ impl<B> HttpRetryPolicy<B> {
     #[must_use]
     pub const fn with_retry_errors(mut self, on: bool) -> Self {
         self.retry_errors = on;
+        self
+    }
+
+    /// Honour a response's `Retry-After` (in seconds) up to `max`: wait at least that long
+    /// before the retry; a longer `Retry-After` ends the retries (default
+    /// [`DEFAULT_MAX_RETRY_AFTER`]; `Duration::ZERO` ignores the header).
+    #[must_use]
+    pub const fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
         self
     }
 
@@ -185,9 +213,19 @@ impl<B: Backoff, E> Policy<Request<Body>, Response<Body>, E> for HttpRetryPolicy
         if !retry {
             return Decision::Stop;
         }
-        self.backoff
-            .delay(attempts)
-            .map_or(Decision::Stop, |after| Decision::Retry { after })
+        let Some(mut after) = self.backoff.delay(attempts) else {
+            return Decision::Stop;
+        };
+        if let Ok(res) = result
+            && !self.max_retry_after.is_zero()
+            && let Some(wait) = retry_after(res)
+        {
+            if wait > self.max_retry_after {
+                return Decision::Stop;
+            }
+            after = after.max(wait);
+        }
+        Decision::Retry { after }
     }
 }
 
@@ -198,7 +236,6 @@ mod tests {
     use rama_core::layer::retry::{ExponentialBackoff, RetryLayer};
     use rama_core::{Layer, Service, service_fn};
     use std::sync::Mutex;
-    use std::time::Duration;
 
     /// A service answering from a script of outcomes (`Err` for a connection error, else the
     /// status), recording the body each call saw.
@@ -348,5 +385,50 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<HttpRetryPolicy<ExponentialBackoff>>();
         assert_send_sync::<BufferedBody>();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_honoured_up_to_the_cap() {
+        /// 503 with the given Retry-After on the first call, then 200.
+        fn once_503(
+            retry_after: &'static str,
+            calls: Arc<Mutex<u32>>,
+        ) -> impl Service<Request<Body>, Output = Response<Body>, Error = BoxError> {
+            service_fn(move |_req: Request<Body>| {
+                let calls = calls.clone();
+                async move {
+                    let mut n = calls.lock().unwrap();
+                    *n += 1;
+                    let mut res = Response::new(Body::empty());
+                    if *n == 1 {
+                        *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                        res.headers_mut()
+                            .insert(http::header::RETRY_AFTER, retry_after.parse().unwrap());
+                    }
+                    Ok(res)
+                }
+            })
+        }
+        // (Retry-After, cap, expected calls, expected wait)
+        let cases = [
+            ("5", DEFAULT_MAX_RETRY_AFTER, 2, Duration::from_secs(5)),
+            (
+                "junk",
+                DEFAULT_MAX_RETRY_AFTER,
+                2,
+                Duration::from_millis(10),
+            ),
+            ("120", DEFAULT_MAX_RETRY_AFTER, 1, Duration::ZERO),
+            ("5", Duration::ZERO, 2, Duration::from_millis(10)),
+        ];
+        for (header, cap, want_calls, want_wait) in cases {
+            let calls = Arc::new(Mutex::new(0));
+            let svc = RetryLayer::new(policy().with_max_retry_after(cap))
+                .into_layer(once_503(header, calls.clone()));
+            let start = tokio::time::Instant::now();
+            svc.serve(req(Method::GET, "")).await.unwrap();
+            assert_eq!(*calls.lock().unwrap(), want_calls, "{header} {cap:?}");
+            assert_eq!(start.elapsed(), want_wait, "{header} {cap:?}");
+        }
     }
 }
