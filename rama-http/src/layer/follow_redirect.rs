@@ -477,6 +477,10 @@ mod tests {
                     ("a.test", "/cross") => redirect(307, "http://b.test/x/../final?from=a"),
                     ("a.test", "/cross-relative") => redirect(302, "//b.test/final"),
                     (_, "/loop") => redirect(302, "/loop"),
+                    ("a.test", "/chain") => redirect(302, "/chain/2"),
+                    ("a.test", "/chain/2") => redirect(303, "https://b.test/deep/chain/3"),
+                    ("b.test", "/deep/chain/3") => redirect(307, "../4?x=1#frag"),
+                    ("b.test", "/deep/4") => redirect(308, "http://a.test/final"),
                     (_, "/ftp") => redirect(302, "ftp://a.test/file"),
                     (_, "/no-location") => {
                         let mut res = Response::new(Body::empty());
@@ -670,5 +674,30 @@ mod tests {
         assert_send_sync::<FollowRedirect<()>>();
         assert_send_sync::<RedirectHistory>();
         assert_send_sync::<TooManyRedirects>();
+    }
+
+    #[tokio::test]
+    async fn a_chain_across_origins() {
+        let (out, calls) = send(Method::POST, "http://a.test/chain", Some("data"), 10).await;
+        let (status, text, history) = out.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(calls, 5);
+        assert_eq!(
+            history,
+            [
+                "http://a.test/chain",
+                "http://a.test/chain/2",
+                "https://b.test/deep/chain/3",
+                "https://b.test/deep/4?x=1",
+                "http://a.test/final",
+            ]
+        );
+        // 302 turned POST into GET (body and Content-Type gone); credentials were stripped
+        // on the way to b.test and do not come back on the return to a.test
+        assert_eq!(text, "GET http://a.test/final auth=- cookie=- type=- body=");
+        // four redirects: a maximum of three stops the chain
+        let (out, calls) = send(Method::GET, "http://a.test/chain", None, 3).await;
+        assert!(out.unwrap_err().is::<TooManyRedirects>());
+        assert_eq!(calls, 4);
     }
 }
