@@ -43,7 +43,9 @@
 use crate::{HeaderMap, HeaderName, HeaderValue, Request, Response, header};
 use rama_core::{Layer, Service};
 use rama_net::address::HostWithOptPort;
-use rama_net::forwarded::{Forwarded, ForwardedElement, MAX_ELEMENTS, NodeId, XForwardedFor};
+use rama_net::forwarded::{
+    Forwarded, ForwardedElement, MAX_ELEMENTS, MAX_HEADER_LEN, NodeId, XForwardedFor,
+};
 use rama_net::protocol::Protocol;
 use rama_net::stream::SocketInfo;
 use std::fmt;
@@ -356,8 +358,9 @@ where
 /// The hop's `for` is the socket peer ([`SocketInfo`]; `unknown` without one), `host` the
 /// request's `Host` header or URI authority, `proto` the URI scheme (or the one given with
 /// [`with_proto`](Self::with_proto)), `by` the node given with [`with_by`](Self::with_by).
-/// An existing chain that does not parse, or is already [`MAX_ELEMENTS`] hops long, is
-/// replaced by this hop alone.
+/// An existing chain that does not parse, is already [`MAX_ELEMENTS`] hops long, or would
+/// grow past [`MAX_HEADER_LEN`] bytes is replaced by this hop alone, so that the next
+/// reader can still parse it.
 #[derive(Debug, Clone, Default)]
 pub struct SetForwardedLayer {
     by: Option<NodeId>,
@@ -486,7 +489,11 @@ where
             Some(_) | None => Forwarded::default(),
         };
         chain.push(element.clone());
-        set_header(headers, header::FORWARDED, &chain.to_string());
+        let mut text = chain.to_string();
+        if text.len() > MAX_HEADER_LEN {
+            text = Forwarded::new(element.clone()).to_string();
+        }
+        set_header(headers, header::FORWARDED, &text);
 
         if self.config.x_forwarded {
             let joined = headers
@@ -502,7 +509,11 @@ where
             // X-Forwarded-For lists addresses only: without a peer address, leave it as is
             if let Some(ip) = element.for_node().and_then(NodeId::ip) {
                 xff.push(ip);
-                set_header(headers, X_FORWARDED_FOR, &xff.to_string());
+                let mut text = xff.to_string();
+                if text.len() > MAX_HEADER_LEN {
+                    text = ip.to_string();
+                }
+                set_header(headers, X_FORWARDED_FOR, &text);
             }
             if let Some(host) = element.host() {
                 set_header(headers, X_FORWARDED_HOST, &host.to_string());
@@ -829,5 +840,43 @@ mod tests {
         assert_send_sync::<SetForwarded<()>>();
         assert_send_sync::<ForwardedInfo>();
         assert_send_sync::<IpCidr>();
+    }
+
+    #[tokio::test]
+    async fn set_keeps_chains_within_the_parser_limits() {
+        let inner = service_fn(async |req: Request<Body>| {
+            let get = |n: &str| req.headers()[n].to_str().unwrap().to_owned();
+            Ok::<_, Infallible>(Response::new([get("forwarded"), get("x-forwarded-for")]))
+        });
+        let svc = SetForwardedLayer::new()
+            .with_x_forwarded(true)
+            .into_layer(inner);
+        let full_fwd = vec!["for=192.0.2.1"; MAX_ELEMENTS].join(", ");
+        let full_xff = vec!["192.0.2.1"; MAX_ELEMENTS].join(", ");
+        let long_fwd = format!("for=192.0.2.1;x=\"{}\"", "a".repeat(MAX_HEADER_LEN - 30));
+        // (existing Forwarded, existing X-Forwarded-For, hops after)
+        let cases = [
+            ("for=192.0.2.1".to_owned(), "192.0.2.1".to_owned(), 2),
+            (full_fwd, full_xff, 1),
+            (long_fwd, "192.0.2.1".to_owned(), 1),
+        ];
+        for (fwd, xff, want_hops) in cases {
+            let mut req = Request::builder()
+                .header("forwarded", &fwd)
+                .header("x-forwarded-for", &xff)
+                .body(Body::empty())
+                .unwrap();
+            with_peer("198.51.100.9:1", &mut req);
+            let [fwd_out, xff_out] = svc.serve(req).await.unwrap().into_body();
+            let parsed: Forwarded = fwd_out.parse().unwrap();
+            assert_eq!(parsed.elements().len(), want_hops, "{fwd_out}");
+            assert!(fwd_out.ends_with("for=198.51.100.9"), "{fwd_out}");
+            let parsed: XForwardedFor = xff_out.parse().unwrap();
+            assert!(parsed.nodes().len() <= 2, "{xff_out}");
+            assert_eq!(
+                parsed.nodes().last().and_then(NodeId::ip),
+                Some("198.51.100.9".parse().unwrap())
+            );
+        }
     }
 }
