@@ -700,4 +700,31 @@ mod tests {
         assert!(out.unwrap_err().is::<TooManyRedirects>());
         assert_eq!(calls, 4);
     }
+
+    #[tokio::test]
+    async fn add_authorization_outside_is_stripped_across_origins() {
+        use crate::layer::add_authorization::AddAuthorizationLayer;
+        use rama_net::user::Bearer;
+
+        let auth = || AddAuthorizationLayer::bearer(Bearer::new("tok").unwrap());
+        let request = || {
+            Request::builder()
+                .uri("http://a.test/cross-relative")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+
+        // the order the book recommends: credentials added once, stripped on the new origin
+        let svc = (auth(), FollowRedirectLayer::new()).into_layer(origin_service(calls.clone()));
+        let text = svc.serve(request()).await.unwrap().into_body();
+        let text = text.collect_string(1024).await.unwrap();
+        assert!(text.contains("auth=-"), "{text}");
+
+        // the other order adds them on every hop: the other origin receives the token
+        let svc = (FollowRedirectLayer::new(), auth()).into_layer(origin_service(calls));
+        let text = svc.serve(request()).await.unwrap().into_body();
+        let text = text.collect_string(1024).await.unwrap();
+        assert!(text.contains("auth=Bearer tok"), "{text}");
+    }
 }
