@@ -11,99 +11,12 @@
     reason = "test code"
 )]
 
+use rama_test_support::{ChildServer, tool_available};
 use std::{
-    io::{BufRead, BufReader, Write},
-    net::SocketAddr,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
+    io::Write,
+    process::{Command, Stdio},
     thread,
-    time::{Duration, Instant},
 };
-
-const START_TIMEOUT: Duration = Duration::from_secs(20);
-const STOP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The running example; killed on drop if still running.
-// (the helpers in `http_examples.rs` are private to that test crate and come with its
-// tests, so a `mod` include cannot reuse them; this is the smallest local version)
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Running {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_http_middleware_stack"))
-            .arg("127.0.0.1:0")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn http_middleware_stack");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-            }
-        });
-        let mut running = Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
-        let addr = rx
-            .recv_timeout(START_TIMEOUT)
-            .expect("`listening on ADDR` line");
-        running.addr = addr.parse().unwrap();
-        running
-    }
-
-    fn stop_cleanly(mut self) {
-        let kill = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        loop {
-            match self.child.try_wait().unwrap() {
-                Some(status) => {
-                    assert!(status.success(), "exited with {status}");
-                    return;
-                }
-                None if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-                None => panic!("still running {STOP_TIMEOUT:?} after SIGTERM"),
-            }
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn curl_available() -> bool {
-    let found = Command::new("curl")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("curl is not installed, and CI=true requires it (.ci/run installs it)");
-        }
-        eprintln!("skipped: curl is not installed");
-    }
-    found
-}
 
 /// `curl -s -i ARGS URL` (stdin fed with `input`); returns the whole output (head and body).
 fn curl(url: &str, args: &[&str], input: &[u8]) -> String {
@@ -143,11 +56,14 @@ fn header<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
 
 #[test]
 fn middleware_stack_compresses_answers_preflights_and_limits_bodies() {
-    if !curl_available() {
+    if !tool_available("curl") {
         return;
     }
-    let server = Running::start();
-    let base = format!("http://{}", server.addr);
+    let server = ChildServer::start(
+        env!("CARGO_BIN_EXE_http_middleware_stack"),
+        &["127.0.0.1:0"],
+    );
+    let base = format!("http://{}", server.addr());
 
     // compression: curl negotiates, the body arrives encoded and curl decodes it
     let out = curl(&format!("{base}/"), &["--compressed"], b"");
