@@ -12,6 +12,7 @@
 //! | bound what the HTTP/1 parser accepts | [`h1::Http1Limits`] |
 //! | serve HTTP/2, tune its SETTINGS, read the client's first frames | [`h2::serve_connection`], [`h2::H2ServerConfig`], [`h2::EarlyFrames`] |
 //! | serve HTTP/1.x and h2 on a listener | [`server::HttpServer`] (`auto`, `http1`, `h2`), [`server::Http1Config`] |
+//! | send requests on a stream (HTTP/1.x or h2) | [`client::http1::handshake`], [`client::h2::handshake`] |
 //! | take over the connection after `101` / CONNECT | [`server::upgrade::OnUpgrade`] |
 //! | answer service errors with a status | [`layer::error_handler::ErrorHandlerLayer`] |
 //!
@@ -24,6 +25,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
+pub mod client;
 pub mod date;
 pub mod h2;
 pub mod layer;

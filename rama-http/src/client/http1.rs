@@ -1,0 +1,576 @@
+//! An HTTP/1.x client connection over any stream, one request at a time.
+//!
+//! [`handshake`] splits a connection into a [`SendRequest`] handle and a [`Connection`]
+//! future. The caller spawns the future (it owns the IO, writes requests and reads
+//! responses) and sends requests through the handle; a response is returned once its head
+//! was read, and its [`Body`] streams the rest. The split keeps the IO driven while the
+//! caller holds a response body, lets the connection notice an idle close by the server
+//! ([`SendRequest::is_closed`]), and lets a pool keep only the cheap handle.
+//!
+//! What the connection does:
+//! - writes the head with the codec: header names in the order and spelling of the
+//!   request's [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) if it has one, else
+//!   Title-Case; adds `Host` from the URI's authority when missing; writes the target in
+//!   origin form (`/path?q`), or absolute form with
+//!   [`Http1ClientConfig::with_absolute_form`] (for forward proxies); `CONNECT` in
+//!   authority form;
+//! - frames the request body with `Content-Length` (known size) or chunked (unknown size,
+//!   trailers sent), writing each frame before it polls the next (back-pressure);
+//! - reads the response head within [`Http1ClientConfig::with_response_head_timeout`] and the
+//!   codec's [`Http1Limits`], skips `100 Continue` and other 1xx, streams `Content-Length`,
+//!   chunked (with trailers) and close-delimited bodies; HEAD, 204 and 304 responses have an
+//!   empty body;
+//! - a `101 Switching Protocols` (or 2xx to `CONNECT`) ends HTTP on the connection: the
+//!   response carries an [`OnClientUpgrade`] that gives the raw IO;
+//! - keeps the connection for the next request when both sides allow it; else the
+//!   [`Connection`] future ends after the response.
+//!
+//! Requests are sent one at a time, no pipelining: a request sent while another is in flight
+//! waits for it. The request body is written entirely before the response is read, so a
+//! server that answers early without reading the body is only seen after the write.
+//!
+//! ```no_run
+//! use rama_http::client::http1::{handshake, Http1ClientConfig};
+//! use rama_http::{Body, Request};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let io = tokio::net::TcpStream::connect("127.0.0.1:8080").await?;
+//! let (sender, conn) = handshake(io, Http1ClientConfig::new()).await?;
+//! tokio::spawn(conn);
+//! let req = Request::get("http://127.0.0.1:8080/").body(Body::empty())?;
+//! let res = sender.send_request(req).await?;
+//! let body = res.into_body().collect_bytes(1 << 20).await?;
+//! # let _ = body; Ok(()) }
+//! ```
+
+use super::error::{Error, Kind};
+use crate::Body;
+use crate::proto::h1::{
+    BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
+    encode_last_chunk, encode_request_head, prepare_request_framing, wants_keep_alive,
+};
+use crate::server::upgrade::Upgraded;
+use bytes::BytesMut;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
+use rama_core::extensions::Extensions;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+/// Settings of an HTTP/1 client connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Http1ClientConfig {
+    limits: Http1Limits,
+    response_head_timeout: Option<Duration>,
+    absolute_form: bool,
+}
+
+impl Default for Http1ClientConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Http1ClientConfig {
+    /// Default limits, a 30 s response head timeout, origin-form targets.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            limits: Http1Limits::new(),
+            response_head_timeout: Some(Duration::from_secs(30)),
+            absolute_form: false,
+        }
+    }
+
+    /// Sets the limits the response parser enforces.
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Http1Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets how long to wait for the response head once the request is written (`None`:
+    /// forever).
+    #[must_use]
+    pub const fn with_response_head_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.response_head_timeout = timeout;
+        self
+    }
+
+    /// Writes request targets in absolute form (`http://host/path`), as a forward proxy
+    /// expects, instead of origin form.
+    #[must_use]
+    pub const fn with_absolute_form(mut self, absolute: bool) -> Self {
+        self.absolute_form = absolute;
+        self
+    }
+
+    /// The limits the response parser enforces.
+    #[must_use]
+    pub const fn limits(&self) -> Http1Limits {
+        self.limits
+    }
+
+    /// The response head timeout.
+    #[must_use]
+    pub const fn response_head_timeout(&self) -> Option<Duration> {
+        self.response_head_timeout
+    }
+
+    /// Whether targets are written in absolute form.
+    #[must_use]
+    pub const fn absolute_form(&self) -> bool {
+        self.absolute_form
+    }
+}
+
+/// The IO a client connection can run on.
+pub trait ClientIo: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static> ClientIo for T {}
+
+type Job = (
+    Request<Body>,
+    oneshot::Sender<Result<Response<Body>, Error>>,
+);
+
+#[derive(Debug, Default)]
+struct State {
+    busy: AtomicBool,
+    closed: AtomicBool,
+}
+
+/// Starts an HTTP/1 client connection on `io`: spawn the returned [`Connection`], send
+/// requests with the [`SendRequest`]. Async (and fallible) for symmetry with
+/// [`h2::handshake`](super::h2::handshake); HTTP/1 has no handshake to wait for.
+pub async fn handshake<IO: ClientIo>(
+    io: IO,
+    config: Http1ClientConfig,
+) -> Result<(SendRequest, Connection), Error> {
+    let (tx, rx) = mpsc::channel(1);
+    let state = Arc::new(State::default());
+    let sender = SendRequest {
+        tx,
+        state: state.clone(),
+    };
+    let fut = run(io, rx, state, config);
+    Ok((sender, Connection { fut: Box::pin(fut) }))
+}
+
+/// The handle to send requests on an HTTP/1 connection; cheap to clone (clones share the
+/// connection, and their requests queue up one at a time).
+#[derive(Clone)]
+pub struct SendRequest {
+    tx: mpsc::Sender<Job>,
+    state: Arc<State>,
+}
+
+impl fmt::Debug for SendRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendRequest")
+            .field("ready", &self.is_ready())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl SendRequest {
+    /// Sends `req` and returns its response once the head arrived; the body streams.
+    ///
+    /// Fails with [`Error::is_closed`] when the connection is closed (or closes before any of
+    /// the response arrived).
+    pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send((req, tx))
+            .await
+            .map_err(|_| Error::with(Kind::Closed, "connection task ended"))?;
+        rx.await
+            .unwrap_or_else(|_| Err(Error::with(Kind::Closed, "connection task ended")))
+    }
+
+    /// Whether a request sent now would be written at once: the connection is open and no
+    /// request or response body is in flight. A pool reuses only ready connections.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        !self.is_closed() && !self.state.busy.load(Ordering::Acquire)
+    }
+
+    /// Whether the connection is closed (or will close after the response in flight): no
+    /// further request can be sent on it.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.state.closed.load(Ordering::Acquire) || self.tx.is_closed()
+    }
+}
+
+/// The future that drives an HTTP/1 client connection; spawn it. It ends with `Ok` when the
+/// connection closed cleanly (all [`SendRequest`]s dropped, the peer closed while idle, or
+/// the last response said so) and with the error of a failed exchange otherwise (that error
+/// also went to the request's caller).
+pub struct Connection {
+    fut: Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+impl Future for Connection {
+    type Output = Result<(), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.fut.as_mut().poll(cx)
+    }
+}
+
+/// In the extensions of a `101` response (or a 2xx answer to `CONNECT`): the connection's
+/// raw IO, taken once with [`take`](Self::take). Its first reads return the bytes the
+/// connection had read past the response head.
+#[derive(Clone)]
+pub struct OnClientUpgrade(Arc<Mutex<Option<Upgraded>>>);
+
+impl OnClientUpgrade {
+    /// The upgraded stream; `None` if a clone took it already.
+    #[must_use]
+    pub fn take(&self) -> Option<Upgraded> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+impl fmt::Debug for OnClientUpgrade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnClientUpgrade").finish_non_exhaustive()
+    }
+}
+
+/// The connection: read requests from `rx`, one exchange at a time.
+async fn run<IO: ClientIo>(
+    mut io: IO,
+    mut rx: mpsc::Receiver<Job>,
+    state: Arc<State>,
+    config: Http1ClientConfig,
+) -> Result<(), Error> {
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut parser = ResponseHeadParser::new(config.limits);
+    let result = loop {
+        state.busy.store(false, Ordering::Release);
+        // idle: wait for a request, and notice the peer closing (or sending unasked bytes)
+        let job = tokio::select! {
+            biased;
+            job = rx.recv() => job,
+            read = io.read_buf(&mut buf) => {
+                state.closed.store(true, Ordering::Release);
+                break match read {
+                    Ok(0) => Ok(()),
+                    Ok(_) => Err(Error::with(Kind::Parse, "bytes received while no request was in flight")),
+                    Err(e) => Err(Error::io(e)),
+                };
+            }
+        };
+        let Some((req, reply)) = job else {
+            break Ok(());
+        };
+        state.busy.store(true, Ordering::Release);
+        let (keep, outcome) = exchange(&mut io, &mut buf, &mut parser, &config, req, reply).await;
+        match outcome {
+            Ok(Next::KeepAlive) if keep => {}
+            Ok(Next::KeepAlive | Next::Close) => {
+                state.closed.store(true, Ordering::Release);
+                break Ok(());
+            }
+            Ok(Next::Upgraded(slot)) => {
+                state.closed.store(true, Ordering::Release);
+                let upgraded = Upgraded::new(Box::new(io), buf.freeze(), Extensions::new());
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(upgraded);
+                }
+                return Ok(());
+            }
+            Err(e) => {
+                state.closed.store(true, Ordering::Release);
+                break Err(e);
+            }
+        }
+    };
+    state.closed.store(true, Ordering::Release);
+    rx.close();
+    // answer queued requests: the connection is gone
+    while let Ok((_, reply)) = rx.try_recv() {
+        let _ = reply.send(Err(Error::with(Kind::Closed, "connection closed")));
+    }
+    let _ = io.shutdown().await;
+    result
+}
+
+enum Next {
+    KeepAlive,
+    Close,
+    Upgraded(Arc<Mutex<Option<Upgraded>>>),
+}
+
+/// Reports a failure to the caller (if it still waits) and returns it for the connection.
+fn fail(
+    reply: Option<oneshot::Sender<Result<Response<Body>, Error>>>,
+    err: Error,
+) -> Result<Next, Error> {
+    match reply {
+        Some(reply) => {
+            let copy = Error::with(err.kind(), format!("{err:#}"));
+            let _ = reply.send(Err(err));
+            Err(copy)
+        }
+        None => Err(err),
+    }
+}
+
+/// One request and its response; returns whether the request allows keep-alive, and what
+/// the connection does next.
+async fn exchange<IO: ClientIo>(
+    io: &mut IO,
+    buf: &mut BytesMut,
+    parser: &mut ResponseHeadParser,
+    config: &Http1ClientConfig,
+    req: Request<Body>,
+    reply: oneshot::Sender<Result<Response<Body>, Error>>,
+) -> (bool, Result<Next, Error>) {
+    let (mut parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    prepare_head(&mut parts, config.absolute_form);
+    let keep = wants_keep_alive(parts.version, &parts.headers);
+    let size = http_body::Body::size_hint(&body).exact();
+    let framing = prepare_request_framing(&method, &mut parts.headers, size);
+    let mut out = BytesMut::new();
+    encode_request_head(&parts, &mut out);
+    if let Err(e) = write_request(io, out, body, framing).await {
+        return (keep, fail(Some(reply), e));
+    }
+
+    let head = match config.response_head_timeout {
+        Some(t) => match tokio::time::timeout(t, read_head(io, buf, parser, &method)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::new(Kind::Timeout)),
+        },
+        None => read_head(io, buf, parser, &method).await,
+    };
+    let head = match head {
+        Ok(h) => h,
+        Err(e) => return (keep, fail(Some(reply), e)),
+    };
+    let keep = keep
+        && wants_keep_alive(head.parts.version, &head.parts.headers)
+        && head.framing != BodyFraming::CloseDelimited;
+
+    if head.framing == BodyFraming::Tunnel {
+        let slot = Arc::new(Mutex::new(None));
+        let mut res = Response::from_parts(head.parts, Body::empty());
+        res.extensions_mut().insert(OnClientUpgrade(slot.clone()));
+        let _ = reply.send(Ok(res));
+        return (false, Ok(Next::Upgraded(slot)));
+    }
+    let mut decoder = BodyDecoder::new(head.framing, &config.limits);
+    if decoder.is_done() {
+        let _ = reply.send(Ok(Response::from_parts(head.parts, Body::empty())));
+        return (keep, Ok(Next::KeepAlive));
+    }
+    let (tx, body) = Body::channel();
+    if reply
+        .send(Ok(Response::from_parts(head.parts, body)))
+        .is_err()
+    {
+        // nobody wants the response: its body cannot be skipped cheaply, so close
+        return (false, Ok(Next::Close));
+    }
+    (keep, pump_body(io, buf, &mut decoder, tx).await)
+}
+
+/// Target form, `Host`, version.
+fn prepare_head(parts: &mut http::request::Parts, absolute_form: bool) {
+    if parts.version != Version::HTTP_10 {
+        parts.version = Version::HTTP_11;
+    }
+    if !parts.headers.contains_key(header::HOST)
+        && let Some(authority) = parts.uri.authority()
+    {
+        let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+        let host = strip_default_port(host, parts.uri.scheme_str());
+        if let Ok(v) = HeaderValue::from_str(host) {
+            parts.headers.insert(header::HOST, v);
+        }
+    }
+    let target = if parts.method == Method::CONNECT {
+        parts.uri.authority().map(|a| a.as_str().to_owned())
+    } else if absolute_form && parts.uri.scheme().is_some() {
+        None
+    } else {
+        Some(
+            parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned()),
+        )
+    };
+    if let Some(target) = target
+        && let Ok(uri) = target.parse::<Uri>()
+    {
+        parts.uri = uri;
+    }
+}
+
+fn strip_default_port<'a>(host: &'a str, scheme: Option<&str>) -> &'a str {
+    let default = match scheme {
+        Some("https") => ":443",
+        _ => ":80",
+    };
+    host.strip_suffix(default).unwrap_or(host)
+}
+
+async fn write_request<IO: ClientIo>(
+    io: &mut IO,
+    mut out: BytesMut,
+    mut body: Body,
+    framing: BodyFraming,
+) -> Result<(), Error> {
+    match framing {
+        BodyFraming::Length(n) => {
+            let mut left = n;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| Error::with(Kind::UserBody, e))?;
+                if let Ok(data) = frame.into_data() {
+                    if data.len() as u64 > left {
+                        return Err(Error::with(
+                            Kind::UserBody,
+                            "body longer than its Content-Length",
+                        ));
+                    }
+                    left -= data.len() as u64;
+                    out.extend_from_slice(&data);
+                    write_out(io, &mut out).await?;
+                }
+            }
+            if left != 0 {
+                return Err(Error::with(
+                    Kind::UserBody,
+                    "body shorter than its Content-Length",
+                ));
+            }
+        }
+        BodyFraming::Chunked => {
+            let mut trailers = None;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| Error::with(Kind::UserBody, e))?;
+                match frame.into_data() {
+                    Ok(data) => {
+                        encode_chunk(&data, &mut out);
+                        write_out(io, &mut out).await?;
+                    }
+                    Err(frame) => {
+                        if let Ok(t) = frame.into_trailers() {
+                            trailers = Some(t);
+                        }
+                    }
+                }
+            }
+            encode_last_chunk(trailers.as_ref(), &mut out);
+        }
+        BodyFraming::Empty | BodyFraming::CloseDelimited | BodyFraming::Tunnel => {}
+    }
+    write_out(io, &mut out).await?;
+    io.flush().await.map_err(Error::io)
+}
+
+async fn write_out<IO: ClientIo>(io: &mut IO, out: &mut BytesMut) -> Result<(), Error> {
+    if !out.is_empty() {
+        io.write_all(out).await.map_err(Error::io)?;
+        out.clear();
+    }
+    Ok(())
+}
+
+async fn read_head<IO: ClientIo>(
+    io: &mut IO,
+    buf: &mut BytesMut,
+    parser: &mut ResponseHeadParser,
+    method: &Method,
+) -> Result<crate::proto::h1::ResponseHead, Error> {
+    let mut got_any = !buf.is_empty();
+    loop {
+        match parser.parse(buf, method) {
+            Ok(Some(head)) if head.parts.status == StatusCode::SWITCHING_PROTOCOLS => {
+                return Ok(head);
+            }
+            Ok(Some(head)) if head.parts.status.is_informational() => continue,
+            Ok(Some(head)) => return Ok(head),
+            Ok(None) => {}
+            Err(e) => return Err(Error::with(Kind::Parse, e)),
+        }
+        match io.read_buf(buf).await {
+            Ok(0) if got_any => {
+                return Err(Error::with(
+                    Kind::IncompleteMessage,
+                    "EOF in the response head",
+                ));
+            }
+            Ok(0) => return Err(Error::with(Kind::Closed, "EOF before the response")),
+            Ok(_) => got_any = true,
+            Err(e) if got_any => return Err(Error::with(Kind::IncompleteMessage, e)),
+            Err(e) => return Err(Error::io(e)),
+        }
+    }
+}
+
+/// Moves the response body from the IO into the caller's [`Body`].
+async fn pump_body<IO: ClientIo>(
+    io: &mut IO,
+    buf: &mut BytesMut,
+    decoder: &mut BodyDecoder,
+    tx: crate::body::BodySender,
+) -> Result<Next, Error> {
+    let mut tx = Some(tx);
+    loop {
+        let item = match decoder.decode(buf) {
+            Ok(Some(item)) => item,
+            Ok(None) => match io.read_buf(buf).await {
+                Ok(0) => match decoder.decode_eof(buf) {
+                    Ok(item) => item,
+                    Err(e) => {
+                        return abort(tx, Error::with(Kind::IncompleteMessage, e));
+                    }
+                },
+                Ok(_) => continue,
+                Err(e) => return abort(tx, Error::with(Kind::IncompleteMessage, e)),
+            },
+            Err(e) => return abort(tx, Error::with(Kind::Parse, e)),
+        };
+        match item {
+            Decoded::Data(data) => {
+                let Some(sender) = &tx else { continue };
+                if sender.send_data(data).await.is_err() {
+                    // the body was dropped unread: the rest cannot be skipped cheaply
+                    return Ok(Next::Close);
+                }
+            }
+            Decoded::Trailers(t) => {
+                if let Some(sender) = tx.take() {
+                    let _ = sender.send_trailers(t).await;
+                }
+            }
+            Decoded::End => return Ok(Next::KeepAlive),
+        }
+    }
+}
+
+fn abort(tx: Option<crate::body::BodySender>, err: Error) -> Result<Next, Error> {
+    if let Some(tx) = tx {
+        tx.abort(Error::with(err.kind(), format!("{err:#}")));
+    }
+    Err(err)
+}
