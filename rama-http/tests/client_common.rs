@@ -18,8 +18,12 @@ use rama_http::{Body, HeaderMap, Request, Response, StatusCode};
 use rama_net::stream::SocketInfo;
 use rama_tcp::server::TcpListener;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// How many `/endless` responses stopped because the client went away.
+pub(crate) static ENDLESS_STOPPED: AtomicUsize = AtomicUsize::new(0);
 
 /// Bounds every wait in these tests.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
@@ -155,6 +159,7 @@ async fn handle(
                     .await
                     .is_ok()
                 {}
+                ENDLESS_STOPPED.fetch_add(1, Ordering::SeqCst);
             });
             Response::new(body)
         }

@@ -574,3 +574,88 @@ fn abort(tx: Option<crate::body::BodySender>, err: Error) -> Result<Next, Error>
     }
     Err(err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[expect(clippy::type_complexity, reason = "test table")]
+    fn head_target_and_host_table() {
+        // (method, uri, absolute form, host header given, want target, want host)
+        let cases: &[(Method, &str, bool, Option<&str>, &str, Option<&str>)] = &[
+            (
+                Method::GET,
+                "http://a.test/p?q=1",
+                false,
+                None,
+                "/p?q=1",
+                Some("a.test"),
+            ),
+            (
+                Method::GET,
+                "http://a.test:80/",
+                false,
+                None,
+                "/",
+                Some("a.test"),
+            ),
+            (
+                Method::GET,
+                "http://a.test:8080",
+                false,
+                None,
+                "/",
+                Some("a.test:8080"),
+            ),
+            (
+                Method::GET,
+                "https://u:p@a.test:443/x",
+                false,
+                None,
+                "/x",
+                Some("a.test"),
+            ),
+            (
+                Method::GET,
+                "http://a.test/p",
+                true,
+                None,
+                "http://a.test/p",
+                Some("a.test"),
+            ),
+            (
+                Method::GET,
+                "http://a.test/p",
+                false,
+                Some("b.test"),
+                "/p",
+                Some("b.test"),
+            ),
+            (Method::GET, "/only/path", false, None, "/only/path", None),
+            (
+                Method::CONNECT,
+                "a.test:443",
+                false,
+                None,
+                "a.test:443",
+                Some("a.test:443"),
+            ),
+        ];
+        for (method, uri, absolute, host, want_target, want_host) in cases {
+            let mut b = Request::builder().method(method.clone()).uri(*uri);
+            if let Some(h) = host {
+                b = b.header("host", *h);
+            }
+            let (mut parts, ()) = b.body(()).unwrap().into_parts();
+            prepare_head(&mut parts, *absolute);
+            assert_eq!(parts.uri.to_string(), *want_target, "{uri}");
+            assert_eq!(
+                parts.headers.get(header::HOST).map(|h| h.to_str().unwrap()),
+                *want_host,
+                "{uri}"
+            );
+            assert_eq!(parts.version, Version::HTTP_11);
+        }
+    }
+}
