@@ -236,9 +236,11 @@ async fn caller_header_order_and_spelling_arrive_as_such() {
         )
     );
 
-    // without a record: Title-Case, Host added
+    // without a record: Title-Case, Host added first, repeated names kept
     let req = Request::get(server.uri("/headers"))
         .header("x-request-id", "7")
+        .header("x-dup", "a")
+        .header("x-dup", "b")
         .body(Body::empty())
         .unwrap();
     let res = timeout(WAIT, sender.send_request(req))
@@ -246,7 +248,13 @@ async fn caller_header_order_and_spelling_arrive_as_such() {
         .unwrap()
         .unwrap();
     let text = res.into_body().collect_string(1000).await.unwrap();
-    assert_eq!(text, format!("X-Request-Id: 7\nHost: {}\n", server.addr));
+    assert_eq!(
+        text,
+        format!(
+            "Host: {}\nX-Request-Id: 7\nX-Dup: a\nX-Dup: b\n",
+            server.addr
+        )
+    );
     server.stop().await;
 }
 

@@ -9,11 +9,12 @@
 //!
 //! What the connection does:
 //! - writes the head with the codec: header names in the order and spelling of the
-//!   request's [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) if it has one, else
-//!   Title-Case; adds `Host` from the URI's authority when missing; writes the target in
-//!   origin form (`/path?q`), or absolute form with
-//!   [`Http1ClientConfig::with_absolute_form`] (for forward proxies); `CONNECT` in
-//!   authority form;
+//!   request's [`OriginalHeaderNames`] if it has one, else
+//!   Title-Case; adds `Host` from the URI's authority when missing (first without a record,
+//!   after the recorded names with one: list `Host` in the record to place it); writes the
+//!   target in origin form (`/path?q`), or absolute form with
+//!   [`Http1ClientConfig::with_absolute_form`] (for forward proxies); `CONNECT` in authority
+//!   form;
 //! - frames the request body with `Content-Length` (known size) or chunked (unknown size,
 //!   trailers sent), writing each frame before it polls the next (back-pressure);
 //! - reads the response head within [`Http1ClientConfig::with_response_head_timeout`] and the
@@ -50,6 +51,7 @@ use crate::proto::h1::{
     encode_last_chunk, encode_request_head, prepare_request_framing, wants_keep_alive,
 };
 use crate::server::upgrade::Upgraded;
+use crate::wire::OriginalHeaderNames;
 use bytes::BytesMut;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
 use rama_core::extensions::Extensions;
@@ -403,7 +405,16 @@ fn prepare_head(parts: &mut http::request::Parts, absolute_form: bool) {
         let host = authority.as_str().rsplit('@').next().unwrap_or_default();
         let host = strip_default_port(host, parts.uri.scheme_str());
         if let Ok(v) = HeaderValue::from_str(host) {
-            parts.headers.insert(header::HOST, v);
+            if parts.extensions.get::<OriginalHeaderNames>().is_some() {
+                // the record decides the order; names it lacks go after its names
+                parts.headers.insert(header::HOST, v);
+            } else {
+                // `Host` first, as browsers and curl write it
+                let rest = std::mem::take(&mut parts.headers);
+                parts.headers.reserve(rest.len() + 1);
+                parts.headers.insert(header::HOST, v);
+                parts.headers.extend(rest);
+            }
         }
     }
     let target = if parts.method == Method::CONNECT {

@@ -17,6 +17,21 @@
 //!
 //! Connecting (DNS, TCP, TLS, proxies), pooling and the builder API are not here: they wrap
 //! these handles.
+//!
+//! # For a pool
+//!
+//! - Key a connection by what it was made for; keep the handle, spawn the future (its end
+//!   means the connection is gone: the handle then reports `is_closed`).
+//! - HTTP/1: reuse a handle only when [`is_ready`](http1::SendRequest::is_ready) (idle and
+//!   open); it becomes ready again once the previous response body was read to its end. A
+//!   server's idle close is noticed by the connection task (no request needed), so a stale
+//!   handle is seen as closed; if the close races with a new request, that request fails
+//!   with [`Error::is_closed`] (nothing of the response arrived), which is safe to retry on a
+//!   new connection for idempotent requests.
+//! - h2: share one handle (clone per request) while it is not
+//!   [`is_closed`](h2::SendRequest::is_closed); `send_request` waits for a free stream slot.
+//! - Upgrades (`101`, `CONNECT`) take the HTTP/1 connection out of the pool: the response
+//!   carries [`http1::OnClientUpgrade`].
 
 mod error;
 pub mod h2;
