@@ -438,3 +438,30 @@ async fn switching_protocols_hands_over_the_io() {
         .unwrap();
     assert_eq!(got, b"early");
 }
+
+#[tokio::test]
+async fn early_answer_during_a_large_upload_is_returned_not_a_hang() {
+    // the peer reads the head only, answers, and keeps the socket open without reading
+    let (addr, peer) = raw_peer(
+        b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbig!",
+        false,
+    )
+    .await;
+    let (sender, task) = connect(addr, Http1ClientConfig::new()).await;
+    let req = Request::post(format!("http://{addr}/up"))
+        .body(Body::from(vec![b'u'; 16 << 20]))
+        .unwrap();
+    let res = timeout(WAIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = timeout(WAIT, res.into_body().collect_string(100))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(text, "big!");
+    timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    assert!(sender.is_closed());
+    peer.abort();
+}

@@ -27,8 +27,9 @@
 //!   [`Connection`] future ends after the response.
 //!
 //! Requests are sent one at a time, no pipelining: a request sent while another is in flight
-//! waits for it. The request body is written entirely before the response is read, so a
-//! server that answers early without reading the body is only seen after the write.
+//! waits for it. The request body is written while the response is read, so an echo can
+//! stream both ways and an early answer (say a `413` before the upload ended) is returned at
+//! once; a response that ends before its request body was sent whole closes the connection.
 //!
 //! ```no_run
 //! use rama_http::client::http1::{handshake, Http1ClientConfig};
@@ -57,7 +58,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, hea
 use rama_core::extensions::Extensions;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -256,11 +257,13 @@ impl fmt::Debug for OnClientUpgrade {
 
 /// The connection: read requests from `rx`, one exchange at a time.
 async fn run<IO: ClientIo>(
-    mut io: IO,
+    io: IO,
     mut rx: mpsc::Receiver<Job>,
     state: Arc<State>,
     config: Http1ClientConfig,
 ) -> Result<(), Error> {
+    // split so that the response can be read while the request body is still written
+    let (mut rd, mut wr) = tokio::io::split(io);
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut parser = ResponseHeadParser::new(config.limits);
     let result = loop {
@@ -269,7 +272,7 @@ async fn run<IO: ClientIo>(
         let job = tokio::select! {
             biased;
             job = rx.recv() => job,
-            read = io.read_buf(&mut buf) => {
+            read = rd.read_buf(&mut buf) => {
                 state.closed.store(true, Ordering::Release);
                 break match read {
                     Ok(0) => Ok(()),
@@ -282,7 +285,15 @@ async fn run<IO: ClientIo>(
             break Ok(());
         };
         state.busy.store(true, Ordering::Release);
-        let (keep, outcome) = exchange(&mut io, &mut buf, &mut parser, &config, req, reply).await;
+        let (keep, outcome) = exchange(
+            (&mut rd, &mut wr),
+            &mut buf,
+            &mut parser,
+            &config,
+            req,
+            reply,
+        )
+        .await;
         match outcome {
             Ok(Next::KeepAlive) if keep => {}
             Ok(Next::KeepAlive | Next::Close) => {
@@ -291,6 +302,7 @@ async fn run<IO: ClientIo>(
             }
             Ok(Next::Upgraded(slot)) => {
                 state.closed.store(true, Ordering::Release);
+                let io = rd.unsplit(wr);
                 let upgraded = Upgraded::new(Box::new(io), buf.freeze(), Extensions::new());
                 if let Ok(mut slot) = slot.lock() {
                     *slot = Some(upgraded);
@@ -309,7 +321,7 @@ async fn run<IO: ClientIo>(
     while let Ok((_, reply)) = rx.try_recv() {
         let _ = reply.send(Err(Error::with(Kind::Closed, "connection closed")));
     }
-    let _ = io.shutdown().await;
+    let _ = wr.shutdown().await;
     result
 }
 
@@ -334,16 +346,25 @@ fn fail(
     }
 }
 
-/// One request and its response; returns whether the request allows keep-alive, and what
-/// the connection does next.
-async fn exchange<IO: ClientIo>(
-    io: &mut IO,
+/// One request and its response; returns whether the connection may be kept, and what
+/// it does next.
+///
+/// The request body is written while the response is read: a response may start (and even
+/// end) before the request body was sent, as an echo or an early error does. The body keeps
+/// being written while the response body streams; if the response ends first, the rest of
+/// the request body is not sent and the connection closes.
+async fn exchange<R, W>(
+    (rd, wr): (&mut R, &mut W),
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
     config: &Http1ClientConfig,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
-) -> (bool, Result<Next, Error>) {
+) -> (bool, Result<Next, Error>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     let (mut parts, body) = req.into_parts();
     let method = parts.method.clone();
     prepare_head(&mut parts, config.absolute_form);
@@ -352,22 +373,53 @@ async fn exchange<IO: ClientIo>(
     let framing = prepare_request_framing(&method, &mut parts.headers, size);
     let mut out = BytesMut::new();
     encode_request_head(&parts, &mut out);
-    if let Err(e) = write_request(io, out, body, framing).await {
-        return (keep, fail(Some(reply), e));
-    }
 
-    let head = match config.response_head_timeout {
-        Some(t) => match tokio::time::timeout(t, read_head(io, buf, parser, &method)).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::new(Kind::Timeout)),
-        },
-        None => read_head(io, buf, parser, &method).await,
-    };
-    let head = match head {
-        Ok(h) => h,
-        Err(e) => return (keep, fail(Some(reply), e)),
+    let mut write = pin!(write_request(wr, out, body, framing));
+    // `written`: the write future completed (never poll it again); `write_failed`: with an
+    // error, so the connection cannot be reused
+    let mut written = false;
+    let write_failed;
+    let head = {
+        let mut read = pin!(read_head(rd, buf, parser, &method));
+        let far = Duration::from_secs(60 * 60 * 24 * 365);
+        let mut deadline = pin!(tokio::time::sleep(far));
+        let mut write_err: Option<Error> = None;
+        loop {
+            tokio::select! {
+                r = &mut write, if !written => {
+                    written = true;
+                    match r {
+                        Ok(()) => {}
+                        Err(e) if e.is_user_body() => return (false, fail(Some(reply), e)),
+                        Err(e) => write_err = Some(e),
+                    }
+                    if let Some(t) = config.response_head_timeout {
+                        deadline.as_mut().reset(tokio::time::Instant::now() + t);
+                    }
+                }
+                h = &mut read => match h {
+                    Ok(head) => {
+                        // a failed write: the request did not go out whole; answer, then close
+                        write_failed = write_err.is_some();
+                        break head;
+                    }
+                    Err(e) => {
+                        // the peer closing on a failed write: report the write's error
+                        let e = match write_err {
+                            Some(w) if e.is_closed() => w,
+                            _ => e,
+                        };
+                        return (false, fail(Some(reply), e));
+                    }
+                },
+                () = &mut deadline, if written && config.response_head_timeout.is_some() => {
+                    return (false, fail(Some(reply), Error::new(Kind::Timeout)));
+                }
+            }
+        }
     };
     let keep = keep
+        && !write_failed
         && wants_keep_alive(head.parts.version, &head.parts.headers)
         && head.framing != BodyFraming::CloseDelimited;
 
@@ -376,12 +428,16 @@ async fn exchange<IO: ClientIo>(
         let mut res = Response::from_parts(head.parts, Body::empty());
         res.extensions_mut().insert(OnClientUpgrade(slot.clone()));
         let _ = reply.send(Ok(res));
+        if !written || write_failed {
+            // a tunnel with request bytes still unsent: the stream is not clean
+            return (false, Ok(Next::Close));
+        }
         return (false, Ok(Next::Upgraded(slot)));
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
     if decoder.is_done() {
         let _ = reply.send(Ok(Response::from_parts(head.parts, Body::empty())));
-        return (keep, Ok(Next::KeepAlive));
+        return (keep && written, Ok(Next::KeepAlive));
     }
     let (tx, body) = Body::channel();
     if reply
@@ -391,7 +447,19 @@ async fn exchange<IO: ClientIo>(
         // nobody wants the response: its body cannot be skipped cheaply, so close
         return (false, Ok(Next::Close));
     }
-    (keep, pump_body(io, buf, &mut decoder, tx).await)
+    let mut pump = pin!(pump_body(rd, buf, &mut decoder, tx));
+    loop {
+        tokio::select! {
+            r = &mut write, if !written => {
+                written = true;
+                if r.is_err() {
+                    // the request went out incomplete: finish reading, then close
+                    return (false, pump.await);
+                }
+            }
+            p = &mut pump => return (keep && written, p),
+        }
+    }
 }
 
 /// Target form, `Host`, version.
@@ -444,8 +512,8 @@ fn strip_default_port<'a>(host: &'a str, scheme: Option<&str>) -> &'a str {
     host.strip_suffix(default).unwrap_or(host)
 }
 
-async fn write_request<IO: ClientIo>(
-    io: &mut IO,
+async fn write_request<W: AsyncWrite + Unpin>(
+    io: &mut W,
     mut out: BytesMut,
     mut body: Body,
     framing: BodyFraming,
@@ -498,7 +566,7 @@ async fn write_request<IO: ClientIo>(
     io.flush().await.map_err(Error::io)
 }
 
-async fn write_out<IO: ClientIo>(io: &mut IO, out: &mut BytesMut) -> Result<(), Error> {
+async fn write_out<W: AsyncWrite + Unpin>(io: &mut W, out: &mut BytesMut) -> Result<(), Error> {
     if !out.is_empty() {
         io.write_all(out).await.map_err(Error::io)?;
         out.clear();
@@ -506,8 +574,8 @@ async fn write_out<IO: ClientIo>(io: &mut IO, out: &mut BytesMut) -> Result<(), 
     Ok(())
 }
 
-async fn read_head<IO: ClientIo>(
-    io: &mut IO,
+async fn read_head<R: AsyncRead + Unpin>(
+    io: &mut R,
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
     method: &Method,
@@ -539,8 +607,8 @@ async fn read_head<IO: ClientIo>(
 }
 
 /// Moves the response body from the IO into the caller's [`Body`].
-async fn pump_body<IO: ClientIo>(
-    io: &mut IO,
+async fn pump_body<R: AsyncRead + Unpin>(
+    io: &mut R,
     buf: &mut BytesMut,
     decoder: &mut BodyDecoder,
     tx: crate::body::BodySender,
