@@ -465,3 +465,37 @@ async fn early_answer_during_a_large_upload_is_returned_not_a_hang() {
     assert!(sender.is_closed());
     peer.abort();
 }
+
+#[tokio::test]
+async fn failing_request_body_is_a_user_body_error_and_closes() {
+    let server = start(HttpServer::http1()).await;
+    // a body that aborts half-way
+    let (sender, task) = connect(server.addr, Http1ClientConfig::new()).await;
+    let (tx, body) = Body::channel();
+    tokio::spawn(async move {
+        tx.send_data("part").await.unwrap();
+        tx.abort("disk read failed");
+    });
+    let req = Request::post(server.uri("/sum")).body(body).unwrap();
+    let err = timeout(WAIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_user_body(), "{err:#}");
+    assert!(format!("{err:#}").contains("disk read failed"), "{err:#}");
+    assert!(timeout(WAIT, task).await.unwrap().unwrap().is_err());
+    assert!(sender.is_closed());
+
+    // a body longer than its declared Content-Length
+    let (sender, _task) = connect(server.addr, Http1ClientConfig::new()).await;
+    let req = Request::post(server.uri("/sum"))
+        .header("content-length", "2")
+        .body(Body::from("too long"))
+        .unwrap();
+    let err = timeout(WAIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_user_body(), "{err:#}");
+    server.stop().await;
+}
