@@ -4,6 +4,11 @@
 //!   `bulk`, `connrate`).
 //! - `tcpforward`: a layer-4 forwarder built from `rama_tcp::server::TcpListener` and
 //!   `rama_tcp::forward::Forwarder`, the thing being measured.
+//! - `rama_hello`, `hyper_hello`: the HTTP hello-world servers of `bench/http_hello.sh`
+//!   (rama's `HttpServer::auto` and hyper 1.x's auto builder, each on a multi-thread runtime
+//!   or a runtime per core).
+//! - `idle_conns`: holds N idle keep-alive HTTP connections open, to measure a server's
+//!   memory per connection.
 //!
 //! See `bench/README.md` for how to run them and the latest figures.
 
