@@ -15,6 +15,7 @@
 //! | send requests on a stream (HTTP/1.x or h2) | [`client::http1::handshake`], [`client::h2::handshake`] |
 //! | take over the connection after `101` / CONNECT | [`server::upgrade::OnUpgrade`] |
 //! | answer service errors with a status | [`layer::error_handler::ErrorHandlerLayer`] |
+//! | run an axum/tower service in rama, or a rama service under hyper (feature `tower`) | `tower::TowerService`, `tower::RamaService` |
 //!
 //! # The HTTP/1 codec
 //!
@@ -30,6 +31,9 @@ pub mod date;
 pub mod h2;
 pub mod layer;
 pub mod server;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 pub mod wire;
 
 mod proto;
