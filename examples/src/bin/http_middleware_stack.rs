@@ -14,11 +14,11 @@
 //! CORS allows the origin `http://localhost:3000` with GET and POST.
 //!
 //! ```text
-//! cargo run -p rama-examples --bin http_middleware_stack [BIND]  # default 127.0.0.1:62021
-//! curl --compressed -v http://127.0.0.1:62021/
+//! cargo run -p rama-examples --bin http_middleware_stack [BIND]  # default 127.0.0.1:62023
+//! curl --compressed -v http://127.0.0.1:62023/
 //! curl -X OPTIONS -H 'Origin: http://localhost:3000' \
-//!      -H 'Access-Control-Request-Method: POST' -i http://127.0.0.1:62021/echo
-//! head -c 100000 /dev/zero | curl --data-binary @- -i http://127.0.0.1:62021/echo   # 413
+//!      -H 'Access-Control-Request-Method: POST' -i http://127.0.0.1:62023/echo
+//! head -c 100000 /dev/zero | curl --data-binary @- -i http://127.0.0.1:62023/echo   # 413
 //! ```
 
 use rama::{
@@ -44,7 +44,7 @@ use rama::{
 };
 use std::{net::SocketAddr, time::Duration};
 
-const DEFAULT_BIND: &str = "127.0.0.1:62021";
+const DEFAULT_BIND: &str = "127.0.0.1:62023";
 const BODY_LIMIT: u64 = 64 * 1024;
 
 async fn router(req: Request<Body>) -> Result<Response<Body>, BoxError> {
@@ -82,7 +82,7 @@ async fn main() -> Result<(), BoxError> {
         .nth(1)
         .unwrap_or_else(|| DEFAULT_BIND.to_owned())
         .parse()
-        .context("parse the bind address (first argument), e.g. 127.0.0.1:62021")?;
+        .context("parse the bind address (first argument), e.g. 127.0.0.1:62023")?;
 
     let sensitive = SensitiveHeaders::default();
     let stack = (
