@@ -1,6 +1,7 @@
 //! The command line: `rama <COMMAND>`. Each command lives in its own module.
 
 pub(crate) mod args;
+pub(crate) mod send;
 pub(crate) mod serve;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,17 @@ enum Command {
     /// an error (e.g. the address is in use), 2 on a usage error.
     #[command(subcommand)]
     Serve(serve::ServeCommand),
+    /// Send one HTTP request, curl-style: `rama send [FLAGS] URL` (or `rama URL [FLAGS]`).
+    ///
+    /// Flags as in curl (-X, -H, -d, --json, -u, -o, -i, -v, -L, --max-redirs, -f,
+    /// --http1.1, --http2-prior-knowledge, -m, --connect-timeout, --resolve); exit codes as
+    /// curl's: 1 unsupported protocol (https until TLS), 3 bad URL, 6 unresolved host,
+    /// 7 connection failed, 22 HTTP error with --fail, 23 write error, 28 timeout,
+    /// 47 too many redirects, 56 receive error.
+    Send(send::SendArgs),
+    /// `rama URL ...`: the same as `rama send URL ...`.
+    #[command(external_subcommand)]
+    Url(Vec<String>),
 }
 
 impl Cli {
@@ -32,6 +44,8 @@ impl Cli {
     pub(crate) async fn run(self) -> Result<(), OpaqueError> {
         match self.command {
             Command::Serve(cmd) => cmd.run().await,
+            Command::Send(args) => args.run().await,
+            Command::Url(words) => send::run_plain(words).await,
         }
     }
 }

@@ -1,0 +1,131 @@
+//! One request on a fresh connection: TCP connect (DNS with `--resolve` overrides, Happy
+//! Eyeballs, `--connect-timeout`), an HTTP/1.1 or h2 (prior knowledge) handshake, the
+//! request, the response head. Failures carry curl's exit codes.
+
+use super::exit::{
+    COULD_NOT_CONNECT, COULD_NOT_RESOLVE_HOST, Failure, OPERATION_TIMEDOUT, RECV_ERROR, SEND_ERROR,
+};
+use super::target::Target;
+use rama::http::client::{
+    h2::{self, H2ClientConfig},
+    http1::{self, Http1ClientConfig},
+};
+use rama::http::{Body, Request, Response, Version};
+use rama::net::address::Domain;
+use rama::net::dns::{DnsOverwrite, HickoryDns};
+use rama::tcp::client::{TcpConnectConfig, TcpConnectError, tcp_connect};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How to connect: DNS overrides and the connect timeout.
+#[derive(Debug)]
+pub(crate) struct Connector {
+    dns: DnsOverwrite<HickoryDns>,
+    config: TcpConnectConfig,
+}
+
+impl Connector {
+    /// A connector with `--resolve HOST:PORT:ADDR` entries and `--connect-timeout`.
+    pub(crate) fn new(
+        resolve: &[String],
+        connect_timeout: Option<Duration>,
+    ) -> Result<Self, Failure> {
+        let mut dns = DnsOverwrite::new(HickoryDns::default());
+        for entry in resolve {
+            let (host, ip) = parse_resolve(entry)?;
+            dns = dns.with_ips(host, [ip]);
+        }
+        let mut config = TcpConnectConfig::new();
+        if let Some(t) = connect_timeout {
+            config = config.with_connect_timeout(t);
+        }
+        Ok(Self { dns, config })
+    }
+
+    /// Connect to `target` and send `req`; the response once its head arrived.
+    pub(crate) async fn send(
+        &self,
+        target: &Target,
+        req: Request<Body>,
+    ) -> Result<Response<Body>, Failure> {
+        let stream = tcp_connect(&target.authority, &self.dns, &self.config)
+            .await
+            .map_err(connect_failure)?;
+        let result = if req.version() == Version::HTTP_2 {
+            let (sender, conn) = h2::handshake(stream, H2ClientConfig::new())
+                .await
+                .map_err(|e| Failure::new(RECV_ERROR, format!("h2 handshake: {e}")))?;
+            tokio::spawn(conn);
+            sender.send_request(req).await
+        } else {
+            let config = Http1ClientConfig::new().with_response_head_timeout(None);
+            let (sender, conn) = http1::handshake(stream, config)
+                .await
+                .map_err(|e| Failure::new(SEND_ERROR, format!("HTTP/1 handshake: {e}")))?;
+            tokio::spawn(conn);
+            sender.send_request(req).await
+        };
+        result.map_err(|e| {
+            Failure::new(
+                RECV_ERROR,
+                format!("{target_uri}: {e}", target_uri = target.uri),
+            )
+        })
+    }
+}
+
+fn connect_failure(err: TcpConnectError) -> Failure {
+    let code = if err.is_resolve() {
+        COULD_NOT_RESOLVE_HOST
+    } else if err.is_timeout() {
+        OPERATION_TIMEDOUT
+    } else {
+        COULD_NOT_CONNECT
+    };
+    Failure::new(code, err.to_string())
+}
+
+/// `HOST:PORT:ADDR` (ADDR may be bracketed: `[::1]`). The port is accepted but not
+/// checked: the override applies to the name on every port.
+fn parse_resolve(entry: &str) -> Result<(Domain, IpAddr), Failure> {
+    let bad = || {
+        Failure::new(
+            super::exit::MALFORMED_URL,
+            format!("--resolve `{entry}`: expected HOST:PORT:ADDR"),
+        )
+    };
+    let (host, rest) = entry.split_once(':').ok_or_else(bad)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+    port.parse::<u16>().map_err(|_| bad())?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    let host = Domain::try_from(host).map_err(|_| bad())?;
+    Ok((host, ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_resolve_table() {
+        let ok = [
+            ("a.test:80:127.0.0.1", "a.test", "127.0.0.1"),
+            ("a.test:8080:[::1]", "a.test", "::1"),
+            ("a.test:1:::1", "a.test", "::1"),
+        ];
+        for (input, host, ip) in ok {
+            let (h, i) = parse_resolve(input).unwrap();
+            assert_eq!(h.as_ref(), host, "{input}");
+            assert_eq!(i.to_string(), ip, "{input}");
+        }
+        for bad in [
+            "a.test",
+            "a.test:80",
+            "a.test:x:127.0.0.1",
+            "a.test:80:nope",
+        ] {
+            assert!(parse_resolve(bad).is_err(), "{bad}");
+        }
+    }
+}
