@@ -4,7 +4,8 @@
 //! Header order as curl writes it: `Host`, `Authorization` (from `-u`), `User-Agent`,
 //! `Accept`, the `-H` headers in the order given, `Content-Length`, `Content-Type`. A `-H`
 //! header replaces a default of the same name; `-H 'Name:'` removes it; `-H 'Name;'` sends
-//! it with an empty value.
+//! it with an empty value. `--json` adds `Content-Type` and `Accept: application/json` as if
+//! given with `-H` (in that order, before the other `-H` headers), as curl does.
 
 use super::exit::{Failure, MALFORMED_URL, READ_ERROR};
 use super::target::Target;
@@ -76,10 +77,25 @@ impl RequestSpec {
         }
         for j in input.json {
             push(read_value(j)?, b"");
-            content_type = Some("application/json".to_owned());
-            accept = Some("application/json".to_owned());
+            // curl writes these two as if given with -H, before Content-Length
+            content_type = None;
+            accept = None;
         }
         let mut extra = Vec::new();
+        if !input.json.is_empty() {
+            for (name, value) in [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::ACCEPT, "application/json"),
+            ] {
+                if !input.headers.iter().any(|h| {
+                    h.split([':', ';'])
+                        .next()
+                        .is_some_and(|n| n.trim().eq_ignore_ascii_case(name.as_str()))
+                }) {
+                    extra.push((name, Some(HeaderValue::from_static(value))));
+                }
+            }
+        }
         for h in input.headers {
             extra.push(parse_header(h)?);
         }
