@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{KillOnDrop, RAMA, tool_available};
+use support::{KillOnDrop, RAMA, Rama, run_to_exit, tool_available};
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -421,4 +421,55 @@ fn plain_url_is_send_and_bad_input_has_curl_codes() {
     assert_eq!(code, 1);
     let (code, _) = run(RAMA, &["send", "-s", "http://exa mple/"]);
     assert_eq!(code, 3);
+}
+
+#[test]
+fn verbose_shows_both_heads_on_stderr() {
+    let origin = Origin::start();
+    let url = origin.url("/ok");
+    let (status, stderr) = run_to_exit(&["send", "-v", "-u", "u:p", &url], RUN_TIMEOUT);
+    assert!(status.success(), "{stderr}");
+    let port = origin.addr.port();
+    let want = [
+        "> GET /ok HTTP/1.1".to_owned(),
+        format!("> Host: 127.0.0.1:{port}"),
+        // not redacted, as in curl
+        "> Authorization: Basic dTpw".to_owned(),
+        "> Accept: */*".to_owned(),
+        "< HTTP/1.1 200 OK".to_owned(),
+        "< Content-Type: text/plain".to_owned(),
+        "< X-Custom: yes".to_owned(),
+    ];
+    for line in want {
+        assert!(
+            stderr.lines().any(|l| l == line),
+            "missing `{line}` in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn h2_prior_knowledge_head_like_curls() {
+    if !tool_available("curl") {
+        return;
+    }
+    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let url = format!("http://{}/x", echo.addr());
+    let head = |out: Vec<u8>| -> Vec<String> {
+        let text = String::from_utf8(out).unwrap();
+        let head = text.split("\r\n\r\n").next().unwrap().to_owned();
+        // the echo's body (and so its length) names the client
+        head.lines()
+            .filter(|l| !l.starts_with("content-length"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (code, rama) = run(RAMA, &["send", "-i", "--http2-prior-knowledge", &url]);
+    assert_eq!(code, 0);
+    let rama_text = String::from_utf8_lossy(&rama).into_owned();
+    assert!(rama_text.contains("\"version\": \"HTTP/2\""), "{rama_text}");
+    let (code, curl) = run("curl", &["-s", "-i", "--http2-prior-knowledge", &url]);
+    assert_eq!(code, 0);
+    assert_eq!(head(rama), head(curl));
+    echo.stop_cleanly();
 }

@@ -39,14 +39,27 @@ pub(crate) fn request_head<B>(req: &Request<B>) -> Vec<String> {
     lines
 }
 
-/// The response head lines (no line ends): status line, then headers as received.
+/// The response head lines (no line ends): status line, then headers as received. h2 has
+/// no reason phrase and lowercase names; curl writes `HTTP/2 200 ` (with the space) and
+/// the names as they came, and so does this.
 pub(crate) fn response_head<B>(res: &Response<B>) -> Vec<String> {
     let status = res.status();
-    let status_line = match (res.version(), status.canonical_reason()) {
-        (Version::HTTP_2, _) | (_, None) => {
-            format!("{} {}", version_str(res.version()), status.as_u16())
-        }
-        (v, Some(reason)) => format!("{} {} {reason}", version_str(v), status.as_u16()),
+    if res.version() == Version::HTTP_2 {
+        let mut lines = vec![format!("HTTP/2 {} ", status.as_u16())];
+        lines.extend(
+            res.headers().iter().map(|(name, value)| {
+                format!("{name}: {}", String::from_utf8_lossy(value.as_bytes()))
+            }),
+        );
+        return lines;
+    }
+    let status_line = match status.canonical_reason() {
+        None => format!("{} {}", version_str(res.version()), status.as_u16()),
+        Some(reason) => format!(
+            "{} {} {reason}",
+            version_str(res.version()),
+            status.as_u16()
+        ),
     };
     let mut lines = vec![status_line];
     lines.extend(header_lines(
@@ -157,6 +170,6 @@ mod tests {
         );
         let mut h2 = res;
         *h2.version_mut() = Version::HTTP_2;
-        assert_eq!(response_head(&h2)[0], "HTTP/2 404");
+        assert_eq!(response_head(&h2), ["HTTP/2 404 ", "content-length: 0"]);
     }
 }
