@@ -155,6 +155,13 @@ fn routes(
     if path == "/loop" {
         return Some(response("302 Found", &["Location: /loop"], b"again\n"));
     }
+    if path == "/big" {
+        return Some(response(
+            "200 OK",
+            &[],
+            &support::pattern(3 * 1024 * 1024 + 7),
+        ));
+    }
     if path == "/silent" {
         return None;
     }
@@ -421,6 +428,9 @@ fn plain_url_is_send_and_bad_input_has_curl_codes() {
     assert_eq!(code, 1);
     let (code, _) = run(RAMA, &["send", "-s", "http://exa mple/"]);
     assert_eq!(code, 3);
+    // neither a command nor a URL: a usage error
+    let (code, _) = run(RAMA, &["nonsense"]);
+    assert_eq!(code, 2);
 }
 
 #[test]
@@ -472,4 +482,23 @@ fn h2_prior_knowledge_head_like_curls() {
     assert_eq!(code, 0);
     assert_eq!(head(rama), head(curl));
     echo.stop_cleanly();
+}
+
+#[test]
+fn large_download_to_stdout_and_file_is_byte_exact() {
+    let origin = Origin::start();
+    let want = support::pattern(3 * 1024 * 1024 + 7);
+    if let Some((code, out)) = same_as_curl(&[&origin.url("/big")]) {
+        assert_eq!(code, 0);
+        assert!(out == want, "stdout differs ({} bytes)", out.len());
+    }
+    let file = std::env::temp_dir().join(format!("rama-send-big-{}", std::process::id()));
+    let (code, _) = run(
+        RAMA,
+        &["send", "-o", file.to_str().unwrap(), &origin.url("/big")],
+    );
+    assert_eq!(code, 0);
+    let got = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert!(got == want, "file differs ({} bytes)", got.len());
 }

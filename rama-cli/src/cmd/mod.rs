@@ -7,7 +7,7 @@ pub(crate) mod serve;
 use clap::{Parser, Subcommand};
 use rama::error::OpaqueError;
 
-/// rama: serve, forward and (later) send network traffic, built on the rama framework.
+/// rama: serve, forward and send network traffic, built on the rama framework.
 #[derive(Debug, Parser)]
 #[command(name = "rama", version)]
 #[command(after_help = "Logs go to stderr; set RUST_LOG (default: info), e.g. RUST_LOG=debug.")]

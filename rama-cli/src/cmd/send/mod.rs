@@ -128,9 +128,14 @@ pub(crate) fn looks_like_url(arg: &str) -> bool {
 pub(crate) async fn run_plain(words: Vec<String>) -> Result<(), OpaqueError> {
     if !words.first().is_some_and(|w| looks_like_url(w)) {
         let name = words.first().cloned().unwrap_or_default();
-        return Err(OpaqueError::from_display(format!(
-            "unknown command `{name}` (see `rama --help`; a URL starts with http:// or has a host:port)"
-        )));
+        // a usage error: clap's message format and exit code 2
+        clap::Error::raw(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!(
+                "unrecognized command `{name}` (see `rama --help`; a URL starts with http:// or has a host:port)\n"
+            ),
+        )
+        .exit();
     }
     let argv = std::iter::once("rama".to_owned()).chain(words);
     let parsed = PlainUrl::try_parse_from(argv).unwrap_or_else(|e| e.exit());
