@@ -149,6 +149,9 @@ fn routes(
             b"hello\n",
         ));
     }
+    if path == "/fishing" {
+        return Some(response("404 Gone Fishing", &[], b"back later\n"));
+    }
     if path == "/missing" {
         return Some(response("404 Not Found", &[], b"not here\n"));
     }
@@ -272,6 +275,13 @@ fn not_found_with_and_without_fail() {
     }
     if let Some((code, out)) = same_as_curl(&["--fail", &url]) {
         assert_eq!((code, out.len()), (22, 0));
+    }
+    // -i with --fail: the head, no body; the reason phrase as the server sent it
+    if let Some((code, out)) = same_as_curl(&["-i", "--fail", &origin.url("/fishing")]) {
+        assert_eq!(code, 22);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("HTTP/1.1 404 Gone Fishing\r\n"), "{text}");
+        assert!(!text.contains("back later"), "{text}");
     }
 }
 

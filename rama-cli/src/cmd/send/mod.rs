@@ -214,14 +214,16 @@ impl SendArgs {
                 target = target.join(&location)?;
                 continue;
             }
+            if self.include {
+                sink.write_head(&output::response_head(&res))?;
+            }
             if self.fail && status.as_u16() >= 400 {
+                // the head (with -i) is written, the body is not, as curl does
+                sink.flush()?;
                 return Err(Failure::new(
                     HTTP_RETURNED_ERROR,
                     format!("The requested URL returned error: {}", status.as_u16()),
                 ));
-            }
-            if self.include {
-                sink.write_head(&output::response_head(&res))?;
             }
             let total = res
                 .headers()

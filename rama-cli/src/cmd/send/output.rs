@@ -3,7 +3,7 @@
 //! `-o FILE`.
 
 use super::exit::{Failure, WRITE_ERROR};
-use rama::http::wire::{OriginalHeaderNames, ordered_headers};
+use rama::http::wire::{OriginalHeaderNames, ReasonPhrase, ordered_headers};
 use rama::http::{HeaderMap, Request, Response, Version};
 use std::io::Write;
 
@@ -39,7 +39,8 @@ pub(crate) fn request_head<B>(req: &Request<B>) -> Vec<String> {
     lines
 }
 
-/// The response head lines (no line ends): status line, then headers as received. h2 has
+/// The response head lines (no line ends): status line (with the reason phrase as
+/// received), then headers as received. h2 has
 /// no reason phrase and lowercase names; curl writes `HTTP/2 200 ` (with the space) and
 /// the names as they came, and so does this.
 pub(crate) fn response_head<B>(res: &Response<B>) -> Vec<String> {
@@ -53,14 +54,16 @@ pub(crate) fn response_head<B>(res: &Response<B>) -> Vec<String> {
         );
         return lines;
     }
-    let status_line = match status.canonical_reason() {
-        None => format!("{} {}", version_str(res.version()), status.as_u16()),
-        Some(reason) => format!(
-            "{} {} {reason}",
-            version_str(res.version()),
-            status.as_u16()
-        ),
-    };
+    // the reason as received (HTTP/1), else the canonical one
+    let reason = res.extensions().get::<ReasonPhrase>().map_or_else(
+        || status.canonical_reason().unwrap_or_default().to_owned(),
+        |r| String::from_utf8_lossy(r.as_bytes()).into_owned(),
+    );
+    let status_line = format!(
+        "{} {} {reason}",
+        version_str(res.version()),
+        status.as_u16()
+    );
     let mut lines = vec![status_line];
     lines.extend(header_lines(
         res.headers(),
@@ -168,6 +171,10 @@ mod tests {
             response_head(&res),
             ["HTTP/1.1 404 Not Found", "Content-Length: 0"]
         );
+        let mut own = Response::new(());
+        own.extensions_mut()
+            .insert(ReasonPhrase::try_from_bytes(&b"Gone Fishing"[..]).unwrap());
+        assert_eq!(response_head(&own)[0], "HTTP/1.1 200 Gone Fishing");
         let mut h2 = res;
         *h2.version_mut() = Version::HTTP_2;
         assert_eq!(response_head(&h2), ["HTTP/2 404 ", "content-length: 0"]);
