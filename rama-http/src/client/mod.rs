@@ -7,6 +7,9 @@
 //! | send HTTP/1.x requests on a stream | [`http1::handshake`] → [`http1::SendRequest`] + [`http1::Connection`] |
 //! | send h2 requests on a stream (prior knowledge or after ALPN) | [`h2::handshake`] → [`h2::SendRequest`] (`Clone`, multiplexed) + [`h2::Connection`] |
 //! | know why a request failed | [`Error`] (`is_closed`, `is_incomplete_message`, `is_parse`, `is_timeout`, ...) |
+//! | a ready-made pooled client (DNS → TCP → HTTP/1 or h2 → pool) | [`EasyHttpWebClient`] |
+//! | `client.get(url).json(&v).send()` on any HTTP client service | [`HttpClientExt`], [`RequestBuilder`], [`ResponseExt`] |
+//! | keep connections for reuse yourself | [`pool::Pool`] |
 //!
 //! Both follow one shape: `handshake(io, config)` returns a handle to send requests and a
 //! connection future that owns the IO and must be spawned. Responses come back once their
@@ -15,8 +18,8 @@
 //! [`is_closed`](http1::SendRequest::is_closed) before reuse; an HTTP/1 handle serves one
 //! request at a time, an h2 handle is cloned for each concurrent request.
 //!
-//! Connecting (DNS, TCP, TLS, proxies), pooling and the builder API are not here: they wrap
-//! these handles.
+//! Connecting (DNS, TCP; TLS and proxies later), pooling and the builder API wrap these
+//! handles: [`EasyHttpWebClient`], [`pool`], [`HttpClientExt`].
 //!
 //! # For a pool
 //!
@@ -33,8 +36,13 @@
 //! - Upgrades (`101`, `CONNECT`) take the HTTP/1 connection out of the pool: the response
 //!   carries [`http1::OnClientUpgrade`].
 
+mod easy;
 mod error;
+mod ext;
 pub mod h2;
 pub mod http1;
+pub mod pool;
 
+pub use easy::{ClientVersion, EasyHttpWebClient};
 pub use error::Error;
+pub use ext::{DEFAULT_BODY_LIMIT, HttpClientExt, RequestBuilder, ResponseExt, StatusError};

@@ -1,0 +1,295 @@
+//! [`EasyHttpWebClient`]: the default client stack, a `Service<Request<Body>>`.
+//!
+//! ```text
+//! request ─► pool (by scheme, authority, proxy, version)
+//!              └─ miss ─► connector (DNS → TCP [→ TLS → proxy hops]) ─► HTTP/1 or h2 handshake
+//! ```
+//!
+//! The connector is a type parameter: any `Service<TcpRequest>` returning an
+//! [`EstablishedClientConnection`] of a stream. [`TcpConnector`] (DNS with Happy Eyeballs) is
+//! the default; a TLS or proxy connector wraps it there later. Until then only `http://` URLs
+//! are accepted: `https://` fails with "https needs the TLS connector (not yet available)".
+//!
+//! The version is HTTP/1.1 unless the client is built with
+//! [`ClientVersion::H2PriorKnowledge`] or the request's version is `HTTP/2.0`.
+//!
+//! ```no_run
+//! use rama_core::Service;
+//! use rama_http::client::EasyHttpWebClient;
+//! use rama_http::{Body, Request};
+//!
+//! # async fn run() -> Result<(), rama_core::error::BoxError> {
+//! let client = EasyHttpWebClient::new();
+//! let req = Request::get("http://127.0.0.1:8080/").body(Body::empty())?;
+//! let res = client.serve(req).await?;
+//! println!("{}", res.status());
+//! # Ok(())
+//! # }
+//! ```
+
+use super::pool::{Pool, PoolConfig, PoolKey, PoolVersion};
+use super::{h2, http1};
+use crate::{Body, Request, Response, Version};
+use rama_core::Service;
+use rama_core::error::{BoxError, ErrorContext, OpaqueError};
+use rama_net::address::Authority;
+use rama_net::client::EstablishedClientConnection;
+use rama_tcp::client::{TcpConnector, TcpRequest};
+use std::sync::Arc;
+
+/// Which HTTP version an [`EasyHttpWebClient`] speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientVersion {
+    /// HTTP/1.1 (h2 only for requests whose version is `HTTP/2.0`).
+    #[default]
+    Http1,
+    /// h2 without negotiation ("prior knowledge"), for every request.
+    H2PriorKnowledge,
+}
+
+struct Inner<C> {
+    connector: C,
+    pool: Pool,
+    http1: http1::Http1ClientConfig,
+    h2: h2::H2ClientConfig,
+    version: ClientVersion,
+}
+
+/// The default HTTP client: connector → HTTP/1 or h2 → [`Pool`]. Cheap to clone (clones
+/// share the pool). See the [module docs](self).
+pub struct EasyHttpWebClient<C = TcpConnector> {
+    inner: Arc<Inner<C>>,
+}
+
+impl<C> Clone for EasyHttpWebClient<C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for EasyHttpWebClient<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EasyHttpWebClient")
+            .field("version", &self.inner.version)
+            .field("pool", &self.inner.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "hickory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hickory")))]
+impl Default for EasyHttpWebClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "hickory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hickory")))]
+impl EasyHttpWebClient {
+    /// A client with the system DNS resolver (feature `hickory`), HTTP/1.1 and the default pool.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_connector(TcpConnector::new())
+    }
+}
+
+impl<C> EasyHttpWebClient<C> {
+    /// A client that opens connections with `connector`.
+    #[must_use]
+    pub fn with_connector(connector: C) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                connector,
+                pool: Pool::new(PoolConfig::new()),
+                http1: http1::Http1ClientConfig::new(),
+                h2: h2::H2ClientConfig::default(),
+                version: ClientVersion::Http1,
+            }),
+        }
+    }
+
+    fn map(self, f: impl FnOnce(&mut Inner<C>)) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                f(&mut inner);
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            // already shared: settings of a shared client are left as they are
+            Err(inner) => Self { inner },
+        }
+    }
+
+    /// Sets the HTTP version (call before cloning the client).
+    #[must_use]
+    pub fn with_version(self, version: ClientVersion) -> Self {
+        self.map(|i| i.version = version)
+    }
+
+    /// Sets the HTTP/1 connection settings (call before cloning the client).
+    #[must_use]
+    pub fn with_http1_config(self, config: http1::Http1ClientConfig) -> Self {
+        self.map(|i| i.http1 = config)
+    }
+
+    /// Sets the h2 connection settings (call before cloning the client).
+    #[must_use]
+    pub fn with_h2_config(self, config: h2::H2ClientConfig) -> Self {
+        self.map(|i| i.h2 = config)
+    }
+
+    /// Replaces the pool with a new one with `config` (call before cloning the client).
+    #[must_use]
+    pub fn with_pool_config(self, config: PoolConfig) -> Self {
+        self.map(|i| i.pool = Pool::new(config))
+    }
+
+    /// The pool, for its counters.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+}
+
+/// The pool key and connect target of `req`'s URI.
+fn target(req: &Request<Body>, version: PoolVersion) -> Result<(PoolKey, Authority), BoxError> {
+    let uri = req.uri();
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(OpaqueError::from_display(
+                "https needs the TLS connector (not yet available)",
+            )
+            .into());
+        }
+        Some(other) => {
+            return Err(OpaqueError::from_display(format!(
+                "unsupported URL scheme {other:?} (only http is supported)"
+            ))
+            .into());
+        }
+        None => {
+            return Err(OpaqueError::from_display(format!(
+                "the request URI {uri} needs a scheme and host (http://host/...)"
+            ))
+            .into());
+        }
+    }
+    let host = uri
+        .host()
+        .ok_or_else(|| OpaqueError::from_display(format!("the request URI {uri} has no host")))?;
+    let authority_text = format!("{host}:{}", uri.port_u16().unwrap_or(80));
+    let authority: Authority = authority_text
+        .parse()
+        .context("parse the request URI's authority")?;
+    let key = PoolKey {
+        scheme: "http".to_owned(),
+        authority: authority_text,
+        proxy: None,
+        version,
+    };
+    Ok((key, authority))
+}
+
+impl<C, IO> EasyHttpWebClient<C>
+where
+    C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
+    C::Error: Into<BoxError>,
+    IO: http1::ClientIo,
+{
+    async fn connect(&self, authority: &Authority) -> Result<IO, BoxError> {
+        let established = self
+            .inner
+            .connector
+            .serve(TcpRequest::new(authority.clone()))
+            .await
+            .map_err(Into::into)
+            .with_context(|| format!("connect to {authority}"))?;
+        Ok(established.conn)
+    }
+
+    async fn connect_http1(&self, authority: &Authority) -> Result<http1::SendRequest, BoxError> {
+        let io = self.connect(authority).await?;
+        let (send, conn) = http1::handshake(io, self.inner.http1).await?;
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(%err, "HTTP/1 client connection ended with an error");
+            }
+        });
+        Ok(send)
+    }
+
+    async fn connect_h2(&self, authority: &Authority) -> Result<h2::SendRequest, BoxError> {
+        let io = self.connect(authority).await?;
+        let (send, conn) = h2::handshake(io, self.inner.h2.clone())
+            .await
+            .context("h2 handshake")?;
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(%err, "h2 client connection ended with an error");
+            }
+        });
+        Ok(send)
+    }
+}
+
+impl<C, IO> Service<Request<Body>> for EasyHttpWebClient<C>
+where
+    C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
+    C::Error: Into<BoxError>,
+    IO: http1::ClientIo,
+{
+    type Output = Response<Body>;
+    type Error = BoxError;
+
+    async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, BoxError> {
+        let use_h2 = self.inner.version == ClientVersion::H2PriorKnowledge
+            || req.version() == Version::HTTP_2;
+        let version = if use_h2 {
+            PoolVersion::H2
+        } else {
+            PoolVersion::Http1
+        };
+        let (key, authority) = target(&req, version)?;
+        let pool = &self.inner.pool;
+        if use_h2 {
+            pool.send_h2(&key, req, || self.connect_h2(&authority))
+                .await
+        } else {
+            pool.send_http1(&key, req, || self.connect_http1(&authority))
+                .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_table() {
+        let cases = [
+            ("http://example.com/x", Ok("example.com:80")),
+            ("http://127.0.0.1:8080/", Ok("127.0.0.1:8080")),
+            ("http://[::1]:81/", Ok("[::1]:81")),
+            (
+                "https://example.com/",
+                Err("https needs the TLS connector (not yet available)"),
+            ),
+            ("ftp://example.com/", Err("unsupported URL scheme")),
+            ("/relative", Err("needs a scheme and host")),
+        ];
+        for (uri, expected) in cases {
+            let req = Request::get(uri).body(Body::empty()).unwrap();
+            match (target(&req, PoolVersion::Http1), expected) {
+                (Ok((key, _)), Ok(a)) => assert_eq!(key.authority, a, "{uri}"),
+                (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{uri}: {e}"),
+                (got, want) => panic!("{uri}: {got:?} vs {want:?}"),
+            }
+        }
+    }
+}
