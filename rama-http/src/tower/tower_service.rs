@@ -15,6 +15,10 @@ use rama_core::error::BoxError;
 /// [`Bytes`] data, becomes a [`Body`]; errors become a [`BoxError`] (which the server turns
 /// into a `500`).
 ///
+/// The tower service must be `Clone + Send + Sync` (rama services are shared across
+/// threads): an axum `Router` is; a boxed tower stack should use tower's
+/// `BoxCloneSyncService` rather than `BoxCloneService`, which is not `Sync`.
+///
 /// ```no_run
 /// use rama_core::graceful::Shutdown;
 /// use rama_http::{server::HttpServer, tower::TowerService};
