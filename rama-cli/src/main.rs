@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(cli.run()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

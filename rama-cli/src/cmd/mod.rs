@@ -6,6 +6,7 @@ pub(crate) mod serve;
 
 use clap::{Parser, Subcommand};
 use rama::error::OpaqueError;
+use std::process::ExitCode;
 
 /// rama: serve, forward and send network traffic, built on the rama framework.
 #[derive(Debug, Parser)]
@@ -40,10 +41,11 @@ enum Command {
 }
 
 impl Cli {
-    /// Run the chosen command to completion.
-    pub(crate) async fn run(self) -> Result<(), OpaqueError> {
+    /// Run the chosen command to completion; the exit code it chose (curl's codes for
+    /// `send`), or an error that `main` reports with exit code 1.
+    pub(crate) async fn run(self) -> Result<ExitCode, OpaqueError> {
         match self.command {
-            Command::Serve(cmd) => cmd.run().await,
+            Command::Serve(cmd) => cmd.run().await.map(|()| ExitCode::SUCCESS),
             Command::Send(args) => args.run().await,
             Command::Url(words) => send::run_plain(words).await,
         }

@@ -28,6 +28,7 @@ use clap::{Args, Parser};
 use exit::{Failure, HTTP_RETURNED_ERROR, OPERATION_TIMEDOUT, RECV_ERROR, TOO_MANY_REDIRECTS};
 use rama::error::OpaqueError;
 use rama::http::{Body, Method, StatusCode, header};
+use std::process::ExitCode;
 use std::time::Duration;
 
 /// `rama send` flags (curl's names).
@@ -125,7 +126,7 @@ pub(crate) fn looks_like_url(arg: &str) -> bool {
 }
 
 /// Run `rama URL ARGS...` (an external subcommand whose name looks like a URL).
-pub(crate) async fn run_plain(words: Vec<String>) -> Result<(), OpaqueError> {
+pub(crate) async fn run_plain(words: Vec<String>) -> Result<ExitCode, OpaqueError> {
     if !words.first().is_some_and(|w| looks_like_url(w)) {
         let name = words.first().cloned().unwrap_or_default();
         // a usage error: clap's message format and exit code 2
@@ -143,8 +144,10 @@ pub(crate) async fn run_plain(words: Vec<String>) -> Result<(), OpaqueError> {
 }
 
 impl SendArgs {
-    /// Run the transfer; on failure print `rama: (CODE) REASON` and exit with CODE.
-    pub(crate) async fn run(self) -> Result<(), OpaqueError> {
+    /// Run the transfer; on failure print `rama: (CODE) REASON` and return CODE (curl's
+    /// exit codes), so the process exits with it after every destructor (output files,
+    /// stdout) has run.
+    pub(crate) async fn run(self) -> Result<ExitCode, OpaqueError> {
         let result = match self.max_time {
             Some(limit) => tokio::time::timeout(limit, self.transfer())
                 .await
@@ -157,12 +160,12 @@ impl SendArgs {
             None => self.transfer().await,
         };
         match result {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(ExitCode::SUCCESS),
             Err(failure) => {
                 if !self.silent {
                     eprintln!("rama: {failure}");
                 }
-                std::process::exit(i32::from(failure.code));
+                Ok(ExitCode::from(failure.code))
             }
         }
     }
