@@ -18,6 +18,7 @@
 //! use rama_http::client::EasyHttpWebClient;
 //! use rama_http::{Body, Request};
 //!
+//! # #[cfg(feature = "hickory")]
 //! # async fn run() -> Result<(), rama_core::error::BoxError> {
 //! let client = EasyHttpWebClient::new();
 //! let req = Request::get("http://127.0.0.1:8080/").body(Body::empty())?;

@@ -4,6 +4,7 @@
 //! ```no_run
 //! use rama_http::client::{EasyHttpWebClient, HttpClientExt, ResponseExt};
 //!
+//! # #[cfg(feature = "hickory")]
 //! # async fn run() -> Result<(), rama_core::error::BoxError> {
 //! let client = EasyHttpWebClient::new();
 //! let text = client
