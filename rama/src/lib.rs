@@ -18,7 +18,7 @@
 //! | stop on Ctrl-C / SIGTERM and drain connections | [`graceful`] |
 //! | parse addresses, peek or forward streams, resolve names | `net` (feature `net`) |
 //! | listen, connect and forward over TCP | `tcp` (feature `tcp`) |
-//! | serve HTTP/1.x and h2, with header case and order kept | `http` (feature `http`) |
+//! | serve and send HTTP/1.x and h2, with header case and order kept | `http` (feature `http`) |
 //! | log with `RUST_LOG` | `telemetry` (feature `telemetry`) |
 //!
 //! # Features
@@ -27,7 +27,8 @@
 //! |---|---|---|
 //! | `net` | `rama::net`: addresses, protocols, stream utilities, DNS (hickory) | `rama-net` |
 //! | `tcp` | `rama::tcp`: listener, connector with Happy Eyeballs, L4 forwarding (implies `net`) | `rama-tcp` |
-//! | `http` | `rama::http`: HTTP types with wire fidelity, `Body`, HTTP/1.x and h2 servers (implies `net`) | `rama-http` |
+//! | `http` | `rama::http`: HTTP types with wire fidelity, `Body`, HTTP/1.x and h2 servers and clients, middleware (implies `net`) | `rama-http` |
+//! | `tower` | `rama::http::tower`: run tower/axum services in rama, rama services under tower and hyper (implies `http`) | `rama-http` |
 //! | `telemetry` | `rama::telemetry`: a `tracing` subscriber configured from `RUST_LOG` | `rama-core` |
 //! | `full` | all of the above | |
 //!
