@@ -182,26 +182,50 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<(), ParseError> {
         (Some(_), Some(_)) => Err(ParseError::InvalidHost),
         (None, _) if version == Version::HTTP_11 => Err(ParseError::InvalidHost),
         (None, _) => Ok(()),
-        (Some(host), None) => {
-            let host = host.as_bytes();
-            // `http` checks the host part; the port (after the last `:` outside `[...]`)
-            // must be digits
-            let port_ok = match host.iter().rposition(|&b| b == b':') {
-                Some(i) if !host[i..].contains(&b']') => {
-                    host[i + 1..].iter().all(u8::is_ascii_digit)
-                }
-                _ => true,
-            };
-            if host.is_empty()
-                || (port_ok
-                    && !host.contains(&b'@')
-                    && http::uri::Authority::try_from(host).is_ok())
-            {
-                Ok(())
-            } else {
-                Err(ParseError::InvalidHost)
-            }
-        }
+        (Some(host), None) => host_value_ok(host.as_bytes()),
+    }
+}
+
+/// Whether a single `Host` value is acceptable: empty, or `uri-host [":" port]` without
+/// userinfo. The common shape (a reg-name of letters, digits, `.` and `-`, with an optional
+/// port of one to five digits) is accepted by a byte scan; anything else goes through
+/// [`host_value_ok_full`], which builds an [`http::uri::Authority`]. The scan only accepts
+/// values the full check accepts too (table-tested), so the result is the full check's.
+fn host_value_ok(host: &[u8]) -> Result<(), ParseError> {
+    if is_plain_host(host) {
+        Ok(())
+    } else {
+        host_value_ok_full(host)
+    }
+}
+
+/// `name [":" port]` with `name` non-empty of ASCII letters, digits, `.` and `-`, and `port`
+/// one to five ASCII digits: no allocation, no `Authority`.
+fn is_plain_host(host: &[u8]) -> bool {
+    let (name, port) = match host.iter().position(|&b| b == b':') {
+        Some(i) => (&host[..i], Some(&host[i + 1..])),
+        None => (host, None),
+    };
+    !name.is_empty()
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.iter().all(u8::is_ascii_digit))
+}
+
+/// The full `Host` value check: the host part as `http` parses an authority, no userinfo,
+/// and a port (after the last `:` outside `[...]`) of digits only.
+fn host_value_ok_full(host: &[u8]) -> Result<(), ParseError> {
+    let port_ok = match host.iter().rposition(|&b| b == b':') {
+        Some(i) if !host[i..].contains(&b']') => host[i + 1..].iter().all(u8::is_ascii_digit),
+        _ => true,
+    };
+    if host.is_empty()
+        || (port_ok && !host.contains(&b'@') && http::uri::Authority::try_from(host).is_ok())
+    {
+        Ok(())
+    } else {
+        Err(ParseError::InvalidHost)
     }
 }
 

@@ -551,3 +551,78 @@ fn response_table() {
         assert_eq!(got, want, "{:?}", String::from_utf8_lossy(input));
     }
 }
+
+#[test]
+fn host_fast_path_agrees_with_full_check() {
+    // every value the byte scan accepts, the full (Authority-building) check accepts too,
+    // and the combined check gives the full check's answer
+    let table: &[&[u8]] = &[
+        b"",
+        b"a",
+        b"a.com",
+        b"a.com:443",
+        b"A-b.C0m:1",
+        b"a:0",
+        b"a:65535",
+        b"a:99999",
+        b"a:123456",
+        b"a:",
+        b":80",
+        b":",
+        b"-",
+        b".",
+        b"a..b",
+        b"127.0.0.1",
+        b"127.0.0.1:8080",
+        b"[::1]",
+        b"[::1]:443",
+        b"[::1",
+        b"::1",
+        b"a:b",
+        b"a:80:80",
+        b"a:-1",
+        b"a: 80",
+        b"a b",
+        b"u@a",
+        b"u:p@a:80",
+        b"a/b",
+        b"a?b",
+        b"a#b",
+        b"a%20b",
+        b"a_b",
+        b"a~b",
+        b"\xc3\xa9",
+        b"a\tb",
+    ];
+    let long = [b'a'; 70_000];
+    let long_port = [&b"a:"[..], &[b'1'; 40][..]].concat();
+    let rows = table
+        .iter()
+        .copied()
+        .chain([&long[..], &long_port[..]])
+        .collect::<Vec<_>>();
+    for host in rows {
+        let full = super::host_value_ok_full(host).is_ok();
+        if super::is_plain_host(host) {
+            assert!(full, "scan accepts what the full check refuses: {host:?}");
+        }
+        assert_eq!(
+            super::host_value_ok(host).is_ok(),
+            full,
+            "combined check differs from the full check: {host:?}"
+        );
+    }
+    // also every generated `name[:port]` from a small alphabet
+    let alphabet: &[u8] = b"a0.-:_[]@ ";
+    for &x in alphabet {
+        for &y in alphabet {
+            for &z in alphabet {
+                let host = [x, y, z];
+                let full = super::host_value_ok_full(&host).is_ok();
+                if super::is_plain_host(&host) {
+                    assert!(full, "scan accepts what the full check refuses: {host:?}");
+                }
+            }
+        }
+    }
+}
