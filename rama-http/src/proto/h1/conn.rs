@@ -53,8 +53,9 @@ use super::{
 use crate::Body;
 use crate::server::Http1Config;
 use crate::server::upgrade::{OnUpgrade, Upgraded};
+use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
 use http_body::Frame;
 use rama_core::Service;
@@ -449,11 +450,26 @@ where
         if !is_upgrade {
             set_connection(&mut rparts.headers, keep_alive, version);
         }
-        if !rparts.headers.contains_key(header::DATE) {
-            rparts.headers.insert(header::DATE, crate::date::now());
-        }
+        // `Date` when missing: written straight after the other fields (where inserting it
+        // into the map would have put it), without touching the map, unless the response
+        // carries a header-name record (then the record's writer places it)
+        let date = (!rparts.headers.contains_key(header::DATE)).then(crate::date::now);
+        let date = match date {
+            Some(date) if rparts.extensions.get::<OriginalHeaderNames>().is_some() => {
+                rparts.headers.insert(header::DATE, date);
+                None
+            }
+            date => date,
+        };
         wbuf.reserve(256);
         encode_response_head(&rparts, wbuf);
+        if let Some(date) = date {
+            // the head ends with the empty line's CRLF: the field goes before it
+            wbuf.truncate(wbuf.len() - 2);
+            wbuf.put_slice(b"Date: ");
+            wbuf.put_slice(date.as_bytes());
+            wbuf.put_slice(b"\r\n\r\n");
+        }
         drop(rparts);
 
         // the response body, while the request body may still be fed
