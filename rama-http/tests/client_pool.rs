@@ -201,3 +201,87 @@ async fn connection_refused_and_https_give_clear_errors() {
         "https needs the TLS connector (not yet available)"
     );
 }
+
+/// A raw HTTP/1 peer: its first connection answers one request, then reads the next
+/// request's head and closes without answering (the idle-close race, made certain); later
+/// connections answer every request with `ok`.
+async fn closing_peer() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    async fn read_head(io: &mut tokio::net::TcpStream) -> bool {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while !buf.ends_with(b"\r\n\r\n") {
+            match io.read(&mut byte).await {
+                Ok(1) => buf.push(byte[0]),
+                _ => return false,
+            }
+        }
+        true
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Ok((mut io, _)) = listener.accept().await else {
+                return;
+            };
+            let answers = if first { 1 } else { usize::MAX };
+            first = false;
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while read_head(&mut io).await {
+                    if answered == answers {
+                        return; // close without an answer
+                    }
+                    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if io.write_all(reply).await.is_err() {
+                        return;
+                    }
+                    answered += 1;
+                }
+            });
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotent_request_is_retried_once_on_a_fresh_connection() {
+    let (addr, peer) = closing_peer().await;
+    let client = client(ClientVersion::Http1);
+    let url = format!("http://{addr}/");
+    for _ in 0..2 {
+        let text = timeout(WAIT, async {
+            client.get(&url).send().await.unwrap().text().await.unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(text, "ok");
+    }
+    assert_eq!(
+        client.pool().counters().created(),
+        2,
+        "the retry opened one"
+    );
+    peer.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_with_a_body_is_not_retried() {
+    let (addr, peer) = closing_peer().await;
+    let client = client(ClientVersion::Http1);
+    let url = format!("http://{addr}/");
+    let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text, "ok");
+    let err = timeout(WAIT, client.post(&url).body("data").send())
+        .await
+        .unwrap()
+        .unwrap_err();
+    let err = err
+        .downcast_ref::<rama_http::client::Error>()
+        .expect("a client error");
+    assert!(err.is_closed(), "{err}");
+    assert_eq!(client.pool().counters().created(), 1);
+    peer.abort();
+}
