@@ -36,9 +36,9 @@
 //! - Upgrades (`101`, `CONNECT`) take the HTTP/1 connection out of the pool: the response
 //!   carries [`http1::OnClientUpgrade`].
 
-mod easy;
+pub mod easy;
 mod error;
-mod ext;
+pub mod ext;
 pub mod h2;
 pub mod http1;
 pub mod pool;
