@@ -203,8 +203,7 @@ where
     };
     let service = Arc::new(service);
     let socket_info = extensions.get::<SocketInfo>().copied();
-    let mut extensions = Some(extensions);
-    let mut shared: Option<Arc<Extensions>> = None;
+    // cloned onto every stream's request: O(1), the map is shared copy-on-write
     let mut shutting_down = false;
     let activity = Arc::new(Activity::new());
     let idle_timeout = config.idle_timeout();
@@ -217,13 +216,11 @@ where
                 Some(Ok((request, respond))) => {
                     let open = StreamOpen::new(&activity);
                     let early = early.as_ref().and_then(|h| h.get()).cloned();
-                    let conn_ext = shared
-                        .get_or_insert_with(|| Arc::new(extensions.take().unwrap_or_default()));
                     let task = serve_stream(
                         request,
                         respond,
                         service.clone(),
-                        Extensions::clone(conn_ext),
+                        extensions.clone(),
                         socket_info,
                         early,
                     );
