@@ -70,6 +70,11 @@ pub use rama_net as net;
 #[doc(inline)]
 pub use rama_tcp as tcp;
 
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+#[doc(inline)]
+pub use rama_tls as tls;
+
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 #[doc(inline)]
