@@ -32,8 +32,8 @@ enum Command {
     /// Flags as in curl (-X, -H, -d, --json, -u, -o, -i, -v, -L, --max-redirs, -f,
     /// --http1.1, --http2-prior-knowledge, -m, --connect-timeout, --resolve); exit codes as
     /// curl's: 1 unsupported protocol (https until TLS), 3 bad URL, 6 unresolved host,
-    /// 7 connection failed, 22 HTTP error with --fail, 23 write error, 28 timeout,
-    /// 47 too many redirects, 56 receive error.
+    /// 7 connection failed, 18 body cut short, 22 HTTP error with --fail, 23 write error,
+    /// 28 timeout, 47 too many redirects, 56 receive error.
     Send(send::SendArgs),
     /// `rama URL ...`: the same as `rama send URL ...`.
     #[command(external_subcommand)]

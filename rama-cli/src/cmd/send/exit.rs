@@ -10,6 +10,8 @@ pub(crate) const MALFORMED_URL: u8 = 3;
 pub(crate) const COULD_NOT_RESOLVE_HOST: u8 = 6;
 /// Nothing accepted the TCP connection.
 pub(crate) const COULD_NOT_CONNECT: u8 = 7;
+/// The body ended before its announced length (the connection closed in the middle).
+pub(crate) const PARTIAL_FILE: u8 = 18;
 /// The response was an HTTP error (>= 400) and `--fail` was given.
 pub(crate) const HTTP_RETURNED_ERROR: u8 = 22;
 /// Writing the output (stdout or `-o FILE`) failed.

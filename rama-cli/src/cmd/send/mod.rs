@@ -25,8 +25,10 @@ pub(crate) mod target;
 
 use crate::cmd::args::parse_secs;
 use clap::{Args, Parser};
-use exit::{Failure, HTTP_RETURNED_ERROR, OPERATION_TIMEDOUT, RECV_ERROR, TOO_MANY_REDIRECTS};
-use rama::error::OpaqueError;
+use exit::{
+    Failure, HTTP_RETURNED_ERROR, OPERATION_TIMEDOUT, PARTIAL_FILE, RECV_ERROR, TOO_MANY_REDIRECTS,
+};
+use rama::error::{BoxError, OpaqueError};
 use rama::http::{Body, Method, StatusCode, header};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -233,11 +235,10 @@ impl SendArgs {
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse().ok());
-            let mut progress = progress::Progress::new(total, sink.is_file() && !self.silent);
+            let progress = progress::Progress::new(total, sink.is_file(), self.silent);
             let mut body = res.into_body();
             while let Some(frame) = body.frame().await {
-                let frame =
-                    frame.map_err(|e| Failure::new(RECV_ERROR, format!("read body: {e}")))?;
+                let frame = frame.map_err(body_failure)?;
                 if let Ok(data) = frame.into_data() {
                     sink.write(&data)?;
                     progress.advance(data.len());
@@ -271,9 +272,18 @@ fn apply_redirect_method(spec: &mut request::RequestSpec, status: StatusCode) {
 
 async fn drain(mut body: Body) -> Result<(), Failure> {
     while let Some(frame) = body.frame().await {
-        frame.map_err(|e| Failure::new(RECV_ERROR, format!("read body: {e}")))?;
+        frame.map_err(body_failure)?;
     }
     Ok(())
+}
+
+/// A body that failed: cut short (curl's 18, partial file) or otherwise unreadable (56).
+fn body_failure(err: BoxError) -> Failure {
+    let cut_short = err
+        .downcast_ref::<rama::http::client::Error>()
+        .is_some_and(rama::http::client::Error::is_incomplete_message);
+    let code = if cut_short { PARTIAL_FILE } else { RECV_ERROR };
+    Failure::new(code, format!("read body: {err}"))
 }
 
 #[cfg(test)]
