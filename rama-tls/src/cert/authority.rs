@@ -1,15 +1,15 @@
 //! [`CertificateAuthority`]: a CA that signs leaf certificates, generated or loaded from PEM.
 
 use super::{
-    CertError, IssuedCertificate,
-    issued::{leaf_params, random_serial, set_validity},
-    pem,
+    CertError,
+    leaf::{certified, leaf_params, random_serial, set_validity},
 };
+use crate::config::{CertifiedKey, pem_encode};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
-use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer, pem::PemObject};
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 use std::{
     fmt,
     fs::{self, OpenOptions},
@@ -173,7 +173,7 @@ impl CertificateAuthority {
     /// The CA certificate as PEM: what clients add to their trust store.
     #[must_use]
     pub fn cert_pem(&self) -> String {
-        pem::encode("CERTIFICATE", &self.cert)
+        pem_encode("CERTIFICATE", &self.cert)
     }
 
     /// The CA's private key as PKCS#8 PEM. Keep it secret.
@@ -204,7 +204,7 @@ impl CertificateAuthority {
     ///
     /// When a name is neither a DNS name nor an IP address, there are no names, or signing
     /// fails.
-    pub fn issue<N: AsRef<str>>(&self, names: &[N]) -> Result<IssuedCertificate, CertError> {
+    pub fn issue<N: AsRef<str>>(&self, names: &[N]) -> Result<CertifiedKey, CertError> {
         self.issue_with_validity(names, LEAF_VALIDITY)
     }
 
@@ -217,7 +217,7 @@ impl CertificateAuthority {
         &self,
         names: &[N],
         validity: Duration,
-    ) -> Result<IssuedCertificate, CertError> {
+    ) -> Result<CertifiedKey, CertError> {
         let names: Vec<String> = names.iter().map(|n| n.as_ref().to_owned()).collect();
         let mut params = leaf_params(&names, validity)?;
         params.use_authority_key_identifier_extension = true;
@@ -225,12 +225,7 @@ impl CertificateAuthority {
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| CertError::generate("sign leaf certificate", e))?;
-        Ok(IssuedCertificate::new(
-            vec![cert.der().clone()],
-            PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-            names,
-            params.not_after.into(),
-        ))
+        certified(cert.der().clone(), &key, names, &params)
     }
 }
 

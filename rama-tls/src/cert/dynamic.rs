@@ -1,6 +1,8 @@
 //! [`DynamicIssuer`]: a leaf per SNI, signed by a CA, minted once and cached.
 
-use super::{CertError, CertificateAuthority, IssuedCertificate, LEAF_VALIDITY, issued::san_for};
+use super::{CertError, CertificateAuthority, LEAF_VALIDITY, leaf::san_for};
+use crate::config::{BoxFuture, CertRequest, CertifiedKey, ServerCertResolver};
+use rama_core::error::BoxError;
 use std::{
     collections::HashMap,
     fmt,
@@ -41,7 +43,7 @@ pub struct DynamicIssuer {
     minted: AtomicU64,
 }
 
-type Slot = Arc<OnceCell<Arc<IssuedCertificate>>>;
+type Slot = Arc<OnceCell<Arc<CertifiedKey>>>;
 
 #[derive(Default)]
 struct Cache {
@@ -128,7 +130,7 @@ impl DynamicIssuer {
     ///
     /// When `name` is neither a DNS name nor an IP address, or minting fails (errors are not
     /// cached).
-    pub async fn issue(&self, name: &str) -> Result<Arc<IssuedCertificate>, CertError> {
+    pub async fn issue(&self, name: &str) -> Result<Arc<CertifiedKey>, CertError> {
         let name = normalize(name);
         // refuse bad names before they take a cache entry
         san_for(&name)?;
@@ -157,7 +159,7 @@ impl DynamicIssuer {
 
     /// The cached, unexpired leaf for `name`, without minting.
     #[must_use]
-    pub fn cached(&self, name: &str) -> Option<Arc<IssuedCertificate>> {
+    pub fn cached(&self, name: &str) -> Option<Arc<CertifiedKey>> {
         let name = normalize(name);
         let mut cache = self.lock();
         cache.clock += 1;
@@ -220,8 +222,11 @@ impl DynamicIssuer {
         slot
     }
 
-    fn expired(&self, created: Instant, leaf: &IssuedCertificate) -> bool {
-        created.elapsed() >= self.ttl || SystemTime::now() + EXPIRY_MARGIN >= leaf.not_after()
+    fn expired(&self, created: Instant, leaf: &CertifiedKey) -> bool {
+        created.elapsed() >= self.ttl
+            || leaf
+                .not_after()
+                .is_some_and(|end| SystemTime::now() + EXPIRY_MARGIN >= end)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
@@ -239,6 +244,33 @@ impl fmt::Debug for DynamicIssuer {
             .field("cached", &self.len())
             .field("minted", &self.minted())
             .finish_non_exhaustive()
+    }
+}
+
+impl ServerCertResolver for DynamicIssuer {
+    /// The leaf for the ClientHello's SNI; a ClientHello without SNI is refused (there is no
+    /// name to mint for).
+    fn resolve<'a>(
+        &'a self,
+        request: &'a CertRequest,
+    ) -> BoxFuture<'a, Result<Arc<CertifiedKey>, BoxError>> {
+        Box::pin(async move {
+            let Some(name) = request.server_name.as_deref() else {
+                return Err(
+                    "the ClientHello has no SNI: no name to issue a certificate for".into(),
+                );
+            };
+            self.issue(name).await.map_err(Into::into)
+        })
+    }
+}
+
+impl<T: ServerCertResolver> ServerCertResolver for Arc<T> {
+    fn resolve<'a>(
+        &'a self,
+        request: &'a CertRequest,
+    ) -> BoxFuture<'a, Result<Arc<CertifiedKey>, BoxError>> {
+        (**self).resolve(request)
     }
 }
 
@@ -270,6 +302,14 @@ mod tests {
         assert!(verify(issuer.ca(), &a, "b.example").is_err());
         assert!(Arc::ptr_eq(&issuer.cached("a.example").unwrap(), &a));
         assert!(issuer.cached("b.example").is_none());
+
+        // as a certificate resolver: by SNI, refusing a ClientHello without one
+        let by_sni = issuer
+            .resolve(&CertRequest::for_server_name(Some("a.example".into())))
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&by_sni, &a));
+        assert!(issuer.resolve(&CertRequest::default()).await.is_err());
     }
 
     #[tokio::test]

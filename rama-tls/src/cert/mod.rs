@@ -4,8 +4,8 @@
 //! (bounded and expiring) so that each name is minted once — what a MITM proxy and
 //! `tls_dynamic_certs` serve.
 //!
-//! Every certificate comes as an [`IssuedCertificate`]: the chain (leaf first) and the key,
-//! as DER or PEM, and as rustls signing material.
+//! Every certificate comes as a [`CertifiedKey`](crate::config::CertifiedKey): the chain
+//! (leaf first) and the key, as DER or PEM, ready for any backend's config.
 //!
 //! ```
 //! use rama_tls::cert::{CertificateAuthority, DynamicIssuer};
@@ -29,17 +29,17 @@
 mod authority;
 mod dynamic;
 mod error;
-mod issued;
-mod pem;
+mod leaf;
 
 pub use authority::{CA_VALIDITY, CertificateAuthority, LEAF_VALIDITY};
 pub use dynamic::{DEFAULT_CACHE_TTL, DEFAULT_MAX_ENTRIES, DynamicIssuer};
 pub use error::CertError;
-pub use issued::{IssuedCertificate, SELF_SIGNED_VALIDITY, self_signed};
+pub use leaf::{SELF_SIGNED_VALIDITY, self_signed};
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use super::{CertificateAuthority, IssuedCertificate};
+    use super::CertificateAuthority;
+    use crate::config::CertifiedKey;
     use rustls::{
         client::{WebPkiServerVerifier, danger::ServerCertVerifier},
         pki_types::{ServerName, UnixTime},
@@ -49,7 +49,7 @@ pub(crate) mod test_util {
     /// Verify `leaf` for `name` against `ca` as the only root, with rustls' webpki verifier.
     pub(crate) fn verify(
         ca: &CertificateAuthority,
-        leaf: &IssuedCertificate,
+        leaf: &CertifiedKey,
         name: &str,
     ) -> Result<(), rustls::Error> {
         let verifier = WebPkiServerVerifier::builder_with_provider(
