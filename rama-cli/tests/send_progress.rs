@@ -30,7 +30,8 @@ const SIZE: usize = 8 * 1024 * 1024;
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A loopback origin: `/big` (SIZE bytes with Content-Length), `/big-unknown` (the same
-/// without a length, ended by closing), `/cut` (announces SIZE, sends 1 MiB, closes).
+/// without a length, ended by closing), `/cut` (announces SIZE, sends 1 MiB, closes),
+/// `/stall` (announces SIZE, sends 1 MiB, then nothing for 3 s). One request at a time.
 /// Stopped on drop.
 struct Origin {
     addr: SocketAddr,
@@ -119,6 +120,17 @@ fn serve(mut stream: TcpStream, body: &[u8]) -> std::io::Result<()> {
             stream.flush()?;
             // let the client draw what it got before the connection ends short
             thread::sleep(Duration::from_millis(300));
+        }
+        "/stall" => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&body[..1024 * 1024])?;
+            stream.flush()?;
+            // longer than the client's --max-time
+            thread::sleep(Duration::from_secs(3));
         }
         _ => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?,
     }
@@ -282,19 +294,13 @@ fn no_progress_without_a_terminal_with_silent_or_without_a_file() {
     }
 }
 
-#[test]
-fn a_failed_download_clears_the_bar_before_the_error_line() {
-    let origin = Origin::start();
-    let file = TempFile::new("cut");
-    let Some((code, terminal)) = run_on_terminal(&["send", "-o", file.path(), &origin.url("/cut")])
-    else {
-        return;
-    };
-    // curl's 18: partial file
-    assert_eq!(code, 18, "{terminal}");
+/// Assert that `terminal` shows a bar, then an error line `rama: (CODE) ...` that starts on
+/// a line the bar was erased from.
+fn assert_bar_cleared_before_error(terminal: &str, code: u8) {
+    let marker = format!("rama: ({code}) ");
     let (before, error) = terminal
-        .split_once("rama: (")
-        .unwrap_or_else(|| panic!("no error line in {terminal:?}"));
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no `{marker}` line in {terminal:?}"));
     assert!(
         before.contains("MiB"),
         "no bar before the error: {terminal:?}"
@@ -309,4 +315,36 @@ fn a_failed_download_clears_the_bar_before_the_error_line() {
         !error.contains("MiB"),
         "drawn after the error: {terminal:?}"
     );
+}
+
+#[test]
+fn a_download_cut_short_clears_the_bar_before_the_error_line() {
+    let origin = Origin::start();
+    let file = TempFile::new("cut");
+    let Some((code, terminal)) = run_on_terminal(&["send", "-o", file.path(), &origin.url("/cut")])
+    else {
+        return;
+    };
+    // curl's 18: partial file
+    assert_eq!(code, 18, "{terminal}");
+    assert_bar_cleared_before_error(&terminal, 18);
+}
+
+#[test]
+fn max_time_during_a_download_clears_the_bar_before_the_error_line() {
+    let origin = Origin::start();
+    let file = TempFile::new("stall");
+    let start = Instant::now();
+    let Some((code, terminal)) =
+        run_on_terminal(&["send", "-m", "1", "-o", file.path(), &origin.url("/stall")])
+    else {
+        return;
+    };
+    assert_eq!(code, 28, "{terminal}");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_bar_cleared_before_error(&terminal, 28);
 }
