@@ -321,3 +321,121 @@ async fn a_silent_client_times_out_and_garbage_is_refused() {
     assert!(err.is_handshake(), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn an_async_resolver_sees_the_client_hello_and_its_failure_refuses_the_handshake() {
+    use rama_tls::config::{
+        CertRequest, ClientConfig, ServerCertSource, ServerVerification, resolver_fn,
+    };
+    use rama_tls::rustls::TlsConnectorLayer;
+
+    let ca = CertificateAuthority::generate("resolver CA").unwrap();
+    let leaf = Arc::new(ca.issue(&["known.test"]).unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<CertRequest>::new()));
+    let record = seen.clone();
+    let resolver = resolver_fn(move |req: CertRequest| {
+        record.lock().unwrap().push(req.clone());
+        let leaf = leaf.clone();
+        async move {
+            match req.server_name.as_deref() {
+                Some("known.test") => Ok(leaf),
+                _ => Err("no certificate for this name".into()),
+            }
+        }
+    });
+    let layer = TlsAcceptorLayer::new(
+        &ServerConfig::new(ServerCertSource::resolver(resolver))
+            .with_alpn(AlpnList::h2_http11())
+            .with_client_hello_capture(true),
+    )
+    .unwrap();
+    let svc = layer.into_layer(service_fn(async |mut stream: Tls| {
+        // both records: rustls' view and our own parse of the same ClientHello
+        let hello = stream.extensions().get::<ClientHello>().unwrap().clone();
+        let params = stream.negotiated().unwrap().clone();
+        let line = format!(
+            "{} {} {}\n",
+            params.server_name.unwrap(),
+            params.alpn.unwrap(),
+            hello.alpn().unwrap().len()
+        );
+        stream.write_all(line.as_bytes()).await?;
+        stream.shutdown().await
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    let client = |name: &'static str| {
+        let layer = TlsConnectorLayer::new(
+            &ClientConfig::new()
+                .with_verification(ServerVerification::custom_pem(&ca.cert_pem()).unwrap())
+                .with_alpn(AlpnList::h2_http11())
+                .with_server_name(rama_tls::config::ClientServerName::Override(
+                    name.parse().unwrap(),
+                )),
+        )
+        .unwrap();
+        let tcp = service_fn(async |addr: rama_net::address::Authority| {
+            let Some(ip) = addr.host().as_ip() else {
+                return Err::<_, std::io::Error>(std::io::ErrorKind::InvalidInput.into());
+            };
+            let conn = TcpStream::connect(SocketAddr::new(ip, addr.port())).await?;
+            Ok(rama_net::client::EstablishedClientConnection::new(
+                conn, addr,
+            ))
+        });
+        layer.into_layer(tcp)
+    };
+
+    // a known name: served, and the resolver saw the SNI and the offered ALPN
+    let known = tokio::spawn({
+        let connector = client("known.test");
+        async move {
+            let mut conn = rama_core::Service::serve(&connector, addr.into())
+                .await
+                .unwrap()
+                .conn;
+            let mut line = String::new();
+            conn.read_to_string(&mut line).await.unwrap();
+            line
+        }
+    });
+    let (accepted, _) = listener.accept().await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        rama_core::Service::serve(&svc, TcpStream::new(accepted)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(known.await.unwrap(), "known.test h2 2\n");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].server_name.as_deref(), Some("known.test"));
+        assert_eq!(seen[0].alpn, AlpnList::h2_http11());
+        assert!(!seen[0].cipher_suites.is_empty());
+        assert!(!seen[0].signature_schemes.is_empty());
+    }
+
+    // an unknown name: the resolver fails, so does the handshake, on both sides
+    let unknown = tokio::spawn({
+        let connector = client("unknown.test");
+        async move {
+            rama_core::Service::serve(&connector, addr.into())
+                .await
+                .map(|_| ())
+        }
+    });
+    let (accepted, _) = listener.accept().await.unwrap();
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        rama_core::Service::serve(&svc, TcpStream::new(accepted)),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    let err = err.downcast::<rama_tls::rustls::TlsError>().unwrap();
+    assert!(err.is_certificate(), "{err}");
+    assert!(unknown.await.unwrap().unwrap_err().is_handshake());
+}

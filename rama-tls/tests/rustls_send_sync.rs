@@ -1,0 +1,54 @@
+//! Compile-time checks: the public services, layers, streams and certificate types of the
+//! rustls backend can move between tasks and be shared (`Send + Sync`), and the streams are
+//! `rama_net::stream::Stream`s that carry extensions.
+
+use rama_core::{Service, extensions::ExtensionsMut};
+use rama_net::{client::ConnectorService, stream::RewindStream, stream::Stream};
+use rama_tcp::{
+    TcpStream,
+    client::{TcpConnector, TcpRequest},
+};
+use rama_tls::{
+    cert::{CertError, CertificateAuthority, DynamicIssuer},
+    config::{CertifiedKey, ClientConfig, ConfigError, ServerCertSource, ServerConfig},
+    negotiated::NegotiatedTlsParameters,
+    rustls::{
+        TlsAcceptorLayer, TlsAcceptorService, TlsConnector, TlsConnectorLayer, TlsError, TlsStream,
+    },
+};
+
+fn send_sync<T: Send + Sync + 'static>() {}
+fn stream_with_extensions<T: Stream + ExtensionsMut + Unpin>() {}
+fn clone<T: Clone>() {}
+fn acceptor<S: Service<TcpStream>>() {}
+fn connector<C: ConnectorService<TcpRequest>>() {}
+
+type Echo = rama_core::service::BoxService<TlsStream<RewindStream<TcpStream>>, (), std::io::Error>;
+
+#[test]
+fn public_types_are_send_and_sync() {
+    send_sync::<TlsAcceptorLayer>();
+    send_sync::<TlsAcceptorService<Echo>>();
+    send_sync::<TlsConnectorLayer>();
+    send_sync::<TlsConnector<TcpConnector<rama_net::dns::InMemoryDns>>>();
+    send_sync::<TlsStream<TcpStream>>();
+    send_sync::<TlsError>();
+    send_sync::<CertificateAuthority>();
+    send_sync::<DynamicIssuer>();
+    send_sync::<CertError>();
+    send_sync::<CertifiedKey>();
+    send_sync::<ConfigError>();
+    send_sync::<ServerConfig>();
+    send_sync::<ClientConfig>();
+    send_sync::<ServerCertSource>();
+    send_sync::<NegotiatedTlsParameters>();
+    clone::<TlsAcceptorLayer>();
+    clone::<TlsConnectorLayer>();
+    clone::<ServerConfig>();
+    clone::<ClientConfig>();
+    clone::<NegotiatedTlsParameters>();
+    stream_with_extensions::<TlsStream<TcpStream>>();
+    stream_with_extensions::<TlsStream<RewindStream<TcpStream>>>();
+    acceptor::<TlsAcceptorService<Echo>>();
+    connector::<TlsConnector<TcpConnector<rama_net::dns::InMemoryDns>>>();
+}
