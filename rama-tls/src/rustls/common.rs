@@ -161,7 +161,6 @@ pub(crate) fn rustls_key(
             signing,
         ))
     })
-    .map(|material: Arc<rustls::sign::CertifiedKey>| material)
 }
 
 #[cfg(test)]

@@ -186,3 +186,21 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, TlsError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names_table() {
+        for (host, want) in [
+            ("example.com", Some("example.com")),
+            ("127.0.0.1", Some("127.0.0.1")),
+            ("::1", Some("::1")),
+        ] {
+            let host: Host = host.parse().unwrap();
+            let name = server_name(&host).ok().map(|n| n.to_str().into_owned());
+            assert_eq!(name.as_deref(), want, "{host}");
+        }
+    }
+}

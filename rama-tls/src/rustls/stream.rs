@@ -159,3 +159,77 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<S> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rustls::common::rustls_key;
+    use crate::rustls::server_config::FixedCert;
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A TLS 1.3 handshake over an in-memory pipe, with ALPN h2 on both sides.
+    async fn pair() -> (
+        tokio_rustls::server::TlsStream<tokio::io::DuplexStream>,
+        tokio_rustls::client::TlsStream<tokio::io::DuplexStream>,
+    ) {
+        let ca = crate::cert::CertificateAuthority::generate("stream CA").unwrap();
+        let leaf = ca.issue(&["pipe.test"]).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(FixedCert(rustls_key(&leaf).unwrap())));
+        server.alpn_protocols = vec![b"h2".to_vec()];
+        let mut client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(ca.root_store().unwrap())
+            .with_no_client_auth();
+        client.alpn_protocols = vec![b"h2".to_vec()];
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let accept = tokio_rustls::TlsAcceptor::from(Arc::new(server)).accept(a);
+        let connect = tokio_rustls::TlsConnector::from(Arc::new(client))
+            .connect("pipe.test".try_into().unwrap(), b);
+        let (s, c) = tokio::join!(accept, connect);
+        (s.unwrap(), c.unwrap())
+    }
+
+    #[tokio::test]
+    async fn parameters_extensions_and_io() {
+        let (server, client) = pair().await;
+        let params = negotiated_parameters(server.get_ref().1, Some("pipe.test".into()));
+        assert_eq!(params.version, ProtocolVersion::TLS_V1_3);
+        assert!(params.cipher_suite.is_tls13());
+        assert!(params.key_exchange_group.is_some());
+        assert!(params.is_h2());
+        assert!(params.peer_certificates.is_empty(), "no client certificate");
+        let client_params = negotiated_parameters(client.get_ref().1, None);
+        assert_eq!(client_params.peer_certificates.len(), 1);
+        assert_eq!(client_params.cipher_suite, params.cipher_suite);
+
+        let mut ext = Extensions::new();
+        ext.insert(params.clone());
+        let mut server = TlsStream::from_parts(server.into(), ext);
+        let mut client = TlsStream::from_parts(client.into(), Extensions::new());
+        assert_eq!(server.negotiated(), Some(&params));
+        assert!(client.negotiated().is_none());
+        client.extensions_mut().insert(7u8);
+        assert_eq!(client.extensions().get::<u8>(), Some(&7));
+        assert!(client.rustls_state().peer_certificates().is_some());
+
+        client.write_all(b"ping").await.unwrap();
+        client.flush().await.unwrap();
+        let mut got = [0u8; 4];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"ping");
+        server.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty());
+        let (_inner, ext) = client.into_parts();
+        assert_eq!(ext.get::<u8>(), Some(&7));
+        assert!(format!("{server:?}").starts_with("TlsStream"));
+    }
+}
