@@ -217,3 +217,39 @@ async fn unsupported_settings_are_refused_when_the_layer_is_built() {
     .unwrap_err();
     assert!(err.to_string().contains("not supported"), "{err}");
 }
+
+#[tokio::test]
+async fn key_log_file_is_written_only_when_asked() {
+    let (ca, addr, server) = serve(AlpnList::new()).await;
+    let path = std::env::temp_dir().join(format!("rama-keylog-conn-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let req = || TcpRequest::new(format!("localhost:{}", addr.port()).parse().unwrap());
+
+    let plain = TlsConnectorLayer::new(&trusting(&ca))
+        .unwrap()
+        .into_layer(tcp());
+    plain.serve(req()).await.unwrap();
+    assert!(!path.exists());
+
+    let logged = TlsConnectorLayer::new(
+        &trusting(&ca).with_key_log(rama_tls::config::KeyLog::File(path.clone())),
+    )
+    .unwrap()
+    .into_layer(tcp());
+    let mut conn = logged.serve(req()).await.unwrap().conn;
+    assert_eq!(first_line(&mut conn).await, "-");
+    let log = std::fs::read_to_string(&path).unwrap();
+    for label in [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET ",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET ",
+        "CLIENT_TRAFFIC_SECRET_0 ",
+        "SERVER_TRAFFIC_SECRET_0 ",
+    ] {
+        assert!(
+            log.lines().any(|l| l.starts_with(label)),
+            "{label} missing in {log}"
+        );
+    }
+    std::fs::remove_file(&path).unwrap();
+    server.abort();
+}

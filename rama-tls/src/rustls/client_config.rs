@@ -139,3 +139,42 @@ impl ServerCertVerifier for AcceptAnyCert {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_stores() {
+        let webpki = root_store(&ServerVerification::WebPkiRoots).unwrap();
+        assert!(webpki.len() > 100, "{}", webpki.len());
+        let ca = crate::cert::CertificateAuthority::generate("custom").unwrap();
+        let custom = root_store(&ServerVerification::custom_pem(&ca.cert_pem()).unwrap()).unwrap();
+        assert_eq!(custom.len(), 1);
+        // the system store depends on the machine: either roots, or a clear error
+        match root_store(&ServerVerification::SystemRoots) {
+            Ok(system) => assert!(!system.is_empty()),
+            Err(err) => assert!(err.to_string().contains("system store"), "{err}"),
+        }
+        assert!(root_store(&ServerVerification::Custom(vec![vec![1, 2, 3].into()])).is_err());
+    }
+
+    #[test]
+    fn settings_reach_the_rustls_config() {
+        let config = build(
+            &ClientConfig::new()
+                .with_alpn(crate::types::AlpnList::h2_http11())
+                .with_server_name(ClientServerName::NoSni)
+                .with_verification(ServerVerification::Insecure),
+        )
+        .unwrap();
+        assert_eq!(
+            config.alpn_protocols,
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
+        assert!(!config.enable_sni);
+        let config = build(&ClientConfig::new()).unwrap();
+        assert!(config.alpn_protocols.is_empty());
+        assert!(config.enable_sni);
+    }
+}
