@@ -13,6 +13,7 @@
 //!     https://shop.test:62053/        # hello shop.test (certificates minted: 1)
 //! curl --cacert dynamic-certs-demo/ca.pem --resolve news.test:62053:127.0.0.1 \
 //!     https://news.test:62053/        # hello news.test (certificates minted: 2)
+//! curl --cacert dynamic-certs-demo/ca.pem https://127.0.0.1:62053/   # no SNI: hello -
 //! ```
 
 use rama::{
@@ -53,7 +54,12 @@ async fn main() -> Result<(), BoxError> {
         dir.join("ca.key"),
         "rama tls_dynamic_certs demo CA",
     )?;
-    let issuer = Arc::new(DynamicIssuer::new(Arc::new(ca)).with_max_entries(1000));
+    // clients that connect to an IP address send no SNI: they get a leaf for 127.0.0.1
+    let issuer = Arc::new(
+        DynamicIssuer::new(Arc::new(ca))
+            .with_max_entries(1000)
+            .with_fallback_name("127.0.0.1"),
+    );
     let config = ServerConfig::new(ServerCertSource::resolver(issuer.clone()))
         .with_alpn(AlpnList::h2_http11());
     let tls = TlsAcceptorLayer::new(&config)?;

@@ -39,6 +39,7 @@ pub struct DynamicIssuer {
     max_entries: usize,
     ttl: Duration,
     leaf_validity: Duration,
+    fallback_name: Option<String>,
     cache: Mutex<Cache>,
     minted: AtomicU64,
 }
@@ -68,6 +69,7 @@ impl DynamicIssuer {
             max_entries: DEFAULT_MAX_ENTRIES,
             ttl: DEFAULT_CACHE_TTL,
             leaf_validity: LEAF_VALIDITY,
+            fallback_name: None,
             cache: Mutex::new(Cache::default()),
             minted: AtomicU64::new(0),
         }
@@ -91,6 +93,14 @@ impl DynamicIssuer {
     #[must_use]
     pub const fn with_leaf_validity(mut self, validity: Duration) -> Self {
         self.leaf_validity = validity;
+        self
+    }
+
+    /// The name to issue for when a ClientHello has no SNI (clients send none when they
+    /// connect to an IP address); without one such handshakes are refused.
+    #[must_use]
+    pub fn with_fallback_name(mut self, name: impl Into<String>) -> Self {
+        self.fallback_name = Some(name.into());
         self
     }
 
@@ -241,6 +251,7 @@ impl fmt::Debug for DynamicIssuer {
             .field("max_entries", &self.max_entries)
             .field("ttl", &self.ttl)
             .field("leaf_validity", &self.leaf_validity)
+            .field("fallback_name", &self.fallback_name)
             .field("cached", &self.len())
             .field("minted", &self.minted())
             .finish_non_exhaustive()
@@ -255,7 +266,11 @@ impl ServerCertResolver for DynamicIssuer {
         request: &'a CertRequest,
     ) -> BoxFuture<'a, Result<Arc<CertifiedKey>, BoxError>> {
         Box::pin(async move {
-            let Some(name) = request.server_name.as_deref() else {
+            let Some(name) = request
+                .server_name
+                .as_deref()
+                .or(self.fallback_name.as_deref())
+            else {
                 return Err(
                     "the ClientHello has no SNI: no name to issue a certificate for".into(),
                 );
@@ -310,6 +325,9 @@ mod tests {
             .unwrap();
         assert!(Arc::ptr_eq(&by_sni, &a));
         assert!(issuer.resolve(&CertRequest::default()).await.is_err());
+        let issuer = issuer.with_fallback_name("127.0.0.1");
+        let by_ip = issuer.resolve(&CertRequest::default()).await.unwrap();
+        verify(issuer.ca(), &by_ip, "127.0.0.1").unwrap();
     }
 
     #[tokio::test]
