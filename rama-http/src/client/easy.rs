@@ -156,8 +156,9 @@ impl<C> EasyHttpWebClient<C> {
     }
 }
 
-/// The pool key and connect target of `req`'s URI.
-fn target(req: &Request<Body>, version: PoolVersion) -> Result<(PoolKey, Authority), BoxError> {
+/// The pool key of `req`'s URI: its authority as is when it has a port and no user info
+/// (shared with the URI, no copy), else `host:80` built once.
+fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError> {
     let uri = req.uri();
     match uri.scheme_str() {
         Some("http") => {}
@@ -180,20 +181,32 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<(PoolKey, Authori
             .into());
         }
     }
-    let host = uri
-        .host()
+    let authority = uri
+        .authority()
+        .filter(|a| !a.host().is_empty())
         .ok_or_else(|| OpaqueError::from_display(format!("the request URI {uri} has no host")))?;
-    let authority_text = format!("{host}:{}", uri.port_u16().unwrap_or(80));
-    let authority: Authority = authority_text
-        .parse()
-        .context("parse the request URI's authority")?;
-    let key = PoolKey {
-        scheme: "http".to_owned(),
-        authority: authority_text,
+    let authority = if authority.port().is_some() && !authority.as_str().contains('@') {
+        authority.clone()
+    } else {
+        let port = authority.port_u16().unwrap_or(80);
+        http::uri::Authority::try_from(format!("{}:{port}", authority.host()))
+            .context("the request URI's authority")?
+    };
+    Ok(PoolKey {
+        scheme: http::uri::Scheme::HTTP,
+        authority,
         proxy: None,
         version,
-    };
-    Ok((key, authority))
+    })
+}
+
+/// The address to connect to for `key`.
+fn connect_target(key: &PoolKey) -> Result<Authority, BoxError> {
+    Ok(key
+        .authority
+        .as_str()
+        .parse::<Authority>()
+        .context("parse the request URI's authority")?)
 }
 
 impl<C, IO> EasyHttpWebClient<C>
@@ -202,7 +215,8 @@ where
     C::Error: Into<BoxError>,
     IO: http1::ClientIo,
 {
-    async fn connect(&self, authority: &Authority) -> Result<IO, BoxError> {
+    async fn connect(&self, key: &PoolKey) -> Result<IO, BoxError> {
+        let authority = connect_target(key)?;
         let established = self
             .inner
             .connector
@@ -213,8 +227,8 @@ where
         Ok(established.conn)
     }
 
-    async fn connect_http1(&self, authority: &Authority) -> Result<http1::SendRequest, BoxError> {
-        let io = self.connect(authority).await?;
+    async fn connect_http1(&self, key: &PoolKey) -> Result<http1::SendRequest, BoxError> {
+        let io = self.connect(key).await?;
         let (send, conn) = http1::handshake(io, self.inner.http1).await?;
         tokio::spawn(async move {
             if let Err(err) = conn.await {
@@ -224,8 +238,8 @@ where
         Ok(send)
     }
 
-    async fn connect_h2(&self, authority: &Authority) -> Result<h2::SendRequest, BoxError> {
-        let io = self.connect(authority).await?;
+    async fn connect_h2(&self, key: &PoolKey) -> Result<h2::SendRequest, BoxError> {
+        let io = self.connect(key).await?;
         let (send, conn) = h2::handshake(io, self.inner.h2.clone())
             .await
             .context("h2 handshake")?;
@@ -255,13 +269,12 @@ where
         } else {
             PoolVersion::Http1
         };
-        let (key, authority) = target(&req, version)?;
+        let key = target(&req, version)?;
         let pool = &self.inner.pool;
         if use_h2 {
-            pool.send_h2(&key, req, || self.connect_h2(&authority))
-                .await
+            pool.send_h2(&key, req, || self.connect_h2(&key)).await
         } else {
-            pool.send_http1(&key, req, || self.connect_http1(&authority))
+            pool.send_http1(&key, req, || self.connect_http1(&key))
                 .await
         }
     }
@@ -277,6 +290,8 @@ mod tests {
             ("http://example.com/x", Ok("example.com:80")),
             ("http://127.0.0.1:8080/", Ok("127.0.0.1:8080")),
             ("http://[::1]:81/", Ok("[::1]:81")),
+            ("http://u:p@example.com:8080/", Ok("example.com:8080")),
+            ("http://EXAMPLE.com/", Ok("EXAMPLE.com:80")),
             (
                 "https://example.com/",
                 Err("https needs the TLS connector (not yet available)"),
@@ -287,7 +302,10 @@ mod tests {
         for (uri, expected) in cases {
             let req = Request::get(uri).body(Body::empty()).unwrap();
             match (target(&req, PoolVersion::Http1), expected) {
-                (Ok((key, _)), Ok(a)) => assert_eq!(key.authority, a, "{uri}"),
+                (Ok(key), Ok(a)) => {
+                    assert_eq!(key.authority.as_str(), a, "{uri}");
+                    connect_target(&key).unwrap();
+                }
                 (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{uri}: {e}"),
                 (got, want) => panic!("{uri}: {got:?} vs {want:?}"),
             }

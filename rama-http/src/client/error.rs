@@ -1,8 +1,10 @@
 //! [`Error`]: what can go wrong on a client connection, by kind.
 
+use crate::{Body, Request};
 use rama_core::error::BoxError;
 use std::fmt;
 use std::io;
+use std::sync::{Mutex, PoisonError};
 
 /// Why a request on a client connection failed.
 ///
@@ -12,9 +14,15 @@ use std::io;
 /// response), [`is_parse`](Self::is_parse), [`is_timeout`](Self::is_timeout),
 /// [`is_io`](Self::is_io), [`is_user_body`](Self::is_user_body) (the request body failed) and
 /// [`is_h2`](Self::is_h2). `{:#}` prints the cause too.
+///
+/// An HTTP/1 request that the connection can tell is safe to send again comes back inside
+/// the error: [`take_request`](Self::take_request).
 pub struct Error {
     kind: Kind,
     source: Option<BoxError>,
+    /// the request, handed back when sending it again is safe (a `Mutex` only to be `Sync`;
+    /// taken through `&mut self`, never locked)
+    request: Option<Box<Mutex<Request<Body>>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +38,38 @@ pub(crate) enum Kind {
 
 impl Error {
     pub(crate) fn new(kind: Kind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            request: None,
+        }
     }
 
     pub(crate) fn with(kind: Kind, source: impl Into<BoxError>) -> Self {
         Self {
             kind,
             source: Some(source.into()),
+            request: None,
         }
+    }
+
+    /// Hands `req` back to the caller with this error (see [`take_request`](Self::take_request)).
+    pub(crate) fn with_request(mut self, req: Request<Body>) -> Self {
+        self.request = Some(Box::new(Mutex::new(req)));
+        self
+    }
+
+    /// The request, when the connection hands it back because sending it again (on another
+    /// connection) is safe: it was never written, or the connection closed before any of
+    /// the response arrived and the request is idempotent (`GET`, `HEAD`, `OPTIONS`,
+    /// `TRACE`, `PUT`, `DELETE`) with an empty body. `None` otherwise, or once taken.
+    ///
+    /// Its head may have been normalized for the wire (version, `Content-Length: 0` for an
+    /// empty `PUT`), which does not change its meaning.
+    pub fn take_request(&mut self) -> Option<Request<Body>> {
+        self.request
+            .take()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub(crate) const fn kind(&self) -> Kind {
@@ -137,6 +169,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("source", &self.source)
+            .field("request", &self.request.is_some())
             .finish()
     }
 }
@@ -177,5 +210,16 @@ mod tests {
             format!("{e:#}"),
             "connection closed in the middle of the response: eof after 3 bytes"
         );
+    }
+
+    #[test]
+    fn request_comes_back_once() {
+        let req = Request::get("http://a.test/x").body(Body::empty()).unwrap();
+        let mut e = Error::new(Kind::Closed).with_request(req);
+        assert_eq!(e.take_request().unwrap().uri(), "http://a.test/x");
+        assert!(e.take_request().is_none());
+        assert!(Error::new(Kind::Closed).take_request().is_none());
+        const fn send_sync<T: Send + Sync>() {}
+        send_sync::<Error>();
     }
 }

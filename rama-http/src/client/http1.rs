@@ -49,14 +49,15 @@ use super::error::{Error, Kind};
 use crate::Body;
 use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
-    encode_last_chunk, encode_request_head, prepare_request_framing, wants_keep_alive,
+    encode_last_chunk, prepare_request_framing, wants_keep_alive,
 };
 use crate::server::upgrade::Upgraded;
-use crate::wire::OriginalHeaderNames;
-use bytes::BytesMut;
+use crate::wire::{OriginalHeaderNames, ordered_headers};
+use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
 use rama_core::extensions::Extensions;
 use std::fmt;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -187,26 +188,31 @@ impl SendRequest {
     /// Sends `req` and returns its response once the head arrived; the body streams.
     ///
     /// Fails with [`Error::is_closed`] when the connection is closed (or closes before any of
-    /// the response arrived).
+    /// the response arrived); when sending the request again is safe, the error hands it back
+    /// ([`Error::take_request`]).
     pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send((req, tx))
-            .await
-            .map_err(|_| Error::with(Kind::Closed, "connection task ended"))?;
+        if let Err(mpsc::error::SendError((req, _))) = self.tx.send((req, tx)).await {
+            // never written: safe to send again whatever the method
+            return Err(Error::with(Kind::Closed, "connection task ended").with_request(req));
+        }
         rx.await
             .unwrap_or_else(|_| Err(Error::with(Kind::Closed, "connection task ended")))
     }
 
     /// Whether a request sent now would be written at once: the connection is open and no
     /// request or response body is in flight. A pool reuses only ready connections.
+    ///
+    /// A connection is ready again as soon as the previous response was read off the wire
+    /// to its end, before its caller sees the end of the body: a caller that read a body to
+    /// its end finds the connection ready (unless it closes).
     #[must_use]
     pub fn is_ready(&self) -> bool {
         !self.is_closed() && !self.state.busy.load(Ordering::Acquire)
     }
 
-    /// Whether the connection is closed (or will close after the response in flight): no
-    /// further request can be sent on it.
+    /// Whether the connection is closed (or will close after the response in flight, known
+    /// once its head arrived): no further request can be sent on it.
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.state.closed.load(Ordering::Acquire) || self.tx.is_closed()
@@ -290,6 +296,7 @@ async fn run<IO: ClientIo>(
             &mut buf,
             &mut parser,
             &config,
+            &state,
             req,
             reply,
         )
@@ -318,8 +325,11 @@ async fn run<IO: ClientIo>(
     state.closed.store(true, Ordering::Release);
     rx.close();
     // answer queued requests: the connection is gone
-    while let Ok((_, reply)) = rx.try_recv() {
-        let _ = reply.send(Err(Error::with(Kind::Closed, "connection closed")));
+    while let Ok((req, reply)) = rx.try_recv() {
+        // never written: safe to send again whatever the method
+        let _ = reply.send(Err(
+            Error::with(Kind::Closed, "connection closed").with_request(req)
+        ));
     }
     let _ = wr.shutdown().await;
     result
@@ -331,19 +341,34 @@ enum Next {
     Upgraded(Arc<Mutex<Option<Upgraded>>>),
 }
 
-/// Reports a failure to the caller (if it still waits) and returns it for the connection.
+/// Reports a failure to the caller (if it still waits) and returns it for the connection;
+/// `again` is the request, handed back when sending it again is safe.
 fn fail(
     reply: Option<oneshot::Sender<Result<Response<Body>, Error>>>,
     err: Error,
+    again: Option<Request<Body>>,
 ) -> Result<Next, Error> {
     match reply {
         Some(reply) => {
             let copy = Error::with(err.kind(), format!("{err:#}"));
+            let err = match again {
+                Some(req) if err.is_closed() => err.with_request(req),
+                _ => err,
+            };
             let _ = reply.send(Err(err));
             Err(copy)
         }
         None => Err(err),
     }
+}
+
+/// Whether a request that was written but got no byte of a response may be sent again: it is
+/// idempotent and has no body (RFC 9110 §9.2.2).
+fn retry_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
 }
 
 /// One request and its response; returns whether the connection may be kept, and what
@@ -353,11 +378,16 @@ fn fail(
 /// end) before the request body was sent, as an echo or an early error does. The body keeps
 /// being written while the response body streams; if the response ends first, the rest of
 /// the request body is not sent and the connection closes.
+///
+/// The connection marks itself ready (`state.busy` cleared) as soon as the response was read
+/// to its end and the connection is kept, before the caller can see the end of the body; it
+/// marks itself closed as soon as it knows it will not be kept.
 async fn exchange<R, W>(
     (rd, wr): (&mut R, &mut W),
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
     config: &Http1ClientConfig,
+    state: &State,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
 ) -> (bool, Result<Next, Error>)
@@ -366,19 +396,27 @@ where
     W: AsyncWrite + Unpin,
 {
     let (mut parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    prepare_head(&mut parts, config.absolute_form);
+    if parts.version != Version::HTTP_10 {
+        parts.version = Version::HTTP_11;
+    }
     let keep = wants_keep_alive(parts.version, &parts.headers);
     let size = http_body::Body::size_hint(&body).exact();
-    let framing = prepare_request_framing(&method, &mut parts.headers, size);
+    let framing = prepare_request_framing(&parts.method, &mut parts.headers, size);
     let mut out = BytesMut::new();
-    encode_request_head(&parts, &mut out);
+    encode_head(&mut parts, config.absolute_form, &mut out);
+    // an empty body is not consumed by the write: the request stays whole, to be handed back
+    let empty_body = http_body::Body::is_end_stream(&body);
+    let again = |parts: http::request::Parts, written: bool| {
+        (empty_body && (!written || retry_safe(&parts.method)))
+            .then(|| Request::from_parts(parts, Body::empty()))
+    };
 
     let mut write = pin!(write_request(wr, out, body, framing));
     // `written`: the write future completed (never poll it again); `write_failed`: with an
     // error, so the connection cannot be reused
     let mut written = false;
     let write_failed;
+    let method = parts.method.clone();
     let head = {
         let mut read = pin!(read_head(rd, buf, parser, &method));
         let far = Duration::from_secs(60 * 60 * 24 * 365);
@@ -390,7 +428,7 @@ where
                     written = true;
                     match r {
                         Ok(()) => {}
-                        Err(e) if e.is_user_body() => return (false, fail(Some(reply), e)),
+                        Err(e) if e.is_user_body() => return (false, fail(Some(reply), e, None)),
                         Err(e) => write_err = Some(e),
                     }
                     if let Some(t) = config.response_head_timeout {
@@ -409,11 +447,11 @@ where
                             Some(w) if e.is_closed() => w,
                             _ => e,
                         };
-                        return (false, fail(Some(reply), e));
+                        return (false, fail(Some(reply), e, again(parts, true)));
                     }
                 },
                 () = &mut deadline, if written && config.response_head_timeout.is_some() => {
-                    return (false, fail(Some(reply), Error::new(Kind::Timeout)));
+                    return (false, fail(Some(reply), Error::new(Kind::Timeout), None));
                 }
             }
         }
@@ -422,8 +460,13 @@ where
         && !write_failed
         && wants_keep_alive(head.parts.version, &head.parts.headers)
         && head.framing != BodyFraming::CloseDelimited;
+    if !keep {
+        // known now: a pool must not park this connection
+        state.closed.store(true, Ordering::Release);
+    }
 
     if head.framing == BodyFraming::Tunnel {
+        state.closed.store(true, Ordering::Release);
         let slot = Arc::new(Mutex::new(None));
         let mut res = Response::from_parts(head.parts, Body::empty());
         res.extensions_mut().insert(OnClientUpgrade(slot.clone()));
@@ -435,9 +478,29 @@ where
         return (false, Ok(Next::Upgraded(slot)));
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
-    if decoder.is_done() {
-        let _ = reply.send(Ok(Response::from_parts(head.parts, Body::empty())));
-        return (keep && written, Ok(Next::KeepAlive));
+    // what of the body the buffer holds already: usually all of a small one
+    let mut early = EarlyBody::default();
+    let complete = loop {
+        match decoder.decode(buf) {
+            Ok(Some(Decoded::Data(data))) => early.push(data),
+            Ok(Some(Decoded::Trailers(t))) => early.trailers = Some(t),
+            Ok(Some(Decoded::End)) => break true,
+            Ok(None) => break false,
+            Err(e) => {
+                state.closed.store(true, Ordering::Release);
+                return (false, fail(Some(reply), Error::with(Kind::Parse, e), None));
+            }
+        }
+    };
+    if complete && early.trailers.is_none() && written {
+        // the whole response is here: no body channel, and the connection is free before
+        // the caller sees the response
+        if keep {
+            state.busy.store(false, Ordering::Release);
+        }
+        let body = Body::from(early.data());
+        let _ = reply.send(Ok(Response::from_parts(head.parts, body)));
+        return (keep, Ok(Next::KeepAlive));
     }
     let (tx, body) = Body::channel();
     if reply
@@ -445,62 +508,146 @@ where
         .is_err()
     {
         // nobody wants the response: its body cannot be skipped cheaply, so close
+        state.closed.store(true, Ordering::Release);
         return (false, Ok(Next::Close));
     }
-    let mut pump = pin!(pump_body(rd, buf, &mut decoder, tx));
+    let mut pump = pin!(pump_body(rd, buf, &mut decoder, tx, early));
     loop {
         tokio::select! {
             r = &mut write, if !written => {
                 written = true;
                 if r.is_err() {
                     // the request went out incomplete: finish reading, then close
-                    return (false, pump.await);
+                    state.closed.store(true, Ordering::Release);
+                    return (false, pump.await.0);
                 }
             }
-            p = &mut pump => return (keep && written, p),
+            (next, tx) = &mut pump => {
+                let keep = keep && written && matches!(next, Ok(Next::KeepAlive));
+                if keep {
+                    state.busy.store(false, Ordering::Release);
+                } else {
+                    state.closed.store(true, Ordering::Release);
+                }
+                // the caller sees the end of the body only now
+                drop(tx);
+                return (keep, next);
+            }
         }
     }
 }
 
-/// Target form, `Host`, version.
-fn prepare_head(parts: &mut http::request::Parts, absolute_form: bool) {
-    if parts.version != Version::HTTP_10 {
-        parts.version = Version::HTTP_11;
-    }
-    if !parts.headers.contains_key(header::HOST)
-        && let Some(authority) = parts.uri.authority()
-    {
-        let host = authority.as_str().rsplit('@').next().unwrap_or_default();
-        let host = strip_default_port(host, parts.uri.scheme_str());
-        if let Ok(v) = HeaderValue::from_str(host) {
-            if parts.extensions.get::<OriginalHeaderNames>().is_some() {
-                // the record decides the order; names it lacks go after its names
-                parts.headers.insert(header::HOST, v);
-            } else {
-                // `Host` first, as browsers and curl write it
-                let rest = std::mem::take(&mut parts.headers);
-                parts.headers.reserve(rest.len() + 1);
-                parts.headers.insert(header::HOST, v);
-                parts.headers.extend(rest);
+/// The part of a response body decoded straight after its head, from what the buffer held.
+#[derive(Default)]
+struct EarlyBody {
+    first: Option<Bytes>,
+    more: Option<BytesMut>,
+    trailers: Option<http::HeaderMap>,
+}
+
+impl EarlyBody {
+    fn push(&mut self, data: Bytes) {
+        match (&mut self.first, &mut self.more) {
+            (None, _) => self.first = Some(data),
+            (Some(_), Some(more)) => more.extend_from_slice(&data),
+            (Some(first), None) => {
+                let mut more = BytesMut::with_capacity(first.len() + data.len());
+                more.extend_from_slice(first);
+                more.extend_from_slice(&data);
+                self.more = Some(more);
             }
         }
     }
-    let target = if parts.method == Method::CONNECT {
-        parts.uri.authority().map(|a| a.as_str().to_owned())
-    } else if absolute_form && parts.uri.scheme().is_some() {
+
+    /// The data decoded so far (empty when none).
+    fn data(&mut self) -> Bytes {
+        match (self.more.take(), self.first.take()) {
+            (Some(more), _) => more.freeze(),
+            (None, Some(first)) => first,
+            (None, None) => Bytes::new(),
+        }
+    }
+}
+
+/// Writes the request head into `out`: request line (target form, version), `Host` from
+/// the URI's authority when missing, the fields in the record's order or Title-Case.
+///
+/// Without an [`OriginalHeaderNames`] record `Host` is written first (as browsers and curl
+/// do) without touching the header map; with one it is added to the map, where the record
+/// places it (after the recorded names unless the record lists it).
+fn encode_head(parts: &mut http::request::Parts, absolute_form: bool, out: &mut BytesMut) {
+    let record = parts.extensions.get::<OriginalHeaderNames>();
+    let host = if parts.headers.contains_key(header::HOST) {
         None
     } else {
-        Some(
-            parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned()),
-        )
+        parts.uri.authority().map(|authority| {
+            let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+            strip_default_port(host, parts.uri.scheme_str())
+        })
     };
-    if let Some(target) = target
-        && let Ok(uri) = target.parse::<Uri>()
+    let mut size = 64 + parts.uri.path_and_query().map_or(1, |pq| pq.as_str().len());
+    size += host.map_or(0, |h| h.len() + 8);
+    for (name, value) in &parts.headers {
+        size += name.as_str().len() + value.len() + 4;
+    }
+    out.reserve(size);
+    out.put_slice(parts.method.as_str().as_bytes());
+    out.put_u8(b' ');
+    write_target(&parts.method, &parts.uri, absolute_form, out);
+    out.put_slice(if parts.version == Version::HTTP_10 {
+        b" HTTP/1.0\r\n"
+    } else {
+        b" HTTP/1.1\r\n"
+    });
+    match (host, record) {
+        (Some(host), None) => {
+            // an authority's text is visible ASCII: a valid field value as is
+            out.put_slice(b"Host: ");
+            out.put_slice(host.as_bytes());
+            out.put_slice(b"\r\n");
+            encode_fields(&parts.headers, None, out);
+        }
+        (Some(host), Some(_)) => {
+            if let Ok(v) = HeaderValue::from_str(host) {
+                parts.headers.insert(header::HOST, v);
+            }
+            encode_fields(&parts.headers, parts.extensions.get(), out);
+        }
+        (None, record) => encode_fields(&parts.headers, record, out),
+    }
+}
+
+fn encode_fields(
+    headers: &http::HeaderMap,
+    record: Option<&OriginalHeaderNames>,
+    out: &mut BytesMut,
+) {
+    for (name, value) in ordered_headers(headers, record) {
+        out.reserve(name.len() + value.len() + 4);
+        name.write_to(out);
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    out.put_slice(b"\r\n");
+}
+
+/// The request target: authority form for `CONNECT`, absolute form when asked (and the URI
+/// has a scheme), else origin form (`/path?query`, `/` when empty).
+fn write_target(method: &Method, uri: &Uri, absolute_form: bool, out: &mut BytesMut) {
+    if *method == Method::CONNECT
+        && let Some(authority) = uri.authority()
     {
-        parts.uri = uri;
+        out.put_slice(authority.as_str().as_bytes());
+    } else if absolute_form && uri.scheme().is_some() {
+        // BytesMut's fmt::Write never fails
+        let _ = write!(out, "{uri}");
+    } else {
+        let pq = uri.path_and_query().map_or("", |pq| pq.as_str());
+        if !pq.starts_with('/') && pq != "*" {
+            out.put_u8(b'/');
+        }
+        out.put_slice(pq.as_bytes());
     }
 }
 
@@ -606,14 +753,29 @@ async fn read_head<R: AsyncRead + Unpin>(
     }
 }
 
-/// Moves the response body from the IO into the caller's [`Body`].
+/// Moves the response body from the IO into the caller's [`Body`], starting with what was
+/// decoded already (`early`). At the end of the body it returns the sender still open: the
+/// caller marks the connection ready first, then drops it (which ends the body).
 async fn pump_body<R: AsyncRead + Unpin>(
     io: &mut R,
     buf: &mut BytesMut,
     decoder: &mut BodyDecoder,
     tx: crate::body::BodySender,
-) -> Result<Next, Error> {
+    mut early: EarlyBody,
+) -> (Result<Next, Error>, Option<crate::body::BodySender>) {
     let mut tx = Some(tx);
+    let data = early.data();
+    if !data.is_empty()
+        && let Some(sender) = &tx
+        && sender.send_data(data).await.is_err()
+    {
+        return (Ok(Next::Close), None);
+    }
+    if let Some(t) = early.trailers.take()
+        && let Some(sender) = tx.take()
+    {
+        let _ = sender.send_trailers(t).await;
+    }
     loop {
         let item = match decoder.decode(buf) {
             Ok(Some(item)) => item,
@@ -621,20 +783,20 @@ async fn pump_body<R: AsyncRead + Unpin>(
                 Ok(0) => match decoder.decode_eof(buf) {
                     Ok(item) => item,
                     Err(e) => {
-                        return abort(tx, Error::with(Kind::IncompleteMessage, e));
+                        return (abort(tx, Error::with(Kind::IncompleteMessage, e)), None);
                     }
                 },
                 Ok(_) => continue,
-                Err(e) => return abort(tx, Error::with(Kind::IncompleteMessage, e)),
+                Err(e) => return (abort(tx, Error::with(Kind::IncompleteMessage, e)), None),
             },
-            Err(e) => return abort(tx, Error::with(Kind::Parse, e)),
+            Err(e) => return (abort(tx, Error::with(Kind::Parse, e)), None),
         };
         match item {
             Decoded::Data(data) => {
                 let Some(sender) = &tx else { continue };
                 if sender.send_data(data).await.is_err() {
                     // the body was dropped unread: the rest cannot be skipped cheaply
-                    return Ok(Next::Close);
+                    return (Ok(Next::Close), None);
                 }
             }
             Decoded::Trailers(t) => {
@@ -642,7 +804,7 @@ async fn pump_body<R: AsyncRead + Unpin>(
                     let _ = sender.send_trailers(t).await;
                 }
             }
-            Decoded::End => return Ok(Next::KeepAlive),
+            Decoded::End => return (Ok(Next::KeepAlive), tx),
         }
     }
 }
@@ -727,14 +889,75 @@ mod tests {
                 b = b.header("host", *h);
             }
             let (mut parts, ()) = b.body(()).unwrap().into_parts();
-            prepare_head(&mut parts, *absolute);
-            assert_eq!(parts.uri.to_string(), *want_target, "{uri}");
-            assert_eq!(
-                parts.headers.get(header::HOST).map(|h| h.to_str().unwrap()),
-                *want_host,
-                "{uri}"
-            );
-            assert_eq!(parts.version, Version::HTTP_11);
+            let mut out = BytesMut::new();
+            encode_head(&mut parts, *absolute, &mut out);
+            let text = std::str::from_utf8(&out).unwrap();
+            let mut lines = text.split("\r\n");
+            let line = lines.next().unwrap();
+            assert_eq!(line, format!("{method} {want_target} HTTP/1.1"), "{uri}");
+            let host_line = lines.find(|l| l.starts_with("Host: "));
+            assert_eq!(host_line.map(|l| &l[6..]), *want_host, "{uri}");
+            assert!(text.ends_with("\r\n\r\n"), "{uri}");
         }
+    }
+
+    #[test]
+    fn host_goes_first_without_a_record_and_where_the_record_says_with_one() {
+        let req = Request::get("http://a.test/p")
+            .header("x-b", "1")
+            .header("accept", "*/*")
+            .body(())
+            .unwrap();
+        let (mut parts, ()) = req.into_parts();
+        let mut out = BytesMut::new();
+        encode_head(&mut parts, false, &mut out);
+        assert_eq!(
+            &out[..],
+            b"GET /p HTTP/1.1\r\nHost: a.test\r\nX-B: 1\r\nAccept: */*\r\n\r\n"
+        );
+        assert!(parts.headers.get(header::HOST).is_none(), "map untouched");
+
+        let mut record = OriginalHeaderNames::new();
+        record.push(b"accept".to_vec()).unwrap();
+        record.push(b"HOST".to_vec()).unwrap();
+        record.push(b"x-B".to_vec()).unwrap();
+        let mut req = Request::get("http://a.test:8080/p")
+            .header("x-b", "1")
+            .header("accept", "*/*")
+            .body(())
+            .unwrap();
+        req.extensions_mut().insert(record);
+        let (mut parts, ()) = req.into_parts();
+        let mut out = BytesMut::new();
+        encode_head(&mut parts, false, &mut out);
+        assert_eq!(
+            &out[..],
+            b"GET /p HTTP/1.1\r\naccept: */*\r\nHOST: a.test:8080\r\nx-B: 1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn retry_safe_methods() {
+        for (method, safe) in [
+            (Method::GET, true),
+            (Method::DELETE, true),
+            (Method::PUT, true),
+            (Method::POST, false),
+            (Method::PATCH, false),
+        ] {
+            assert_eq!(retry_safe(&method), safe, "{method}");
+        }
+    }
+
+    #[test]
+    fn early_body_joins_chunks() {
+        let mut e = EarlyBody::default();
+        assert!(e.data().is_empty());
+        e.push(Bytes::from_static(b"ab"));
+        assert_eq!(e.data(), "ab");
+        e.push(Bytes::from_static(b"ab"));
+        e.push(Bytes::from_static(b"cd"));
+        e.push(Bytes::from_static(b"e"));
+        assert_eq!(e.data(), "abcde");
     }
 }

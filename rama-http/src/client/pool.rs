@@ -4,10 +4,11 @@
 //!
 //! - **HTTP/1**: a list of parked handles per key. A request takes a handle that
 //!   [`is_ready`](super::http1::SendRequest::is_ready) (open, no body in flight) out of the
-//!   list and puts it back once the response head arrived; it is ready again once that
-//!   response body was read to its end. At most
-//!   [`max_idle_per_host`](PoolConfig::with_max_idle_per_host) handles are parked per key
-//!   (more are closed after their response); a handle idle longer than
+//!   list and puts it back once the response head arrived (unless the connection said it
+//!   will close); the connection marks itself ready again once that response was read to its
+//!   end, before the caller sees the end of the body, so the pool needs no wrapper around
+//!   the response body. At most [`max_idle_per_host`](PoolConfig::with_max_idle_per_host)
+//!   idle handles are kept per key (more are closed); a handle idle longer than
 //!   [`idle_timeout`](PoolConfig::with_idle_timeout) and closed handles are dropped when the
 //!   key is next used.
 //! - **h2**: one shared handle per key, cloned for each request while it is not
@@ -15,9 +16,11 @@
 //!   connection rather than each opening one.
 //! - **Retry**: when a request on a *reused* HTTP/1 connection fails with
 //!   [`Error::is_closed`](super::Error::is_closed) (the server closed the idle connection
-//!   while the request was sent; nothing of a response arrived) and the request is
-//!   idempotent (`GET`, `HEAD`, `OPTIONS`, `TRACE`, `PUT`, `DELETE`) with an empty body, it
-//!   is sent once more on a new connection.
+//!   while the request was sent; nothing of a response arrived) and the connection handed
+//!   the request back ([`Error::take_request`](super::Error::take_request): it was not
+//!   written, or it is idempotent — `GET`, `HEAD`, `OPTIONS`, `TRACE`, `PUT`, `DELETE` —
+//!   with an empty body), it is sent once more on a new connection. Nothing is copied up
+//!   front.
 //! - **Metrics**: [`PoolCounters`] counts connections created, reused and evicted;
 //!   [`Pool::idle_count`] tells how many are idle now.
 //!
@@ -31,17 +34,15 @@
 //! ```
 
 use super::{Error, h2, http1};
-use crate::{Body, Method, Request, Response};
-use bytes::Bytes;
-use http_body::Frame;
+use crate::{Body, Request, Response};
+use http::uri::{Authority, Scheme};
 use rama_core::error::BoxError;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// The HTTP version a pooled connection speaks.
@@ -54,12 +55,15 @@ pub enum PoolVersion {
 }
 
 /// What a connection was made for: requests with the same key may share it.
+///
+/// Scheme and authority are the `http` crate's types: cloned from a request's URI without
+/// copying (they share its bytes), compared and hashed case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PoolKey {
     /// `http` or `https`.
-    pub scheme: String,
-    /// `host:port` of the origin.
-    pub authority: String,
+    pub scheme: Scheme,
+    /// `host:port` of the origin (the port written out, no user info).
+    pub authority: Authority,
     /// The proxy the connection goes through, if any (its address, as text).
     pub proxy: Option<String>,
     /// The HTTP version spoken on it.
@@ -145,83 +149,45 @@ impl PoolCounters {
     }
 }
 
-/// How long a checkout waits (yielding) for a handle whose response body ended to become
-/// ready: its connection task finishes the exchange right after, usually within microseconds.
-const READY_WAIT: Duration = Duration::from_millis(5);
-
+/// A parked HTTP/1 handle: idle when ready, else its response body is still being read.
 struct Parked {
     handle: http1::SendRequest,
+    /// when it was parked, or last seen busy: its idle time is counted from there
     since: Instant,
-    /// set when the response body sent last on this handle ended
-    body_done: Arc<AtomicBool>,
 }
 
-impl Parked {
-    fn is_idle(&self) -> bool {
-        self.body_done.load(Ordering::Acquire)
+/// FNV-1a: the pool's maps hash short keys on every request, where SipHash's set-up costs
+/// more than the lookup (the keys come from the pool's own users, not from peers).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A response body that flags its end, so that the pool knows its connection is free.
-    struct TrackedBody {
-        #[pin]
-        inner: Body,
-        done: Arc<AtomicBool>,
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
     }
-}
 
-impl http_body::Body for TrackedBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let mut this = self.project();
-        let polled = this.inner.as_mut().poll_frame(cx);
-        if matches!(polled, Poll::Ready(None)) || this.inner.is_end_stream() {
-            this.done.store(true, Ordering::Release);
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        let end = self.inner.is_end_stream();
-        if end {
-            self.done.store(true, Ordering::Release);
-        }
-        end
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
     }
 }
 
-/// Wraps the body of `res` so that `done` is set at its end; the response says whether its
-/// connection may be reused.
-fn track(res: Response<Body>, done: &Arc<AtomicBool>) -> Response<Body> {
-    let (parts, body) = res.into_parts();
-    if http_body::Body::is_end_stream(&body) {
-        done.store(true, Ordering::Release);
-        return Response::from_parts(parts, body);
-    }
-    let body = Body::new(TrackedBody {
-        inner: body,
-        done: done.clone(),
-    });
-    Response::from_parts(parts, body)
-}
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 type H2Slot = Arc<tokio::sync::Mutex<Option<h2::SendRequest>>>;
 
 #[derive(Default)]
 struct Inner {
     config: PoolConfig,
-    http1: Mutex<HashMap<PoolKey, Vec<Parked>>>,
-    h2: Mutex<HashMap<PoolKey, H2Slot>>,
+    http1: Mutex<FastMap<PoolKey, Vec<Parked>>>,
+    h2: Mutex<FastMap<PoolKey, H2Slot>>,
     counters: PoolCounters,
 }
 
@@ -276,7 +242,7 @@ impl Pool {
             .unwrap_or_else(PoisonError::into_inner)
             .values()
             .flatten()
-            .filter(|p| p.is_idle() && !p.handle.is_closed())
+            .filter(|p| p.handle.is_ready())
             .count();
         let h2 = self
             .inner
@@ -293,92 +259,82 @@ impl Pool {
     }
 
     /// Takes an HTTP/1 handle for `key` out of the pool that is
-    /// [`is_ready`](http1::SendRequest::is_ready), dropping closed and expired ones on the way.
-    /// A handle whose last response body was read to its end is waited for briefly (its
-    /// connection task marks it ready right after) and then taken as well. Give it back with
-    /// [`checkin_http1`](Self::checkin_http1).
-    pub async fn checkout_http1(&self, key: &PoolKey) -> Option<http1::SendRequest> {
-        loop {
-            let parked = self.take_parked(key)?;
-            let deadline = Instant::now() + READY_WAIT;
-            while !parked.handle.is_ready()
-                && !parked.handle.is_closed()
-                && Instant::now() < deadline
-            {
-                tokio::task::yield_now().await;
-            }
-            // not ready yet but its exchange is over (the body ended): the request queues on
-            // the connection and is written as soon as its task loops; should the connection
-            // close instead, the request fails with `is_closed` and is retried
-            if parked.handle.is_ready() || (parked.is_idle() && !parked.handle.is_closed()) {
-                PoolCounters::add(&self.inner.counters.reused);
-                return Some(parked.handle);
-            }
-            // closed: drop it and look again
-            PoolCounters::add(&self.inner.counters.evicted);
-        }
-    }
-
-    /// Removes closed and expired handles of `key` and takes out the best candidate: a
-    /// ready one, else one whose response body ended.
-    fn take_parked(&self, key: &PoolKey) -> Option<Parked> {
+    /// [`is_ready`](http1::SendRequest::is_ready), dropping closed, expired and surplus idle
+    /// handles on the way. Give it back with [`checkin_http1`](Self::checkin_http1).
+    pub fn checkout_http1(&self, key: &PoolKey) -> Option<http1::SendRequest> {
         let mut map = self
             .inner
             .http1
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let list = map.get_mut(key)?;
-        let timeout = self.inner.config.idle_timeout;
+        let config = &self.inner.config;
         let now = Instant::now();
         let before = list.len();
-        list.retain(|p| {
-            let expired = p.is_idle() && now.duration_since(p.since) > timeout;
-            !(p.handle.is_closed() || expired)
-        });
+        let mut idle = 0;
+        // newest first, so that the surplus dropped is the oldest idle
+        for i in (0..list.len()).rev() {
+            let p = &mut list[i];
+            let keep = if p.handle.is_closed() {
+                false
+            } else if p.handle.is_ready() {
+                idle += 1;
+                now.duration_since(p.since) <= config.idle_timeout
+                    && idle <= config.max_idle_per_host
+            } else {
+                // its response body is still read: idle time starts later
+                p.since = now;
+                true
+            };
+            if !keep {
+                list.swap_remove(i);
+            }
+        }
         for _ in list.len()..before {
             PoolCounters::add(&self.inner.counters.evicted);
         }
-        let found = list
-            .iter()
-            .rposition(|p| p.handle.is_ready())
-            .or_else(|| list.iter().rposition(Parked::is_idle));
-        let parked = found.map(|i| list.swap_remove(i));
-        if list.is_empty() {
-            map.remove(key);
-        }
-        parked
+        let Some(i) = list.iter().rposition(|p| p.handle.is_ready()) else {
+            if list.is_empty() {
+                map.remove(key);
+            }
+            return None;
+        };
+        // the entry stays (maybe empty) for the check-in that follows
+        let parked = list.swap_remove(i);
+        PoolCounters::add(&self.inner.counters.reused);
+        Some(parked.handle)
     }
 
-    /// Parks an HTTP/1 handle for `key` (dropped, closing its connection after the response
-    /// in flight, when closed or when the key already has the maximum).
-    ///
-    /// `body_done` must be set once the response body sent on this handle ended (the pool
-    /// prefers such handles and waits briefly for them to become ready).
-    pub fn checkin_http1(
-        &self,
-        key: &PoolKey,
-        handle: http1::SendRequest,
-        body_done: Arc<AtomicBool>,
-    ) {
+    /// Parks an HTTP/1 handle for `key`, right after a response head arrived on it (its
+    /// connection marks it ready once that response was read). Dropped instead, closing the
+    /// connection after the response in flight, when the connection will close or the key
+    /// already has the maximum of idle handles.
+    pub fn checkin_http1(&self, key: &PoolKey, handle: http1::SendRequest) {
         if handle.is_closed() {
             PoolCounters::add(&self.inner.counters.evicted);
             return;
         }
+        let max = self.inner.config.max_idle_per_host;
         let mut map = self
             .inner
             .http1
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let list = map.entry(key.clone()).or_default();
-        if list.len() >= self.inner.config.max_idle_per_host {
-            PoolCounters::add(&self.inner.counters.evicted);
-            return;
-        }
-        list.push(Parked {
+        let parked = Parked {
             handle,
             since: Instant::now(),
-            body_done,
-        });
+        };
+        if let Some(list) = map.get_mut(key) {
+            if max == 0 || list.iter().filter(|p| p.handle.is_ready()).count() >= max {
+                PoolCounters::add(&self.inner.counters.evicted);
+                return;
+            }
+            list.push(parked);
+        } else if max == 0 {
+            PoolCounters::add(&self.inner.counters.evicted);
+        } else {
+            map.insert(key.clone(), vec![parked]);
+        }
     }
 
     /// Sends `req` on a pooled HTTP/1 connection for `key`, or on a new one from `connect`
@@ -394,21 +350,23 @@ impl Pool {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
-        if let Some(handle) = self.checkout_http1(key).await {
-            let replay = replayable(&req);
-            match handle.send_request(req).await {
-                Ok(res) => return Ok(self.park(key, handle, res)),
-                Err(err) => match replay {
-                    Some(again) if err.is_closed() => {
-                        PoolCounters::add(&self.inner.counters.evicted);
-                        tracing::debug!(%err, "pooled connection closed; retrying on a new one");
-                        return self.send_http1_fresh(key, again, &connect).await;
-                    }
-                    _ => return Err(err.into()),
-                },
+        let Some(handle) = self.checkout_http1(key) else {
+            return self.send_http1_fresh(key, req, &connect).await;
+        };
+        match handle.send_request(req).await {
+            Ok(res) => {
+                self.checkin_http1(key, handle);
+                Ok(res)
             }
+            Err(mut err) => match err.take_request() {
+                Some(again) if err.is_closed() => {
+                    PoolCounters::add(&self.inner.counters.evicted);
+                    tracing::debug!(%err, "pooled connection closed; retrying on a new one");
+                    self.send_http1_fresh(key, again, &connect).await
+                }
+                _ => Err(err.into()),
+            },
         }
-        self.send_http1_fresh(key, req, &connect).await
     }
 
     async fn send_http1_fresh<F, Fut>(
@@ -424,22 +382,8 @@ impl Pool {
         let handle = connect().await?;
         PoolCounters::add(&self.inner.counters.created);
         let res = handle.send_request(req).await.map_err(BoxError::from)?;
-        Ok(self.park(key, handle, res))
-    }
-
-    /// Parks `handle` unless `res` ends its connection; returns `res` with a tracked body.
-    fn park(
-        &self,
-        key: &PoolKey,
-        handle: http1::SendRequest,
-        res: Response<Body>,
-    ) -> Response<Body> {
-        let done = Arc::new(AtomicBool::new(false));
-        let res = track(res, &done);
-        if !closes_connection(&res) {
-            self.checkin_http1(key, handle, done);
-        }
-        res
+        self.checkin_http1(key, handle);
+        Ok(res)
     }
 
     /// The shared h2 handle for `key`: the pooled one while open, else a new one from
@@ -496,104 +440,34 @@ impl Pool {
     }
 }
 
-/// Whether the response ends its connection (`Connection: close`, or HTTP/1.0 without
-/// `keep-alive`).
-fn closes_connection(res: &Response<Body>) -> bool {
-    let has = |token: &str| {
-        res.headers()
-            .get_all(http::header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    };
-    if res.version() == http::Version::HTTP_10 {
-        !has("keep-alive")
-    } else {
-        has("close")
-    }
-}
-
-/// A copy of `req` to send again, when it is idempotent and has an empty body.
-fn replayable(req: &Request<Body>) -> Option<Request<Body>> {
-    let idempotent = matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
-    );
-    if !idempotent || !http_body::Body::is_end_stream(req.body()) {
-        return None;
-    }
-    let mut copy = Request::new(Body::empty());
-    *copy.method_mut() = req.method().clone();
-    *copy.uri_mut() = req.uri().clone();
-    *copy.version_mut() = req.version();
-    *copy.headers_mut() = req.headers().clone();
-    *copy.extensions_mut() = req.extensions().clone();
-    Some(copy)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn connection_close_table() {
-        let cases = [
-            (http::Version::HTTP_11, None, false),
-            (http::Version::HTTP_11, Some("close"), true),
-            (http::Version::HTTP_11, Some("Keep-Alive, Close"), true),
-            (http::Version::HTTP_10, None, true),
-            (http::Version::HTTP_10, Some("keep-alive"), false),
-        ];
-        for (version, header, closes) in cases {
-            let mut res = Response::new(Body::empty());
-            *res.version_mut() = version;
-            if let Some(h) = header {
-                res.headers_mut()
-                    .insert(http::header::CONNECTION, h.parse().unwrap());
-            }
-            assert_eq!(closes_connection(&res), closes, "{version:?} {header:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn tracked_body_flags_its_end() {
-        let done = Arc::new(AtomicBool::new(false));
-        let res = track(Response::new(Body::from("abc")), &done);
-        assert!(!done.load(Ordering::Acquire));
-        let data = res.into_body().collect_bytes(10).await.unwrap();
-        assert_eq!(data, "abc");
-        assert!(done.load(Ordering::Acquire));
-        let done = Arc::new(AtomicBool::new(false));
-        let _res = track(Response::new(Body::empty()), &done);
-        assert!(done.load(Ordering::Acquire));
-    }
-
-    #[test]
-    fn replay_only_idempotent_empty_requests() {
-        let cases = [
-            (Method::GET, Body::empty(), true),
-            (Method::DELETE, Body::empty(), true),
-            (Method::POST, Body::empty(), false),
-            (Method::GET, Body::from("x"), false),
-        ];
-        for (method, body, expected) in cases {
-            let mut req = Request::new(body);
-            *req.method_mut() = method.clone();
-            assert_eq!(replayable(&req).is_some(), expected, "{method}");
-        }
+    fn fnv_hashes_keys_apart() {
+        use std::hash::BuildHasher;
+        let key = |a: &'static str| PoolKey {
+            scheme: Scheme::HTTP,
+            authority: Authority::from_static(a),
+            proxy: None,
+            version: PoolVersion::Http1,
+        };
+        let h = BuildHasherDefault::<Fnv>::default();
+        assert_eq!(h.hash_one(key("a:80")), h.hash_one(key("A:80")));
+        assert_ne!(h.hash_one(key("a:80")), h.hash_one(key("a:81")));
     }
 
     #[tokio::test]
     async fn empty_pool_has_nothing_to_check_out() {
         let pool = Pool::new(PoolConfig::new());
         let key = PoolKey {
-            scheme: "http".into(),
-            authority: "a:80".into(),
+            scheme: Scheme::HTTP,
+            authority: Authority::from_static("a:80"),
             proxy: None,
             version: PoolVersion::Http1,
         };
-        assert!(pool.checkout_http1(&key).await.is_none());
+        assert!(pool.checkout_http1(&key).is_none());
         assert_eq!(pool.idle_count(), 0);
     }
 }
