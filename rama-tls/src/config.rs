@@ -544,6 +544,10 @@ pub struct ServerConfig {
     pub cipher_suites: Option<Vec<CipherSuite>>,
     /// The key exchange groups allowed, in order of preference (`None`: the defaults).
     pub groups: Option<Vec<SupportedGroup>>,
+    /// The signature schemes allowed, in order of preference (`None`: the backend's
+    /// defaults). rustls does not support choosing them and refuses a config that sets
+    /// them; the BoringSSL backend will.
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
     /// Whether and how client certificates are verified.
     pub client_auth: ClientAuth,
     /// Where session secrets are logged (off by default).
@@ -568,6 +572,7 @@ impl ServerConfig {
             max_version: None,
             cipher_suites: None,
             groups: None,
+            signature_schemes: None,
             client_auth: ClientAuth::None,
             key_log: KeyLog::Disabled,
             store_client_hello: false,
@@ -607,6 +612,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_groups(mut self, groups: Vec<SupportedGroup>) -> Self {
         self.groups = Some(groups);
+        self
+    }
+
+    /// Use only these signature schemes, in this order (not supported by rustls).
+    #[must_use]
+    pub fn with_signature_schemes(mut self, schemes: Vec<SignatureScheme>) -> Self {
+        self.signature_schemes = Some(schemes);
         self
     }
 
@@ -708,6 +720,10 @@ pub struct ClientConfig {
     pub cipher_suites: Option<Vec<CipherSuite>>,
     /// The key exchange groups offered, in order (`None`: the backend's defaults).
     pub groups: Option<Vec<SupportedGroup>>,
+    /// The signature schemes offered, in order (`None`: the backend's defaults). rustls does
+    /// not support choosing them and refuses a config that sets them; the BoringSSL backend
+    /// will.
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
     /// Where session secrets are logged (off by default).
     pub key_log: KeyLog,
     /// How long the handshake may take (`None`: no limit).
@@ -778,6 +794,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_groups(mut self, groups: Vec<SupportedGroup>) -> Self {
         self.groups = Some(groups);
+        self
+    }
+
+    /// Use only these signature schemes, in this order (not supported by rustls).
+    #[must_use]
+    pub fn with_signature_schemes(mut self, schemes: Vec<SignatureScheme>) -> Self {
+        self.signature_schemes = Some(schemes);
         self
     }
 

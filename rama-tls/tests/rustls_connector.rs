@@ -216,6 +216,12 @@ async fn unsupported_settings_are_refused_when_the_layer_is_built() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("not supported"), "{err}");
+    let err = TlsConnectorLayer::new(
+        &ClientConfig::new()
+            .with_signature_schemes(vec![rama_tls::types::SignatureScheme::from(0x0403)]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("signature schemes"), "{err}");
 }
 
 #[tokio::test]

@@ -12,6 +12,11 @@ use rustls::{
 use std::sync::Arc;
 
 pub(crate) fn build(config: &ClientConfig) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
+    if config.signature_schemes.is_some() {
+        return Err(ConfigError::new(
+            "the rustls backend cannot choose signature schemes (use the BoringSSL backend)",
+        ));
+    }
     let provider = provider(config.cipher_suites.as_deref(), config.groups.as_deref())?;
     let versions = versions(config.min_version, config.max_version)?;
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())

@@ -15,6 +15,11 @@ pub(crate) struct BuiltServerConfig {
 }
 
 pub(crate) fn build(config: &ServerConfig) -> Result<BuiltServerConfig, ConfigError> {
+    if config.signature_schemes.is_some() {
+        return Err(ConfigError::new(
+            "the rustls backend cannot choose signature schemes (use the BoringSSL backend)",
+        ));
+    }
     let provider = provider(config.cipher_suites.as_deref(), config.groups.as_deref())?;
     let versions = versions(config.min_version, config.max_version)?;
     let verifier = match &config.client_auth {
