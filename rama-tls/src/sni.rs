@@ -84,7 +84,8 @@ impl SniRoutes {
             let suffix = format!(".{suffix}");
             self.wildcards.retain(|(s, _)| *s != suffix);
             self.wildcards.push((suffix, backend));
-            self.wildcards.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            self.wildcards
+                .sort_by_key(|(suffix, _)| std::cmp::Reverse(suffix.len()));
         } else {
             check_name(pattern, &normalized)?;
             self.exact.insert(normalized, backend);
