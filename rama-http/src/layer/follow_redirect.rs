@@ -19,6 +19,10 @@
 //!   URI requested, the original first.
 //! - After the maximum number of redirects, one more redirect fails with [`TooManyRedirects`]
 //!   (a [`BoxError`] you can downcast).
+//! - **Connection reuse**: the body of a redirect that is followed is read to its end and
+//!   dropped before the next hop is sent, so that its HTTP/1 connection goes back to a pool
+//!   instead of closing; bounded by [`DRAIN_MAX_BYTES`] and [`DRAIN_TIMEOUT`] (a larger or
+//!   slower body is dropped unread, which closes its connection).
 //!
 //! ```
 //! use rama_core::{Layer, Service, service_fn};
@@ -51,9 +55,40 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use rama_core::error::BoxError;
 use rama_core::{Layer, Service};
 use std::fmt;
+use std::time::Duration;
 
 /// The default maximum number of redirects followed.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
+/// The most bytes of a followed redirect's body read (and discarded) to free its connection.
+pub const DRAIN_MAX_BYTES: u64 = 64 * 1024;
+
+/// The longest a followed redirect's body is read (and discarded) to free its connection.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// Reads `body` to its end and discards it, so that its connection can be reused; gives up
+/// (dropping the rest) after [`DRAIN_MAX_BYTES`], [`DRAIN_TIMEOUT`] or an error. Returns
+/// whether the body was read to its end.
+async fn drain(mut body: Body) -> bool {
+    use http_body::Body as _;
+    if body.size_hint().lower() > DRAIN_MAX_BYTES {
+        return false;
+    }
+    let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+    let mut read = 0u64;
+    loop {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(None) => return true,
+            Ok(Some(Ok(frame))) => {
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if read > DRAIN_MAX_BYTES {
+                    return false;
+                }
+            }
+            Ok(Some(Err(_))) | Err(_) => return false,
+        }
+    }
+}
 
 /// The URIs requested while following redirects, the original first; an extension of the
 /// final response.
@@ -238,6 +273,11 @@ where
                 }
                 .into());
             }
+            // read the redirect's body off its connection, so that a pool can reuse it
+            let (_, redirect_body) = res.into_parts();
+            if !drain(redirect_body).await {
+                tracing::debug!(uri = %next_uri, "redirect body not drained; its connection closes");
+            }
             let mut next = head.map(|()| body);
             if !keeps_body {
                 drop_body_headers(next.headers_mut());
@@ -398,6 +438,45 @@ mod tests {
         Arc,
         atomic::{AtomicUsize, Ordering},
     };
+
+    #[tokio::test]
+    async fn drain_reads_small_bodies_and_gives_up_on_large_or_slow_ones() {
+        assert!(drain(Body::empty()).await);
+        assert!(drain(Body::from("moved")).await);
+        // known to be too large: not read at all
+        let big = vec![b'x'; usize::try_from(DRAIN_MAX_BYTES).unwrap() + 1];
+        assert!(!drain(Body::from(big)).await);
+        // too large, size unknown: read up to the cap
+        let (tx, body) = Body::channel();
+        let feeder = tokio::spawn(async move {
+            let mut sent = 0;
+            while tx.send_data(vec![b'x'; 8 * 1024]).await.is_ok() {
+                sent += 1;
+            }
+            sent
+        });
+        assert!(!drain(body).await);
+        let sent = feeder.await.unwrap();
+        assert!(sent * 8 * 1024 > DRAIN_MAX_BYTES, "{sent}");
+        assert!(sent * 8 * 1024 <= DRAIN_MAX_BYTES + 3 * 8 * 1024, "{sent}");
+        // never ends: given up after the time cap
+        let (tx, body) = Body::channel();
+        let start = std::time::Instant::now();
+        assert!(!drain(body).await);
+        let took = start.elapsed();
+        assert!(
+            took >= DRAIN_TIMEOUT && took < DRAIN_TIMEOUT * 8,
+            "{took:?}"
+        );
+        drop(tx);
+        // a slow but small body within the time cap is read to its end
+        let (tx, body) = Body::channel();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = tx.send_data("moved").await;
+        });
+        assert!(drain(body).await);
+    }
 
     #[test]
     fn rfc3986_reference_resolution() {
