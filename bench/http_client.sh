@@ -2,9 +2,12 @@
 # HTTP client throughput on loopback: rama's EasyHttpWebClient vs hyper-util's legacy pooled
 # client, both against the same server (bench's hyper_hello, multi-thread runtime), HTTP/1.1
 # and h2 prior knowledge, sequential and 64 concurrent tasks. Prints a markdown table with
-# requests/s and the ratio rama/hyper (best of the rounds; the machine is shared and noisy).
+# requests/s and the ratio rama/hyper (best of the rounds; the machine is shared and noisy),
+# and the client's CPU time per request (lowest of the rounds) with its ratio: the steadier
+# figure when other work shares the machine.
 #
 # usage: bench/http_client.sh [--seconds S] [--rounds R] [--concurrency C]
+#                             [--client both|rama|hyper] [--mode h1-seq|h1-conc|h2-seq|h2-conc]
 #
 # Port: BENCH_PORT_BASE (default 29100) + 10. Stops the server it started on exit.
 set -euo pipefail
@@ -15,8 +18,8 @@ PORT=$(( ${BENCH_PORT_BASE:-29100} + 10 ))
 ARGS=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --seconds|--rounds|--concurrency) ARGS+=("$1" "$2"); shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --seconds|--rounds|--concurrency|--client|--mode) ARGS+=("$1" "$2"); shift 2 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done

@@ -4,7 +4,12 @@
 //! For each mode (HTTP/1.1 and h2 prior knowledge, sequential and `--concurrency` tasks)
 //! both clients run `--seconds` each, in alternating order over `--rounds`; the best round
 //! counts. Each request is a GET whose whole body is read. Prints one line per mode:
-//! requests/s of both and the ratio rama/hyper.
+//! requests/s of both and their ratio, and the client process's CPU time per request of
+//! both (user + system, from `/proc/self/stat`; the server runs in another process) and
+//! their ratio. On a shared machine the CPU time per request is the steadier figure.
+//!
+//! `--client rama` or `--client hyper` runs one client only (for a profiler), `--mode` one
+//! mode only (`h1-seq`, `h1-conc`, `h2-seq`, `h2-conc`).
 
 use bytes::Bytes;
 use clap::Parser;
@@ -33,6 +38,42 @@ struct Args {
     /// Rounds (the best counts).
     #[arg(long, default_value_t = 2)]
     rounds: usize,
+    /// Which clients run: `both`, `rama` or `hyper`.
+    #[arg(long, default_value = "both")]
+    client: String,
+    /// Run one mode only: `h1-seq`, `h1-conc`, `h2-seq` or `h2-conc`.
+    #[arg(long)]
+    mode: Option<String>,
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat`; zero where
+/// that file is missing.
+fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // fields after the `(comm)`: state is field 3, utime 14, stime 15 (1-based)
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15: indices 11 and 12 after the state (field 3)
+    let total = ticks(11) + ticks(12);
+    // USER_HZ is 100 on Linux
+    Duration::from_millis(total * 10)
+}
+
+/// One measured run: requests per second and CPU microseconds per request.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    rps: f64,
+    cpu_us: f64,
 }
 
 #[derive(Clone)]
@@ -81,10 +122,12 @@ impl Client {
     }
 }
 
-/// Requests per second of `client` with `tasks` concurrent loops for `secs`.
-async fn run(client: Client, url: &str, tasks: usize, secs: u64) -> Result<f64, BoxError> {
+/// Requests per second and CPU time per request of `client` with `tasks` concurrent loops
+/// for `secs`.
+async fn run(client: Client, url: &str, tasks: usize, secs: u64) -> Result<Figures, BoxError> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
+    let cpu_start = process_cpu();
     let start = Instant::now();
     let mut handles = Vec::new();
     for _ in 0..tasks {
@@ -104,29 +147,62 @@ async fn run(client: Client, url: &str, tasks: usize, secs: u64) -> Result<f64, 
         h.await??;
     }
     let n = done.load(Ordering::Relaxed);
-    Ok(n as f64 / start.elapsed().as_secs_f64())
+    let elapsed = start.elapsed().as_secs_f64();
+    if let Client::Rama(c) = &client {
+        let counters = c.pool().counters();
+        eprintln!(
+            "rama pool ({tasks} tasks): {} connections created, {} reused, {} evicted",
+            counters.created(),
+            counters.reused(),
+            counters.evicted()
+        );
+    }
+    let cpu = process_cpu().saturating_sub(cpu_start);
+    Ok(Figures {
+        rps: n as f64 / elapsed,
+        cpu_us: cpu.as_secs_f64() * 1e6 / n.max(1) as f64,
+    })
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let args = Args::parse();
-    println!("| mode | rama req/s | hyper-util req/s | rama/hyper |");
-    println!("|---|---:|---:|---:|");
-    for (name, h2, tasks) in [
-        ("HTTP/1.1 sequential", false, 1),
-        ("HTTP/1.1 concurrent", false, args.concurrency),
-        ("h2 sequential", true, 1),
-        ("h2 concurrent", true, args.concurrency),
+    let clients: &[bool] = match args.client.as_str() {
+        "rama" => &[true],
+        "hyper" => &[false],
+        "both" => &[true, false],
+        other => return Err(format!("--client {other}: expected both, rama or hyper").into()),
+    };
+    println!(
+        "| mode | rama req/s | hyper-util req/s | rama/hyper | rama CPU µs/req | hyper-util CPU µs/req | CPU rama/hyper |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (id, name, h2, tasks) in [
+        ("h1-seq", "HTTP/1.1 sequential", false, 1),
+        ("h1-conc", "HTTP/1.1 concurrent", false, args.concurrency),
+        ("h2-seq", "h2 sequential", true, 1),
+        ("h2-conc", "h2 concurrent", true, args.concurrency),
     ] {
-        let (mut best_rama, mut best_hyper) = (0f64, 0f64);
+        if args.mode.as_deref().is_some_and(|m| m != id) {
+            continue;
+        }
+        // best req/s and lowest CPU per request over the rounds
+        let mut best = [Figures::default(), Figures::default()];
         for round in 0..args.rounds {
-            for rama_first in [round % 2 == 0, round % 2 != 0] {
-                let rps = run(Client::new(rama_first, h2), &args.url, tasks, args.seconds).await?;
-                if rama_first {
-                    best_rama = best_rama.max(rps);
+            let order: Vec<bool> = if round % 2 == 0 {
+                clients.to_vec()
+            } else {
+                clients.iter().rev().copied().collect()
+            };
+            for rama in order {
+                let f = run(Client::new(rama, h2), &args.url, tasks, args.seconds).await?;
+                let b = &mut best[usize::from(!rama)];
+                b.rps = b.rps.max(f.rps);
+                b.cpu_us = if b.cpu_us == 0.0 {
+                    f.cpu_us
                 } else {
-                    best_hyper = best_hyper.max(rps);
-                }
+                    b.cpu_us.min(f.cpu_us)
+                };
             }
         }
         let name = if tasks > 1 {
@@ -134,9 +210,15 @@ async fn main() -> Result<(), BoxError> {
         } else {
             name.to_owned()
         };
+        let [rama, hyper] = best;
         println!(
-            "| {name} | {best_rama:.0} | {best_hyper:.0} | {:.2} |",
-            best_rama / best_hyper
+            "| {name} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.2} |",
+            rama.rps,
+            hyper.rps,
+            rama.rps / hyper.rps,
+            rama.cpu_us,
+            hyper.cpu_us,
+            rama.cpu_us / hyper.cpu_us,
         );
     }
     Ok(())
