@@ -499,3 +499,101 @@ async fn failing_request_body_is_a_user_body_error_and_closes() {
     assert!(err.is_user_body(), "{err:#}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_on_a_closed_connection_comes_back_in_the_error() {
+    let config = Http1Config::new().with_keep_alive_timeout(Duration::from_millis(100));
+    let server = start(HttpServer::http1().with_http1_config(config)).await;
+    let (sender, task) = connect(server.addr, Http1ClientConfig::new()).await;
+    let res = timeout(WAIT, sender.send_request(get(&server.uri("/a"))))
+        .await
+        .unwrap()
+        .unwrap();
+    res.into_body().collect_bytes(100).await.unwrap();
+    timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    // never written: handed back whatever the method, body included
+    let req = Request::post(server.uri("/b"))
+        .header("x-keep", "1")
+        .body(Body::from("payload"))
+        .unwrap();
+    let mut err = timeout(WAIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_closed(), "{err:#}");
+    let again = err.take_request().expect("the unsent request comes back");
+    assert_eq!(again.method(), Method::POST);
+    assert_eq!(again.uri().path(), "/b");
+    assert_eq!(again.headers()["x-keep"], "1");
+    assert_eq!(
+        again.into_body().collect_string(100).await.unwrap(),
+        "payload"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_written_request_comes_back_only_when_idempotent_and_empty() {
+    // (method, body, comes back): the peer reads the head and closes without a byte
+    for (method, body, back) in [
+        (Method::GET, None, true),
+        (Method::DELETE, None, true),
+        (Method::POST, None, false),
+        (Method::PUT, Some("x"), false),
+    ] {
+        let (addr, peer) = raw_peer(b"", true).await;
+        let (sender, _task) = connect(addr, Http1ClientConfig::new()).await;
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(format!("http://{addr}/w"))
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
+        let mut err = timeout(WAIT, sender.send_request(req))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(err.is_closed(), "{method}: {err:#}");
+        assert_eq!(err.take_request().is_some(), back, "{method}");
+        let head = peer.await.unwrap();
+        assert!(head.starts_with(method.as_str().as_bytes()), "{method}");
+    }
+}
+
+#[tokio::test]
+async fn the_connection_is_ready_when_the_caller_sees_the_body_end() {
+    let server = start(HttpServer::http1()).await;
+    let (sender, _task) = connect(server.addr, Http1ClientConfig::new()).await;
+    // streamed (chunked, unknown size) and small-and-whole bodies alike
+    for path in ["/big/100000", "/big/10", "/r/small", "/status/204"] {
+        let res = timeout(WAIT, sender.send_request(get(&server.uri(path))))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut body = res.into_body();
+        while let Some(frame) = timeout(WAIT, body.frame()).await.unwrap() {
+            frame.unwrap();
+        }
+        // no yield in between: the connection marked itself ready before ending the body
+        assert!(sender.is_ready(), "{path}");
+    }
+    let peers = server.peers.lock().unwrap().clone();
+    assert!(peers.iter().all(|p| *p == peers[0]), "{peers:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_response_that_closes_marks_the_connection_closed_at_its_head() {
+    let (addr, _peer) = raw_peer(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhel",
+        false,
+    )
+    .await;
+    let (sender, _task) = connect(addr, Http1ClientConfig::new()).await;
+    let res = timeout(WAIT, sender.send_request(get(&format!("http://{addr}/"))))
+        .await
+        .unwrap()
+        .unwrap();
+    // the body is still unread (and incomplete), yet a pool must not park this connection
+    assert!(sender.is_closed());
+    drop(res);
+}
