@@ -167,10 +167,16 @@ impl fmt::Display for WireName<'_> {
 }
 
 fn write_title_case(name: &[u8], dst: &mut impl BufMut) {
+    // converted on the stack and appended with one copy per 64 bytes: a `put_u8` per byte
+    // would check the destination's capacity each time
+    let mut converted = [0u8; 64];
     let mut upper = true;
-    for &b in name {
-        dst.put_u8(if upper { b.to_ascii_uppercase() } else { b });
-        upper = b == b'-';
+    for chunk in name.chunks(converted.len()) {
+        for (out, &b) in converted.iter_mut().zip(chunk) {
+            *out = if upper { b.to_ascii_uppercase() } else { b };
+            upper = b == b'-';
+        }
+        dst.put_slice(&converted[..chunk.len()]);
     }
 }
 
@@ -307,6 +313,13 @@ mod tests {
                 "Te: d",
                 "A--B: e"
             ]
+        );
+        // names longer than the conversion buffer keep the rule across its boundary
+        let long = format!("{}-x-{}-y", "a".repeat(63), "b".repeat(70));
+        let m = map(&[(long.as_str(), "f")]);
+        assert_eq!(
+            written(&m, None),
+            [format!("A{}-X-B{}-Y: f", "a".repeat(62), "b".repeat(69))]
         );
     }
 

@@ -33,8 +33,9 @@
 //! Shutdown: when the [`ShutdownSignal`] fires, a connection without a request in flight
 //! closes at once; one in flight finishes its response with `Connection: close`.
 //!
-//! Memory: while waiting for a request on a kept-alive connection the read and write buffers
-//! hold no allocation (the next read goes through a stack buffer first, see `io`); what
+//! Memory: while waiting for a request on a kept-alive connection the read buffer holds no
+//! allocation (the next read goes through a stack buffer first, see `io`) and the write
+//! buffer at most a small one (`KEPT_WRITE_BUFFER`); what
 //! remains is the task with its (small) idle future, the IO and its split halves, and the
 //! connection's extensions. The per-request work is boxed so its size does not count while
 //! idle.
@@ -46,9 +47,11 @@ mod write;
 use self::io::read_some;
 use self::recv_body::{FeedEnd, RecvBody, feed};
 use self::write::{WriteEnd, write_response};
+use super::encode::{AddedField, encode_response_head_open, settle_response_framing};
+use super::fields::SeenFields;
 use super::{
-    BodyDecoder, BodyFraming, ParseError, RequestHead, RequestHeadParser, encode_response_head,
-    expects_continue, is_upgrade_request, prepare_response_framing, wants_keep_alive,
+    BodyDecoder, BodyFraming, ParseError, RequestHead, RequestHeadParser, expects_continue,
+    is_upgrade_request, wants_keep_alive,
 };
 use crate::Body;
 use crate::server::Http1Config;
@@ -127,11 +130,14 @@ pub(crate) async fn serve_connection<IO, S>(
         conn.served += 1;
         match Box::pin(conn.serve_request(service, head)).await {
             Next::KeepAlive => {
-                // an idle connection holds no buffer memory
+                // an idle connection holds no read buffer, and a write buffer only when it
+                // is small (one allocation less per request, bounded memory while idle)
                 if conn.buf.is_empty() {
                     conn.buf = BytesMut::new();
                 }
-                conn.wbuf = BytesMut::new();
+                if conn.wbuf.capacity() > KEPT_WRITE_BUFFER {
+                    conn.wbuf = BytesMut::new();
+                }
             }
             Next::Close => {
                 Box::pin(conn.linger_close()).await;
@@ -194,6 +200,10 @@ enum Next {
     Refuse(StatusCode),
     Upgrade(oneshot::Sender<Upgraded>),
 }
+
+/// The write buffer is kept between requests up to this capacity (the head of a typical
+/// response and a small body fit); a larger one is released.
+const KEPT_WRITE_BUFFER: usize = 512;
 
 /// How long a refused connection keeps reading (and discarding) after its error response,
 /// so that unread request bytes do not turn the close into a reset that loses the response.
@@ -284,19 +294,32 @@ where
         S: Service<Request<Body>, Output = Response<Body>>,
         S::Error: Into<BoxError>,
     {
-        let RequestHead { mut parts, framing } = head;
+        let RequestHead {
+            mut parts,
+            framing,
+            seen,
+        } = head;
         let method = parts.method.clone();
         let version = parts.version;
+        // the field checks run only for heads that have the fields (most have none)
+        let client_keep_alive = if seen.any(SeenFields::CONNECTION) {
+            wants_keep_alive(version, &parts.headers)
+        } else {
+            version == Version::HTTP_11
+        };
         let mut keep_alive = self.config.keep_alive()
-            && wants_keep_alive(version, &parts.headers)
+            && client_keep_alive
             && self
                 .config
                 .max_requests()
                 .is_none_or(|max| self.served < max);
         let has_body = !matches!(framing, BodyFraming::Empty | BodyFraming::Tunnel);
-        let expect = has_body && expects_continue(version, &parts.headers);
+        let expect =
+            has_body && seen.any(SeenFields::EXPECT) && expects_continue(version, &parts.headers);
 
-        let upgrade = is_upgrade_request(&method, version, &parts.headers).then(|| {
+        let upgrade = (method == Method::CONNECT || seen.any(SeenFields::UPGRADE))
+            && is_upgrade_request(&method, version, &parts.headers);
+        let upgrade = upgrade.then(|| {
             let (tx, on_upgrade) = OnUpgrade::new();
             parts.extensions.insert(on_upgrade);
             tx
@@ -441,8 +464,8 @@ where
         {
             keep_alive = false;
         }
-        let framing =
-            prepare_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
+        let (framing, added) =
+            settle_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
         if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade)
         {
             keep_alive = false;
@@ -450,26 +473,29 @@ where
         if !is_upgrade {
             set_connection(&mut rparts.headers, keep_alive, version);
         }
-        // `Date` when missing: written straight after the other fields (where inserting it
-        // into the map would have put it), without touching the map, unless the response
-        // carries a header-name record (then the record's writer places it)
+        // `Date` when missing, and the framing field settled above: written straight after
+        // the other fields (where inserting them into the map would have put them), without
+        // touching the map, unless the response carries a header-name record (then the
+        // record's writer places them)
         let date = (!rparts.headers.contains_key(header::DATE)).then(crate::date::now);
-        let date = match date {
-            Some(date) if rparts.extensions.get::<OriginalHeaderNames>().is_some() => {
+        let (date, added) = if rparts.extensions.get::<OriginalHeaderNames>().is_some() {
+            added.insert_into(&mut rparts.headers);
+            if let Some(date) = date {
                 rparts.headers.insert(header::DATE, date);
-                None
             }
-            date => date,
+            (None, AddedField::None)
+        } else {
+            (date, added)
         };
-        wbuf.reserve(256);
-        encode_response_head(&rparts, wbuf);
+        wbuf.reserve(KEPT_WRITE_BUFFER / 2);
+        encode_response_head_open(&rparts, wbuf);
+        added.encode(wbuf);
         if let Some(date) = date {
-            // the head ends with the empty line's CRLF: the field goes before it
-            wbuf.truncate(wbuf.len() - 2);
             wbuf.put_slice(b"Date: ");
             wbuf.put_slice(date.as_bytes());
-            wbuf.put_slice(b"\r\n\r\n");
+            wbuf.put_slice(b"\r\n");
         }
+        wbuf.put_slice(b"\r\n");
         drop(rparts);
 
         // the response body, while the request body may still be fed

@@ -316,7 +316,7 @@ impl Chunked {
             return Ok(Some(Decoded::End));
         }
         let block = Bytes::from(std::mem::take(&mut self.trailers));
-        let (fields, _names) =
+        let (fields, _names, _) =
             parse_fields(&block, self.trailer_lines).map_err(DecodeError::InvalidTrailer)?;
         Ok(Some(Decoded::Trailers(fields)))
     }

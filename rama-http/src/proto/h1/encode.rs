@@ -12,7 +12,7 @@
 //! [`Empty`](BodyFraming::Empty) and [`Tunnel`](BodyFraming::Tunnel).
 
 use super::framing::{BodyFraming, content_length};
-use crate::wire::{OriginalHeaderNames, ReasonPhrase, ordered_headers};
+use crate::wire::{OriginalHeaderNames, ReasonPhrase, WireName, ordered_headers};
 use bytes::{BufMut, BytesMut};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header, request, response};
 use std::fmt::Write as _;
@@ -89,46 +89,136 @@ pub fn prepare_response_framing(
     headers: &mut HeaderMap,
     body_size: Option<u64>,
 ) -> BodyFraming {
+    let (framing, added) =
+        settle_response_framing(request_method, request_version, status, headers, body_size);
+    added.insert_into(headers);
+    framing
+}
+
+/// A framing field that [`settle_response_framing`] decided to add: the engine writes it
+/// straight into the head (after the other fields) instead of inserting it into the map,
+/// which would cost an allocation and a hash insert per response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddedField {
+    None,
+    ContentLength(u64),
+    Chunked,
+}
+
+impl AddedField {
+    pub(crate) fn insert_into(self, headers: &mut HeaderMap) {
+        match self {
+            Self::None => {}
+            Self::ContentLength(n) => {
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            }
+            Self::Chunked => {
+                headers.insert(
+                    header::TRANSFER_ENCODING,
+                    HeaderValue::from_static("chunked"),
+                );
+            }
+        }
+    }
+
+    /// Appends the field line (`Name: value\r\n`) to `dst`.
+    pub(crate) fn encode(self, dst: &mut BytesMut) {
+        match self {
+            Self::None => {}
+            Self::ContentLength(n) => {
+                dst.put_slice(b"Content-Length: ");
+                put_decimal(n, dst);
+                dst.put_slice(b"\r\n");
+            }
+            Self::Chunked => dst.put_slice(b"Transfer-Encoding: chunked\r\n"),
+        }
+    }
+}
+
+/// `n` in decimal, without going through `fmt`.
+fn put_decimal(mut n: u64, dst: &mut BytesMut) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10: the cast cannot truncate
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.put_slice(&digits[at..]);
+}
+
+/// Whether a map has `Transfer-Encoding` and `Content-Length`, found in one walk over its
+/// names for the small maps responses have (cheaper than two hashed lookups that miss).
+fn framing_fields_present(headers: &HeaderMap) -> (bool, bool) {
+    if headers.keys_len() > 16 {
+        return (
+            headers.contains_key(header::TRANSFER_ENCODING),
+            headers.contains_key(header::CONTENT_LENGTH),
+        );
+    }
+    let (mut te, mut cl) = (false, false);
+    for name in headers.keys() {
+        te |= name == header::TRANSFER_ENCODING;
+        cl |= name == header::CONTENT_LENGTH;
+    }
+    (te, cl)
+}
+
+/// [`prepare_response_framing`], except that a field to add is returned rather than inserted.
+pub(crate) fn settle_response_framing(
+    request_method: &Method,
+    request_version: Version,
+    status: StatusCode,
+    headers: &mut HeaderMap,
+    body_size: Option<u64>,
+) -> (BodyFraming, AddedField) {
+    let (has_te, has_cl) = framing_fields_present(headers);
     let tunnel = status == StatusCode::SWITCHING_PROTOCOLS
         || (request_method == Method::CONNECT && status.is_success());
     if tunnel || status.is_informational() || status == StatusCode::NO_CONTENT {
-        headers.remove(header::CONTENT_LENGTH);
-        headers.remove(header::TRANSFER_ENCODING);
-        return if tunnel {
+        if has_cl {
+            headers.remove(header::CONTENT_LENGTH);
+        }
+        if has_te {
+            headers.remove(header::TRANSFER_ENCODING);
+        }
+        let framing = if tunnel {
             BodyFraming::Tunnel
         } else {
             BodyFraming::Empty
         };
+        return (framing, AddedField::None);
     }
     if request_method == Method::HEAD || status == StatusCode::NOT_MODIFIED {
-        return BodyFraming::Empty;
+        return (BodyFraming::Empty, AddedField::None);
     }
     let can_chunk = request_version == Version::HTTP_11;
-    if can_chunk && chunked_is_last(headers) {
-        headers.remove(header::CONTENT_LENGTH);
-        return BodyFraming::Chunked;
+    if has_te {
+        if can_chunk && chunked_is_last(headers) {
+            if has_cl {
+                headers.remove(header::CONTENT_LENGTH);
+            }
+            return (BodyFraming::Chunked, AddedField::None);
+        }
+        headers.remove(header::TRANSFER_ENCODING);
     }
-    headers.remove(header::TRANSFER_ENCODING);
-    match content_length(headers) {
-        Ok(Some(n)) => return length(n),
-        Ok(None) => {}
-        Err(_) => {
-            headers.remove(header::CONTENT_LENGTH);
+    if has_cl {
+        match content_length(headers) {
+            Ok(Some(n)) => return (length(n), AddedField::None),
+            Ok(None) => {}
+            Err(_) => {
+                headers.remove(header::CONTENT_LENGTH);
+            }
         }
     }
     match body_size {
-        Some(n) => {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-            length(n)
-        }
-        None if can_chunk => {
-            headers.insert(
-                header::TRANSFER_ENCODING,
-                HeaderValue::from_static("chunked"),
-            );
-            BodyFraming::Chunked
-        }
-        None => BodyFraming::CloseDelimited,
+        Some(n) => (length(n), AddedField::ContentLength(n)),
+        None if can_chunk => (BodyFraming::Chunked, AddedField::Chunked),
+        None => (BodyFraming::CloseDelimited, AddedField::None),
     }
 }
 
@@ -149,13 +239,38 @@ fn version_str(v: Version) -> &'static str {
 }
 
 fn encode_fields(headers: &HeaderMap, record: Option<&OriginalHeaderNames>, dst: &mut BytesMut) {
-    for (name, value) in ordered_headers(headers, record) {
-        dst.reserve(name.len() + value.len() + 4);
-        name.write_to(dst);
-        dst.put_slice(b": ");
-        dst.put_slice(value.as_bytes());
-        dst.put_slice(b"\r\n");
+    encode_field_lines(headers, record, dst);
+    dst.put_slice(b"\r\n");
+}
+
+/// The field lines, without the empty line that ends the head.
+fn encode_field_lines(
+    headers: &HeaderMap,
+    record: Option<&OriginalHeaderNames>,
+    dst: &mut BytesMut,
+) {
+    match record {
+        Some(record) if !record.is_empty() => {
+            for (name, value) in ordered_headers(headers, Some(record)) {
+                dst.reserve(name.len() + value.len() + 4);
+                name.write_to(dst);
+                put_value(value, dst);
+            }
+        }
+        // no record: the map's order, names in the default form
+        _ => {
+            for (name, value) in headers {
+                dst.reserve(name.as_str().len() + value.len() + 4);
+                WireName::Default(name).write_to(dst);
+                put_value(value, dst);
+            }
+        }
     }
+}
+
+fn put_value(value: &HeaderValue, dst: &mut BytesMut) {
+    dst.put_slice(b": ");
+    dst.put_slice(value.as_bytes());
     dst.put_slice(b"\r\n");
 }
 
@@ -179,6 +294,13 @@ pub fn encode_request_head(parts: &request::Parts, dst: &mut BytesMut) {
 /// The reason is the [`ReasonPhrase`] in the extensions if any, else the canonical one (empty
 /// for unknown codes). Versions other than HTTP/1.0 are written as HTTP/1.1.
 pub fn encode_response_head(parts: &response::Parts, dst: &mut BytesMut) {
+    encode_response_head_open(parts, dst);
+    dst.put_slice(b"\r\n");
+}
+
+/// [`encode_response_head`] without the empty line that ends the head: the caller appends
+/// more field lines, then `\r\n`.
+pub(crate) fn encode_response_head_open(parts: &response::Parts, dst: &mut BytesMut) {
     dst.put_slice(version_str(parts.version).as_bytes());
     dst.put_u8(b' ');
     dst.put_slice(parts.status.as_str().as_bytes());
@@ -188,7 +310,7 @@ pub fn encode_response_head(parts: &response::Parts, dst: &mut BytesMut) {
         None => dst.put_slice(parts.status.canonical_reason().unwrap_or("").as_bytes()),
     }
     dst.put_slice(b"\r\n");
-    encode_fields(&parts.headers, parts.extensions.get(), dst);
+    encode_field_lines(&parts.headers, parts.extensions.get(), dst);
 }
 
 /// Writes one chunk: size in hex, CRLF, the data, CRLF. Empty data writes nothing (an empty

@@ -18,13 +18,69 @@ const fn is_field_value_byte(b: u8) -> bool {
     b == b'\t' || b == b' ' || (b >= 0x21 && b != 0x7f)
 }
 
+/// Which of the fields that decide framing and connection handling a head has, noted while
+/// parsing so that heads without them (most) skip the map lookups that check them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SeenFields(u8);
+
+impl SeenFields {
+    /// `Host`, at least once.
+    pub(crate) const HOST: Self = Self(1);
+    /// `Host`, more than once.
+    pub(crate) const HOST_REPEATED: Self = Self(1 << 1);
+    /// `Content-Length`.
+    pub(crate) const CONTENT_LENGTH: Self = Self(1 << 2);
+    /// `Transfer-Encoding`.
+    pub(crate) const TRANSFER_ENCODING: Self = Self(1 << 3);
+    /// `Connection`.
+    pub(crate) const CONNECTION: Self = Self(1 << 4);
+    /// `Expect`.
+    pub(crate) const EXPECT: Self = Self(1 << 5);
+    /// `Upgrade`.
+    pub(crate) const UPGRADE: Self = Self(1 << 6);
+
+    /// Both sets together.
+    pub(crate) const fn or(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether any of the fields in `other` was seen.
+    pub(crate) const fn any(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    fn note(&mut self, name: &HeaderName) {
+        use http::header;
+        let bit = if *name == header::HOST {
+            if self.any(Self::HOST) {
+                Self::HOST_REPEATED
+            } else {
+                Self::HOST
+            }
+        } else if *name == header::CONTENT_LENGTH {
+            Self::CONTENT_LENGTH
+        } else if *name == header::TRANSFER_ENCODING {
+            Self::TRANSFER_ENCODING
+        } else if *name == header::CONNECTION {
+            Self::CONNECTION
+        } else if *name == header::EXPECT {
+            Self::EXPECT
+        } else if *name == header::UPGRADE {
+            Self::UPGRADE
+        } else {
+            return;
+        };
+        self.0 |= bit.0;
+    }
+}
+
 /// Parses `block`: `count` field lines, each ended by CRLF, then the empty line (CRLF).
 ///
 /// Values and recorded spellings are slices of `block` (no copies).
 pub(crate) fn parse_fields(
     block: &Bytes,
     count: usize,
-) -> Result<(HeaderMap, OriginalHeaderNames), ParseError> {
+) -> Result<(HeaderMap, OriginalHeaderNames, SeenFields), ParseError> {
     let mut stack = [httparse::EMPTY_HEADER; 32];
     let mut heap;
     let slots: &mut [httparse::Header<'_>] = if count <= stack.len() {
@@ -39,16 +95,18 @@ pub(crate) fn parse_fields(
     };
     let mut map = HeaderMap::with_capacity(parsed.len());
     let mut record = OriginalHeaderNames::with_capacity(parsed.len());
+    let mut seen = SeenFields::default();
     for field in parsed.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|_| ParseError::InvalidHeaderName)?;
         // httparse and `HeaderValue` refuse the control bytes; no third pass here
         let value = HeaderValue::from_maybe_shared(block.slice_ref(field.value))
             .map_err(|_| ParseError::InvalidHeaderValue)?;
+        seen.note(&name);
         record.push_checked(name.clone(), block.slice_ref(field.name.as_bytes()));
         map.append(name, value);
     }
-    Ok((map, record))
+    Ok((map, record, seen))
 }
 
 /// Finds why httparse refused `block`, line by line, for a precise error.
@@ -117,7 +175,8 @@ mod tests {
     #[test]
     fn values_are_trimmed_and_record_keeps_spelling() {
         let block = Bytes::from_static(b"X-MiXeD:   v  \r\nx-mixed: w\r\n\r\n");
-        let (map, record) = parse_fields(&block, 2).unwrap();
+        let (map, record, seen) = parse_fields(&block, 2).unwrap();
+        assert_eq!(seen, SeenFields::default());
         let values: Vec<_> = map.get_all("x-mixed").iter().collect();
         assert_eq!(values, ["v", "w"]);
         let names: Vec<_> = record.iter().map(|(_, s)| s.to_vec()).collect();
@@ -125,9 +184,33 @@ mod tests {
     }
 
     #[test]
+    fn seen_fields_are_noted() {
+        let block = Bytes::from_static(
+            b"host: a\r\nHOST: b\r\nContent-Length: 1\r\nconnection: x\r\nExpect: y\r\n\r\n",
+        );
+        let (_, _, seen) = parse_fields(&block, 5).unwrap();
+        for field in [
+            SeenFields::HOST,
+            SeenFields::HOST_REPEATED,
+            SeenFields::CONTENT_LENGTH,
+            SeenFields::CONNECTION,
+            SeenFields::EXPECT,
+        ] {
+            assert!(seen.any(field), "{field:?}");
+        }
+        assert!(!seen.any(SeenFields::TRANSFER_ENCODING));
+        assert!(!seen.any(SeenFields::UPGRADE));
+        let one_host =
+            Bytes::from_static(b"Host: a\r\nTransfer-Encoding: chunked\r\nUpgrade: ws\r\n\r\n");
+        let (_, _, seen) = parse_fields(&one_host, 3).unwrap();
+        assert!(seen.any(SeenFields::HOST) && !seen.any(SeenFields::HOST_REPEATED));
+        assert!(seen.any(SeenFields::TRANSFER_ENCODING) && seen.any(SeenFields::UPGRADE));
+    }
+
+    #[test]
     fn obs_text_in_values_is_kept() {
         let block = Bytes::from_static(b"A: caf\xc3\xa9\r\n\r\n");
-        let (map, _) = parse_fields(&block, 1).unwrap();
+        let (map, _, _) = parse_fields(&block, 1).unwrap();
         assert_eq!(map["a"].as_bytes(), b"caf\xc3\xa9");
     }
 }

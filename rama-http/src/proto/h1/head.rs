@@ -34,7 +34,7 @@
 //! Empty lines before a request line are skipped (RFC 9112 §2.2) and count towards the head
 //! size limit. Whitespace around field values is trimmed.
 
-use super::fields::{is_tchar, parse_fields};
+use super::fields::{SeenFields, is_tchar, parse_fields};
 use super::framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
 use super::scan::{HeadBounds, HeadScanner};
 use super::{Http1Limits, ParseError};
@@ -50,6 +50,9 @@ pub struct RequestHead {
     pub parts: request::Parts,
     /// How the body that follows is delimited.
     pub framing: BodyFraming,
+    /// Which framing and connection fields the head has (the engine skips checks for the
+    /// others).
+    pub(crate) seen: SeenFields,
 }
 
 /// A parsed response head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) and [`ReasonPhrase`] in the
@@ -160,10 +163,16 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     check_target_form(&method, &uri, target)?;
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record) = parse_fields(&fields, b.fields)?;
-    check_host(&headers, version)?;
-    let framing = request_body_framing(version, &headers)?;
-    fold_content_length(&mut headers);
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields)?;
+    check_host(&headers, version, seen)?;
+    // no framing field (most requests): no body, and nothing to check or fold
+    let framing = if seen.any(SeenFields::CONTENT_LENGTH.or(SeenFields::TRANSFER_ENCODING)) {
+        let framing = request_body_framing(version, &headers)?;
+        fold_content_length(&mut headers);
+        framing
+    } else {
+        BodyFraming::Empty
+    };
 
     let (mut parts, ()) = http::Request::new(()).into_parts();
     parts.method = method;
@@ -171,12 +180,26 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     parts.version = version;
     parts.headers = headers;
     parts.extensions.insert(record);
-    Ok(RequestHead { parts, framing })
+    Ok(RequestHead {
+        parts,
+        framing,
+        seen,
+    })
 }
 
 /// RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (at most one in HTTP/1.0), empty or
 /// `uri-host [":" port]` (no userinfo).
-fn check_host(headers: &HeaderMap, version: Version) -> Result<(), ParseError> {
+fn check_host(headers: &HeaderMap, version: Version, seen: SeenFields) -> Result<(), ParseError> {
+    if seen.any(SeenFields::HOST_REPEATED) {
+        return Err(ParseError::InvalidHost);
+    }
+    if !seen.any(SeenFields::HOST) {
+        return if version == Version::HTTP_11 {
+            Err(ParseError::InvalidHost)
+        } else {
+            Ok(())
+        };
+    }
     let mut hosts = headers.get_all(header::HOST).iter();
     match (hosts.next(), hosts.next()) {
         (Some(_), Some(_)) => Err(ParseError::InvalidHost),
@@ -282,9 +305,9 @@ fn parse_response(
         .map_err(|_| ParseError::InvalidReason)?;
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record) = parse_fields(&fields, b.fields)?;
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields)?;
     let framing = response_body_framing(request_method, status, version, &headers)?;
-    if framing != BodyFraming::Tunnel {
+    if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH) {
         fold_content_length(&mut headers);
     }
 
