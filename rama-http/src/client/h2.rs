@@ -243,7 +243,16 @@ impl SendRequest {
     /// `http`. Connection-specific headers (`Connection`, `Keep-Alive`, `Transfer-Encoding`,
     /// `Upgrade`, `Proxy-Connection`, `Host`) are removed, as RFC 9113 §8.2.2 requires.
     pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
-        let mut sender = self.inner.clone().ready().await.map_err(Error::h2)?;
+        self.clone().send_request_owned(req).await
+    }
+
+    /// [`send_request`](Self::send_request) on this handle itself, not a clone of it (each
+    /// clone and drop of an h2 handle takes the connection's lock).
+    pub(crate) async fn send_request_owned(
+        self,
+        req: Request<Body>,
+    ) -> Result<Response<Body>, Error> {
+        let mut sender = self.inner.ready().await.map_err(Error::h2)?;
         let (mut parts, body) = req.into_parts();
         to_h2_target(&mut parts)?;
         let end = http_body::Body::is_end_stream(&body);
@@ -275,6 +284,16 @@ impl SendRequest {
         matches!(
             probe.poll_ready(&mut Context::from_waker(waker)),
             Poll::Ready(Ok(()))
+        )
+    }
+
+    /// [`is_closed`](Self::is_closed) without cloning the handle first (for the pool, which
+    /// holds its handle mutably).
+    pub(crate) fn poll_closed(&mut self) -> bool {
+        let waker = std::task::Waker::noop();
+        matches!(
+            self.inner.poll_ready(&mut Context::from_waker(waker)),
+            Poll::Ready(Err(_))
         )
     }
 

@@ -181,13 +181,32 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-type H2Slot = Arc<tokio::sync::Mutex<Option<h2::SendRequest>>>;
+/// The shared h2 connection of a key, and the gate that lets one caller at a time connect.
+#[derive(Default)]
+struct H2Entry {
+    handle: Option<h2::SendRequest>,
+    connecting: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl H2Entry {
+    /// The handle while its connection is open (a closed one is dropped, counted).
+    fn open_handle(&mut self, counters: &PoolCounters) -> Option<h2::SendRequest> {
+        let handle = self.handle.as_mut()?;
+        if handle.poll_closed() {
+            self.handle = None;
+            PoolCounters::add(&counters.evicted);
+            return None;
+        }
+        PoolCounters::add(&counters.reused);
+        Some(handle.clone())
+    }
+}
 
 #[derive(Default)]
 struct Inner {
     config: PoolConfig,
     http1: Mutex<FastMap<PoolKey, Vec<Parked>>>,
-    h2: Mutex<FastMap<PoolKey, H2Slot>>,
+    h2: Mutex<FastMap<PoolKey, H2Entry>>,
     counters: PoolCounters,
 }
 
@@ -250,10 +269,7 @@ impl Pool {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
-            .filter(|slot| {
-                slot.try_lock()
-                    .is_ok_and(|h| h.as_ref().is_some_and(|h| !h.is_closed()))
-            })
+            .filter(|e| e.handle.as_ref().is_some_and(|h| !h.is_closed()))
             .count();
         h1 + h2
     }
@@ -388,7 +404,8 @@ impl Pool {
 
     /// The shared h2 handle for `key`: the pooled one while open, else a new one from
     /// `connect` (which must spawn the connection future). Concurrent callers for the same
-    /// key wait for one `connect`.
+    /// key wait for one `connect`; while the connection is open, a request only takes a
+    /// short lock to clone its handle.
     pub async fn h2_handle<F, Fut>(
         &self,
         key: &PoolKey,
@@ -398,26 +415,39 @@ impl Pool {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<h2::SendRequest, BoxError>>,
     {
-        let slot = self
+        let counters = &self.inner.counters;
+        let gate = {
+            let mut map = self.inner.h2.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(entry) = map.get_mut(key) {
+                if let Some(handle) = entry.open_handle(counters) {
+                    return Ok(handle);
+                }
+                entry.connecting.clone()
+            } else {
+                map.entry(key.clone()).or_default().connecting.clone()
+            }
+        };
+        let _connecting = gate.lock().await;
+        // another caller may have connected while this one waited
+        if let Some(entry) = self
             .inner
+            .h2
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(key)
+            && let Some(handle) = entry.open_handle(counters)
+        {
+            return Ok(handle);
+        }
+        let handle = connect().await?;
+        PoolCounters::add(&counters.created);
+        self.inner
             .h2
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(key.clone())
             .or_default()
-            .clone();
-        let mut guard = slot.lock().await;
-        if let Some(handle) = guard.as_ref() {
-            if !handle.is_closed() {
-                PoolCounters::add(&self.inner.counters.reused);
-                return Ok(handle.clone());
-            }
-            PoolCounters::add(&self.inner.counters.evicted);
-            *guard = None;
-        }
-        let handle = connect().await?;
-        PoolCounters::add(&self.inner.counters.created);
-        *guard = Some(handle.clone());
+            .handle = Some(handle.clone());
         Ok(handle)
     }
 
@@ -434,7 +464,7 @@ impl Pool {
     {
         let handle = self.h2_handle(key, connect).await?;
         handle
-            .send_request(req)
+            .send_request_owned(req)
             .await
             .map_err(|e: Error| BoxError::from(e))
     }
