@@ -58,6 +58,26 @@ enum Kind {
 }
 
 impl Body {
+    /// The data of an empty or full body, taken out whole (`Ok(None)`: empty); any other body
+    /// is handed back. Lets a writer send such a body without polling it.
+    pub(crate) fn into_whole(self) -> Result<Option<Bytes>, Self> {
+        match self.kind {
+            Kind::Empty => Ok(None),
+            Kind::Full(data) => Ok(data),
+            kind => Err(Self { kind }),
+        }
+    }
+
+    /// The body [`into_whole`](Self::into_whole) took apart.
+    pub(crate) fn from_whole(data: Option<Bytes>) -> Self {
+        Self {
+            kind: match data {
+                Some(data) => Kind::Full(Some(data)),
+                None => Kind::Empty,
+            },
+        }
+    }
+
     /// A body without data, ending at once (size hint exactly 0).
     #[must_use]
     pub const fn empty() -> Self {

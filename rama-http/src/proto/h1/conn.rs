@@ -46,7 +46,7 @@ mod write;
 
 use self::io::read_some;
 use self::recv_body::{FeedEnd, RecvBody, feed};
-use self::write::{WriteEnd, write_response};
+use self::write::{WriteEnd, Writer, whole_body_fits, write_response, write_whole};
 use super::encode::{AddedField, encode_response_head_open, settle_response_framing};
 use super::fields::SeenFields;
 use super::{
@@ -337,28 +337,29 @@ where
         } else {
             (None, None)
         };
-        let (body, tx) = if has_body {
+        let decoder = BodyDecoder::new(framing, &self.config.limits());
+        let max_drain = self.config.max_drain_bytes();
+        let (rd, buf, wr, wbuf) = (&mut self.rd, &mut self.buf, &mut self.wr, &mut self.wbuf);
+        // the feeder lives in its own allocation, made only for requests with a body: most
+        // have none, and their per-request future stays small
+        let (body, mut feeder) = if has_body {
             let length = match framing {
                 BodyFraming::Length(n) => Some(n),
                 _ => None,
             };
             let (tx, body) = RecvBody::channel(length, started_tx);
-            (Body::new(body), Some(tx))
+            let feeder = Box::pin(feed(rd, buf, decoder, tx, max_drain));
+            (Body::new(body), Some(feeder))
         } else {
             (Body::empty(), None)
         };
         let request = Request::from_parts(parts, body);
-
-        let decoder = BodyDecoder::new(framing, &self.config.limits());
-        let max_drain = self.config.max_drain_bytes();
-        let (rd, buf, wr, wbuf) = (&mut self.rd, &mut self.buf, &mut self.wr, &mut self.wbuf);
-        let mut feeder = pin!(async move {
-            match tx {
-                Some(tx) => feed(rd, buf, decoder, tx, max_drain).await,
-                None => FeedEnd::Complete,
-            }
+        let feeder = poll_fn(move |cx| match feeder.as_mut() {
+            Some(feeder) => feeder.as_mut().poll(cx),
+            None => Poll::Ready(FeedEnd::Complete),
         });
         let mut fed: Option<FeedEnd> = (!has_body).then_some(FeedEnd::Complete);
+        let mut feeder = pin!(feeder);
         let mut sent_continue = false;
 
         // the service runs; the body is fed next to it
@@ -498,9 +499,22 @@ where
         wbuf.put_slice(b"\r\n");
         drop(rparts);
 
-        // the response body, while the request body may still be fed
+        // the response body, while the request body may still be fed; a whole body (empty
+        // or full, the common case) through a small writer, a streamed one through the
+        // general writer in its own allocation
+        let writer = match body.into_whole() {
+            Ok(data) if whole_body_fits(framing, data.as_ref()) => Writer::Whole {
+                fut: write_whole(wr, wbuf, framing, data),
+            },
+            Ok(data) => Writer::Streamed {
+                fut: Box::pin(write_response(wr, wbuf, framing, Body::from_whole(data))),
+            },
+            Err(body) => Writer::Streamed {
+                fut: Box::pin(write_response(wr, wbuf, framing, body)),
+            },
+        };
         let written = {
-            let mut writer = pin!(write_response(wr, wbuf, framing, body));
+            let mut writer = pin!(writer);
             loop {
                 tokio::select! {
                     biased;

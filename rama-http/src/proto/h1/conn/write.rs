@@ -61,6 +61,72 @@ pub(super) async fn write_response<W: AsyncWrite + Unpin>(
     end
 }
 
+/// Whether [`write_whole`] can send this whole body (`None`: empty) as `framing` says: always
+/// when no body is sent, for a length when the data has exactly that length.
+pub(super) fn whole_body_fits(framing: BodyFraming, data: Option<&Bytes>) -> bool {
+    match framing {
+        BodyFraming::Empty | BodyFraming::Tunnel => true,
+        BodyFraming::Length(n) => data.is_some_and(|d| d.len() as u64 == n),
+        BodyFraming::Chunked | BodyFraming::CloseDelimited => false,
+    }
+}
+
+/// Writes `wbuf` (holding the encoded head) and the whole body `data`, for a framing that
+/// [`whole_body_fits`]: small data goes out with the head in one write.
+pub(super) async fn write_whole<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    wbuf: &mut BytesMut,
+    framing: BodyFraming,
+    data: Option<Bytes>,
+) -> WriteEnd {
+    let result = async {
+        if let (BodyFraming::Length(_), Some(data)) = (framing, data) {
+            if data.len() < DIRECT_AT {
+                wbuf.put_slice(&data);
+            } else {
+                wr.write_all(wbuf).await?;
+                wbuf.clear();
+                wr.write_all(&data).await?;
+            }
+        }
+        flush(wr, wbuf).await
+    }
+    .await;
+    wbuf.clear();
+    match result {
+        Ok(()) => WriteEnd::Complete,
+        Err(e) => WriteEnd::Io(e),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response writer of one request: [`write_whole`] inline, or [`write_response`] for
+    /// a streamed body in its own allocation (its state is larger, and only streamed bodies
+    /// need it).
+    #[project = WriterProj]
+    pub(super) enum Writer<A, B> {
+        /// A whole body.
+        Whole { #[pin] fut: A },
+        /// A streamed body.
+        Streamed { fut: Pin<Box<B>> },
+    }
+}
+
+impl<A, B> Future for Writer<A, B>
+where
+    A: Future<Output = WriteEnd>,
+    B: Future<Output = WriteEnd>,
+{
+    type Output = WriteEnd;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<WriteEnd> {
+        match self.project() {
+            WriterProj::Whole { fut } => fut.poll(cx),
+            WriterProj::Streamed { fut } => fut.as_mut().poll(cx),
+        }
+    }
+}
+
 enum Failure {
     Io(io::Error),
     Body(BoxError),
