@@ -2,16 +2,25 @@
 //!
 //! ```text
 //! request ─► pool (by scheme, authority, proxy, version)
-//!              └─ miss ─► connector (DNS → TCP [→ TLS → proxy hops]) ─► HTTP/1 or h2 handshake
+//!              └─ miss ─► connector (DNS → TCP [→ TLS with ALPN]) ─► HTTP/1 or h2 handshake
 //! ```
 //!
 //! The connector is a type parameter: any `Service<TcpRequest>` returning an
-//! [`EstablishedClientConnection`] of a stream. [`TcpConnector`] (DNS with Happy Eyeballs) is
-//! the default; a TLS or proxy connector wraps it there later. Until then only `http://` URLs
-//! are accepted: `https://` fails with "https needs the TLS connector (not yet available)".
+//! [`EstablishedClientConnection`] of a stream with extensions. [`TcpConnector`] (DNS with
+//! Happy Eyeballs) is the default.
 //!
-//! The version is HTTP/1.1 unless the client is built with
-//! [`ClientVersion::H2PriorKnowledge`] or the request's version is `HTTP/2.0`.
+//! `http://`: HTTP/1.1 unless the client is built with [`ClientVersion::H2PriorKnowledge`]
+//! or the request's version is `HTTP/2.0` (then h2 with prior knowledge).
+//!
+//! `https://` (feature `tls`): rama-tls's rustls connector runs over the connector's stream,
+//! verifying the server as the client's TLS config says
+//! (`with_tls_config`; webpki roots by default). By
+//! default it offers `h2` and `http/1.1` by ALPN and speaks what the server picks;
+//! [`ClientVersion::Http1`] offers only `http/1.1`, [`ClientVersion::H2PriorKnowledge`] (or
+//! a request version `HTTP/2.0`) only `h2`. Connections are pooled by the version they
+//! negotiated, and the client remembers per origin what it negotiated, so 100 requests in a
+//! row to an h2 or HTTP/1.1 origin reuse one connection. Without the feature, `https://`
+//! URLs fail with an error that names it.
 //!
 //! ```no_run
 //! use rama_core::Service;
@@ -33,27 +42,40 @@ use super::{h2, http1};
 use crate::{Body, Request, Response, Version};
 use rama_core::Service;
 use rama_core::error::{BoxError, ErrorContext, OpaqueError};
+use rama_core::extensions::ExtensionsRef;
 use rama_net::address::Authority;
 use rama_net::client::EstablishedClientConnection;
 use rama_tcp::client::{TcpConnector, TcpRequest};
 use std::sync::Arc;
 
+#[cfg(feature = "tls")]
+use super::tls::{AlpnMemory, AlpnOffer, TlsLayers, negotiated_version};
+
 /// Which HTTP version an [`EasyHttpWebClient`] speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClientVersion {
-    /// HTTP/1.1 (h2 only for requests whose version is `HTTP/2.0`).
+    /// `http://`: HTTP/1.1 (h2 only for requests whose version is `HTTP/2.0`); `https://`:
+    /// h2 or HTTP/1.1, as the server picks by ALPN (the default).
     #[default]
+    Auto,
+    /// HTTP/1.1 (h2 only for requests whose version is `HTTP/2.0`); `https://` offers only
+    /// `http/1.1` by ALPN.
     Http1,
-    /// h2 without negotiation ("prior knowledge"), for every request.
+    /// h2 without negotiation ("prior knowledge"), for every request; `https://` offers
+    /// only `h2` by ALPN.
     H2PriorKnowledge,
 }
 
 struct Inner<C> {
-    connector: C,
+    connector: Arc<C>,
     pool: Pool,
     http1: http1::Http1ClientConfig,
     h2: h2::H2ClientConfig,
     version: ClientVersion,
+    #[cfg(feature = "tls")]
+    tls: TlsLayers,
+    #[cfg(feature = "tls")]
+    alpn_memory: AlpnMemory,
 }
 
 /// The default HTTP client: connector → HTTP/1 or h2 → [`Pool`]. Cheap to clone (clones
@@ -103,11 +125,15 @@ impl<C> EasyHttpWebClient<C> {
     pub fn with_connector(connector: C) -> Self {
         Self {
             inner: Arc::new(Inner {
-                connector,
+                connector: Arc::new(connector),
                 pool: Pool::new(PoolConfig::new()),
                 http1: http1::Http1ClientConfig::new(),
                 h2: h2::H2ClientConfig::default(),
-                version: ClientVersion::Http1,
+                version: ClientVersion::Auto,
+                #[cfg(feature = "tls")]
+                tls: TlsLayers::new(rama_tls::config::ClientConfig::new()),
+                #[cfg(feature = "tls")]
+                alpn_memory: AlpnMemory::default(),
             }),
         }
     }
@@ -149,6 +175,27 @@ impl<C> EasyHttpWebClient<C> {
         self.map(|i| i.pool = Pool::new(config))
     }
 
+    /// Sets the TLS settings of `https://` requests (call before cloning the client): how
+    /// the server is verified (roots, [`ServerVerification::Insecure`]), a client
+    /// certificate, min/max versions, suites, groups, key log, handshake timeout. Its ALPN
+    /// list is replaced by what the client's [`ClientVersion`] offers.
+    ///
+    /// [`ServerVerification::Insecure`]: rama_tls::config::ServerVerification::Insecure
+    ///
+    /// # Errors
+    ///
+    /// When the rustls backend cannot honour `config` (see
+    /// [`TlsConnectorLayer::new`](rama_tls::rustls::TlsConnectorLayer::new)).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn with_tls_config(
+        self,
+        config: rama_tls::config::ClientConfig,
+    ) -> Result<Self, rama_tls::config::ConfigError> {
+        let layers = TlsLayers::validated(config)?;
+        Ok(self.map(|i| i.tls = layers))
+    }
+
     /// The pool, for its counters.
     #[must_use]
     pub fn pool(&self) -> &Pool {
@@ -157,20 +204,21 @@ impl<C> EasyHttpWebClient<C> {
 }
 
 /// The pool key of `req`'s URI: its authority as is when it has a port and no user info
-/// (shared with the URI, no copy), else `host:80` built once.
+/// (shared with the URI, no copy), else `host:80` (`host:443` for https) built once.
 fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError> {
     let uri = req.uri();
-    match uri.scheme_str() {
-        Some("http") => {}
+    let (scheme, default_port) = match uri.scheme_str() {
+        Some("http") => (http::uri::Scheme::HTTP, 80),
+        Some("https") if cfg!(feature = "tls") => (http::uri::Scheme::HTTPS, 443),
         Some("https") => {
             return Err(OpaqueError::from_display(
-                "https needs the TLS connector (not yet available)",
+                "https needs rama-http's `tls` feature (the TLS connector)",
             )
             .into());
         }
         Some(other) => {
             return Err(OpaqueError::from_display(format!(
-                "unsupported URL scheme {other:?} (only http is supported)"
+                "unsupported URL scheme {other:?} (only http and https are supported)"
             ))
             .into());
         }
@@ -180,7 +228,7 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError
             ))
             .into());
         }
-    }
+    };
     let authority = uri
         .authority()
         .filter(|a| !a.host().is_empty())
@@ -188,12 +236,12 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError
     let authority = if authority.port().is_some() && !authority.as_str().contains('@') {
         authority.clone()
     } else {
-        let port = authority.port_u16().unwrap_or(80);
+        let port = authority.port_u16().unwrap_or(default_port);
         http::uri::Authority::try_from(format!("{}:{port}", authority.host()))
             .context("the request URI's authority")?
     };
     Ok(PoolKey {
-        scheme: http::uri::Scheme::HTTP,
+        scheme,
         authority,
         proxy: None,
         version,
@@ -213,7 +261,7 @@ impl<C, IO> EasyHttpWebClient<C>
 where
     C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
     C::Error: Into<BoxError>,
-    IO: http1::ClientIo,
+    IO: http1::ClientIo + ExtensionsRef,
 {
     async fn connect(&self, key: &PoolKey) -> Result<IO, BoxError> {
         let authority = connect_target(key)?;
@@ -229,6 +277,18 @@ where
 
     async fn connect_http1(&self, key: &PoolKey) -> Result<http1::SendRequest, BoxError> {
         let io = self.connect(key).await?;
+        self.handshake_http1(io).await
+    }
+
+    async fn connect_h2(&self, key: &PoolKey) -> Result<h2::SendRequest, BoxError> {
+        let io = self.connect(key).await?;
+        self.handshake_h2(io).await
+    }
+
+    async fn handshake_http1<T: http1::ClientIo>(
+        &self,
+        io: T,
+    ) -> Result<http1::SendRequest, BoxError> {
         let (send, conn) = http1::handshake(io, self.inner.http1).await?;
         tokio::spawn(async move {
             if let Err(err) = conn.await {
@@ -238,8 +298,7 @@ where
         Ok(send)
     }
 
-    async fn connect_h2(&self, key: &PoolKey) -> Result<h2::SendRequest, BoxError> {
-        let io = self.connect(key).await?;
+    async fn handshake_h2<T: http1::ClientIo>(&self, io: T) -> Result<h2::SendRequest, BoxError> {
         let (send, conn) = h2::handshake(io, self.inner.h2.clone())
             .await
             .context("h2 handshake")?;
@@ -252,16 +311,143 @@ where
     }
 }
 
+#[cfg(feature = "tls")]
+impl<C, IO> EasyHttpWebClient<C>
+where
+    C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
+    C::Error: Into<BoxError>,
+    IO: http1::ClientIo + ExtensionsRef,
+{
+    /// DNS → TCP → TLS offering `offer`; the TLS stream and the version its ALPN chose.
+    async fn connect_tls(
+        &self,
+        key: &PoolKey,
+        offer: AlpnOffer,
+    ) -> Result<(rama_tls::rustls::TlsStream<IO>, PoolVersion), BoxError> {
+        use rama_core::Layer;
+        let authority = connect_target(key)?;
+        let connector = self
+            .inner
+            .tls
+            .layer(offer)
+            .context("configure TLS")?
+            .layer(self.inner.connector.clone());
+        let established = connector
+            .serve(TcpRequest::new(authority.clone()))
+            .await
+            .with_context(|| format!("connect to {authority} over TLS"))?;
+        let alpn = established.conn.negotiated().and_then(|p| p.alpn.as_ref());
+        let version = negotiated_version(alpn, offer);
+        if offer == AlpnOffer::Both {
+            self.inner.alpn_memory.set(&key.authority, version);
+        }
+        Ok((established.conn, version))
+    }
+
+    /// A new TLS connection for `key` that must speak `key.version`.
+    async fn connect_tls_as(
+        &self,
+        key: &PoolKey,
+        offer: AlpnOffer,
+    ) -> Result<rama_tls::rustls::TlsStream<IO>, BoxError> {
+        let (io, version) = self.connect_tls(key, offer).await?;
+        if version != key.version {
+            return Err(OpaqueError::from_display(format!(
+                "{} negotiated {version:?} by ALPN where {:?} was expected; retry the request",
+                key.authority, key.version
+            ))
+            .into());
+        }
+        Ok(io)
+    }
+
+    async fn serve_https(&self, req: Request<Body>) -> Result<Response<Body>, BoxError> {
+        let offer = if self.inner.version == ClientVersion::H2PriorKnowledge
+            || req.version() == Version::HTTP_2
+        {
+            AlpnOffer::H2
+        } else if self.inner.version == ClientVersion::Http1 {
+            AlpnOffer::Http1
+        } else {
+            AlpnOffer::Both
+        };
+        let known = match offer {
+            AlpnOffer::H2 => Some(PoolVersion::H2),
+            AlpnOffer::Http1 => Some(PoolVersion::Http1),
+            AlpnOffer::Both => None,
+        };
+        let mut key = target(&req, PoolVersion::Http1)?;
+        let known = known.or_else(|| self.inner.alpn_memory.get(&key.authority));
+        let pool = &self.inner.pool;
+        match known {
+            Some(version) => {
+                key.version = version;
+                let key = &key;
+                match version {
+                    PoolVersion::H2 => {
+                        pool.send_h2(key, req, || async move {
+                            let io = self.connect_tls_as(key, offer).await?;
+                            self.handshake_h2(io).await
+                        })
+                        .await
+                    }
+                    PoolVersion::Http1 => {
+                        pool.send_http1(key, req, || async move {
+                            let io = self.connect_tls_as(key, offer).await?;
+                            self.handshake_http1(io).await
+                        })
+                        .await
+                    }
+                }
+            }
+            None => {
+                // the first connection to this origin: its ALPN decides the pool
+                let (io, version) = self.connect_tls(&key, offer).await?;
+                key.version = version;
+                let key = &key;
+                match version {
+                    PoolVersion::H2 => {
+                        let handle = self.handshake_h2(io).await?;
+                        pool.send_h2(key, req, || async move { Ok(handle) }).await
+                    }
+                    PoolVersion::Http1 => {
+                        let first = std::sync::Mutex::new(Some(self.handshake_http1(io).await?));
+                        let first = &first;
+                        pool.send_http1(key, req, || async move {
+                            let made = first
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .take();
+                            match made {
+                                Some(handle) => Ok(handle),
+                                None => {
+                                    let io = self.connect_tls_as(key, offer).await?;
+                                    self.handshake_http1(io).await
+                                }
+                            }
+                        })
+                        .await
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<C, IO> Service<Request<Body>> for EasyHttpWebClient<C>
 where
     C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
     C::Error: Into<BoxError>,
-    IO: http1::ClientIo,
+    IO: http1::ClientIo + ExtensionsRef,
 {
     type Output = Response<Body>;
     type Error = BoxError;
 
     async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, BoxError> {
+        #[cfg(feature = "tls")]
+        if req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
+            return self.serve_https(req).await;
+        }
         let use_h2 = self.inner.version == ClientVersion::H2PriorKnowledge
             || req.version() == Version::HTTP_2;
         let version = if use_h2 {
@@ -294,7 +480,19 @@ mod tests {
             ("http://EXAMPLE.com/", Ok("EXAMPLE.com:80")),
             (
                 "https://example.com/",
-                Err("https needs the TLS connector (not yet available)"),
+                if cfg!(feature = "tls") {
+                    Ok("example.com:443")
+                } else {
+                    Err("needs rama-http's `tls` feature")
+                },
+            ),
+            (
+                "https://example.com:8443/",
+                if cfg!(feature = "tls") {
+                    Ok("example.com:8443")
+                } else {
+                    Err("needs rama-http's `tls` feature")
+                },
             ),
             ("ftp://example.com/", Err("unsupported URL scheme")),
             ("/relative", Err("needs a scheme and host")),

@@ -42,6 +42,7 @@ pub mod ext;
 pub mod h2;
 pub mod http1;
 pub mod pool;
+mod tls;
 
 pub use easy::{ClientVersion, EasyHttpWebClient};
 pub use error::Error;

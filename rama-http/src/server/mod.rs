@@ -81,8 +81,12 @@
 //!
 //! # ALPN
 //!
-//! Once TLS arrives, a negotiated ALPN protocol recorded in the stream's extensions (`h2` or
-//! `http/1.1`) will pick the protocol without peeking; until then `auto` peeks.
+//! With the `tls` feature, [`HttpServer::auto`] reads the rama-tls
+//! [`NegotiatedTlsParameters`](rama_tls::negotiated::NegotiatedTlsParameters) a TLS acceptor
+//! put into the stream's extensions: ALPN `h2` serves HTTP/2 and `http/1.1` HTTP/1.x, at once
+//! and without peeking. Without a negotiated ALPN (plain TCP, or a TLS client that offered
+//! none) `auto` peeks for the h2 preface as above. [`HttpServer::http1`] and
+//! [`HttpServer::h2`] ignore ALPN.
 
 mod config;
 pub mod upgrade;
@@ -241,6 +245,24 @@ where
             }
             Mode::H2 => Box::pin(serve_h2(io, server, &self.inner, extensions, shutdown)).await,
             Mode::Auto => {
+                match alpn_choice(&extensions) {
+                    Some(Mode::H2) => {
+                        Box::pin(serve_h2(io, server, &self.inner, extensions, shutdown)).await;
+                        return Ok(());
+                    }
+                    Some(_) => {
+                        Box::pin(serve_http1_connection(
+                            io,
+                            server.http1,
+                            &*self.inner,
+                            extensions,
+                            shutdown,
+                        ))
+                        .await;
+                        return Ok(());
+                    }
+                    None => {}
+                }
                 // the peek's time counts against the first head's header-read timeout
                 let accepted = Instant::now();
                 let peek = peek_until(
@@ -285,6 +307,26 @@ where
         }
         Ok(())
     }
+}
+
+/// The protocol the TLS handshake's ALPN chose, when there was one this server speaks.
+#[cfg(feature = "tls")]
+fn alpn_choice(extensions: &Extensions) -> Option<Mode> {
+    use rama_tls::{negotiated::NegotiatedTlsParameters, types::ApplicationProtocol};
+    let alpn = extensions.get::<NegotiatedTlsParameters>()?.alpn.as_ref()?;
+    if *alpn == ApplicationProtocol::H2 {
+        Some(Mode::H2)
+    } else if *alpn == ApplicationProtocol::HTTP_11 || *alpn == ApplicationProtocol::HTTP_10 {
+        Some(Mode::Http1)
+    } else {
+        None
+    }
+}
+
+/// Without the `tls` feature there is no ALPN to read: `auto` always peeks.
+#[cfg(not(feature = "tls"))]
+const fn alpn_choice(_extensions: &Extensions) -> Option<Mode> {
+    None
 }
 
 async fn serve_h2<IO, S>(
