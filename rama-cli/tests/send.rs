@@ -462,7 +462,7 @@ fn plain_url_is_send_and_bad_input_has_curl_codes() {
     let origin = Origin::start();
     let (code, out) = run(RAMA, &[&origin.url("/ok"), "-s"]);
     assert_eq!((code, &out[..]), (0, &b"hello\n"[..]));
-    let (code, _) = run(RAMA, &["send", "-s", "https://127.0.0.1:1/"]);
+    let (code, _) = run(RAMA, &["send", "-s", "ftp://127.0.0.1:1/"]);
     assert_eq!(code, 1);
     let (code, _) = run(RAMA, &["send", "-s", "http://exa mple/"]);
     assert_eq!(code, 3);

@@ -3,6 +3,7 @@
 pub(crate) mod args;
 pub(crate) mod send;
 pub(crate) mod serve;
+pub(crate) mod tls;
 
 use clap::{Parser, Subcommand};
 use rama::error::OpaqueError;
@@ -30,11 +31,13 @@ enum Command {
     /// Send one HTTP request, curl-style: `rama send [FLAGS] URL` (or `rama URL [FLAGS]`).
     ///
     /// Flags as in curl (-X, -H, -d, --json, -u, -o, -i, -v, -L, --max-redirs, -f,
-    /// --http1.1, --http2-prior-knowledge, -m, --connect-timeout, --resolve); exit codes as
-    /// curl's: 1 unsupported protocol (https until TLS), 3 bad URL, 6 unresolved host,
-    /// 7 connection failed, 18 body cut short, 22 HTTP error with --fail, 23 write error,
-    /// 28 timeout, 47 too many redirects, 56 receive error.
-    Send(send::SendArgs),
+    /// --http1.1, --http2, --http2-prior-knowledge, -m, --connect-timeout, --resolve, and for
+    /// https -k, --cacert, --cert, --key, --tlsv1.2, --tlsv1.3); exit codes as curl's:
+    /// 1 unsupported protocol, 3 bad URL, 4 not built in, 6 unresolved host, 7 connection
+    /// failed, 18 body cut short, 22 HTTP error with --fail, 23 write error, 28 timeout,
+    /// 35 TLS handshake failed, 47 too many redirects, 56 receive error, 58 bad client
+    /// certificate, 60 server certificate not trusted, 77 bad CA file.
+    Send(Box<send::SendArgs>),
     /// `rama URL ...`: the same as `rama send URL ...`.
     #[command(external_subcommand)]
     Url(Vec<String>),

@@ -1,34 +1,47 @@
 //! One request on a fresh connection: TCP connect (DNS with `--resolve` overrides, Happy
-//! Eyeballs, `--connect-timeout`), an HTTP/1.1 or h2 (prior knowledge) handshake, the
+//! Eyeballs, `--connect-timeout`), for `https://` a TLS handshake (ALPN, verification as the
+//! TLS flags say), an HTTP/1.1 or h2 handshake (h2 by ALPN, or with prior knowledge), the
 //! request, the response head. Failures carry curl's exit codes.
 
 use super::exit::{
     COULD_NOT_CONNECT, COULD_NOT_RESOLVE_HOST, Failure, OPERATION_TIMEDOUT, RECV_ERROR, SEND_ERROR,
 };
 use super::target::Target;
+use crate::cmd::tls::{Connected, TlsClientArgs, handshake_failure};
 use rama::http::client::{
     h2::{self, H2ClientConfig},
-    http1::{self, Http1ClientConfig},
+    http1::{self, ClientIo, Http1ClientConfig},
 };
 use rama::http::{Body, Request, Response, Version};
 use rama::net::address::Domain;
 use rama::net::dns::{DnsOverwrite, HickoryDns};
 use rama::tcp::client::{TcpConnectConfig, TcpConnectError, tcp_connect};
+use rama::tls::rustls::TlsConnectorLayer;
+use rama::tls::types::{AlpnList, ApplicationProtocol};
+use rama::{Layer, Service};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-/// How to connect: DNS overrides and the connect timeout.
+/// How to connect: DNS overrides, the connect timeout, and TLS for `https://`.
 #[derive(Debug)]
 pub(crate) struct Connector {
     dns: DnsOverwrite<HickoryDns>,
     config: TcpConnectConfig,
+    tls_args: TlsClientArgs,
+    alpn: AlpnList,
+    /// built on the first `https://` hop, so that TLS flags only matter for https
+    tls: OnceLock<TlsConnectorLayer>,
 }
 
 impl Connector {
-    /// A connector with `--resolve HOST:PORT:ADDR` entries and `--connect-timeout`.
+    /// A connector with `--resolve HOST:PORT:ADDR` entries, `--connect-timeout`, and the TLS
+    /// flags with the ALPN list to offer for `https://`.
     pub(crate) fn new(
         resolve: &[String],
         connect_timeout: Option<Duration>,
+        tls_args: TlsClientArgs,
+        alpn: AlpnList,
     ) -> Result<Self, Failure> {
         let mut dns = DnsOverwrite::new(HickoryDns::default());
         for entry in resolve {
@@ -39,39 +52,95 @@ impl Connector {
         if let Some(t) = connect_timeout {
             config = config.with_connect_timeout(t);
         }
-        Ok(Self { dns, config })
+        Ok(Self {
+            dns,
+            config,
+            tls_args,
+            alpn,
+            tls: OnceLock::new(),
+        })
+    }
+
+    fn tls_layer(&self) -> Result<&TlsConnectorLayer, Failure> {
+        if let Some(layer) = self.tls.get() {
+            return Ok(layer);
+        }
+        let config = self.tls_args.client_config(self.alpn.clone())?;
+        let layer = TlsConnectorLayer::new(&config).map_err(|e| {
+            Failure::new(
+                super::exit::SSL_CONNECT_ERROR,
+                format!("TLS configuration: {e}"),
+            )
+        })?;
+        Ok(self.tls.get_or_init(|| layer))
     }
 
     /// Connect to `target` and send `req`; the response once its head arrived.
     pub(crate) async fn send(
         &self,
         target: &Target,
-        req: Request<Body>,
+        mut req: Request<Body>,
     ) -> Result<Response<Body>, Failure> {
+        // the TLS flags are checked (files read) before connecting, as curl does
+        let tls_layer = if target.tls {
+            Some(self.tls_layer()?)
+        } else {
+            None
+        };
         let stream = tcp_connect(&target.authority, &self.dns, &self.config)
             .await
             .map_err(connect_failure)?;
-        let result = if req.version() == Version::HTTP_2 {
-            let (sender, conn) = h2::handshake(stream, H2ClientConfig::new())
-                .await
-                .map_err(|e| Failure::new(RECV_ERROR, format!("h2 handshake: {e}")))?;
-            tokio::spawn(conn);
-            sender.send_request(req).await
-        } else {
-            let config = Http1ClientConfig::new().with_response_head_timeout(None);
-            let (sender, conn) = http1::handshake(stream, config)
-                .await
-                .map_err(|e| Failure::new(SEND_ERROR, format!("HTTP/1 handshake: {e}")))?;
-            tokio::spawn(conn);
-            sender.send_request(req).await
+        let Some(tls_layer) = tls_layer else {
+            let h2 = req.version() == Version::HTTP_2;
+            return exchange(stream, req, h2, target).await;
         };
-        result.map_err(|e| {
-            Failure::new(
-                RECV_ERROR,
-                format!("{target_uri}: {e}", target_uri = target.uri),
-            )
-        })
+        let tls = tls_layer
+            .layer(Connected::new(stream))
+            .serve(target.authority.clone())
+            .await
+            .map_err(|e| handshake_failure(&e))?
+            .conn;
+        let alpn = tls.negotiated().and_then(|p| p.alpn.clone());
+        let h2 = match alpn {
+            Some(p) => p == ApplicationProtocol::H2,
+            None => req.version() == Version::HTTP_2,
+        };
+        *req.version_mut() = if h2 {
+            Version::HTTP_2
+        } else {
+            Version::HTTP_11
+        };
+        exchange(tls, req, h2, target).await
     }
+}
+
+/// The HTTP/1.1 or h2 handshake on `io`, then `req`.
+async fn exchange<IO: ClientIo>(
+    io: IO,
+    req: Request<Body>,
+    h2: bool,
+    target: &Target,
+) -> Result<Response<Body>, Failure> {
+    let result = if h2 {
+        let (sender, conn) = h2::handshake(io, H2ClientConfig::new())
+            .await
+            .map_err(|e| Failure::new(RECV_ERROR, format!("h2 handshake: {e}")))?;
+        tokio::spawn(conn);
+        sender.send_request(req).await
+    } else {
+        let config = Http1ClientConfig::new().with_response_head_timeout(None);
+        let (sender, conn) = http1::handshake(io, config)
+            .await
+            .map_err(|e| Failure::new(SEND_ERROR, format!("HTTP/1 handshake: {e}")))?;
+        tokio::spawn(conn);
+        sender.send_request(req).await
+    };
+    result.map_err(|e| {
+        Failure::new(
+            RECV_ERROR,
+            format!("{target_uri}: {e}", target_uri = target.uri),
+        )
+    })
 }
 
 fn connect_failure(err: TcpConnectError) -> Failure {

@@ -2,10 +2,12 @@
 
 use std::fmt;
 
-/// Unsupported protocol (e.g. `https://` before TLS lands, `ftp://`).
+/// Unsupported protocol (e.g. `ftp://`).
 pub(crate) const UNSUPPORTED_PROTOCOL: u8 = 1;
 /// The URL could not be parsed.
 pub(crate) const MALFORMED_URL: u8 = 3;
+/// A feature this build does not have (e.g. `--tls-backend boring` without BoringSSL).
+pub(crate) const NOT_BUILT_IN: u8 = 4;
 /// The host name did not resolve.
 pub(crate) const COULD_NOT_RESOLVE_HOST: u8 = 6;
 /// Nothing accepted the TCP connection.
@@ -26,6 +28,14 @@ pub(crate) const TOO_MANY_REDIRECTS: u8 = 47;
 pub(crate) const SEND_ERROR: u8 = 55;
 /// Receiving the response failed (closed, malformed, cut short).
 pub(crate) const RECV_ERROR: u8 = 56;
+/// The TLS handshake failed.
+pub(crate) const SSL_CONNECT_ERROR: u8 = 35;
+/// The client certificate or key (`--cert`, `--key`) could not be used.
+pub(crate) const SSL_CERTPROBLEM: u8 = 58;
+/// The server's certificate could not be verified.
+pub(crate) const PEER_FAILED_VERIFICATION: u8 = 60;
+/// The CA certificate file (`--cacert`) could not be read.
+pub(crate) const SSL_CACERT_BADFILE: u8 = 77;
 
 /// A failed transfer: curl's exit code and a one-line reason, printed as
 /// `rama: (CODE) REASON` on stderr.

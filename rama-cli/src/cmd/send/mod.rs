@@ -2,8 +2,8 @@
 //! overlap, with curl's exit codes.
 //!
 //! The request goes over a fresh connection per hop ([`connect::Connector`]: DNS with
-//! `--resolve` overrides, TCP with Happy Eyeballs and `--connect-timeout`, then HTTP/1.1 or
-//! h2 with prior knowledge). `-L` follows redirects with curl's rules, in a loop here rather
+//! `--resolve` overrides, TCP with Happy Eyeballs and `--connect-timeout`, TLS for
+//! `https://` with curl's TLS flags, then HTTP/1.1 or h2 by ALPN or prior knowledge). `-L` follows redirects with curl's rules, in a loop here rather
 //! than through the `FollowRedirect` layer, because `-i` and `-v` must show every hop's
 //! head and curl's method rules differ from a browser's when `-X` is given:
 //!
@@ -24,12 +24,14 @@ pub(crate) mod request;
 pub(crate) mod target;
 
 use crate::cmd::args::parse_secs;
+use crate::cmd::tls::TlsClientArgs;
 use clap::{Args, Parser};
 use exit::{
     Failure, HTTP_RETURNED_ERROR, OPERATION_TIMEDOUT, PARTIAL_FILE, RECV_ERROR, TOO_MANY_REDIRECTS,
 };
 use rama::error::{BoxError, OpaqueError};
 use rama::http::{Body, Method, StatusCode, header};
+use rama::tls::types::{AlpnList, ApplicationProtocol};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -83,10 +85,14 @@ pub(crate) struct SendArgs {
     /// Exit 22 without writing the body when the response status is 400 or above.
     #[arg(short = 'f', long = "fail")]
     pub(crate) fail: bool,
-    /// Speak HTTP/1.1 (the default).
-    #[arg(long = "http1.1", conflicts_with = "http2_prior_knowledge")]
+    /// Speak HTTP/1.1 (for https: offer only `http/1.1` by ALPN).
+    #[arg(long = "http1.1", conflicts_with_all = ["http2_prior_knowledge", "http2"])]
     pub(crate) http1_1: bool,
-    /// Speak h2 right away (cleartext, no upgrade).
+    /// For https: offer h2 and HTTP/1.1 by ALPN and speak what the server picks (the
+    /// default). http:// URLs stay HTTP/1.1 (no h2c upgrade).
+    #[arg(long = "http2", conflicts_with = "http2_prior_knowledge")]
+    pub(crate) http2: bool,
+    /// Speak h2 right away (cleartext without upgrade; for https only `h2` is offered).
     #[arg(long = "http2-prior-knowledge")]
     pub(crate) http2_prior_knowledge: bool,
     /// The most seconds the whole transfer may take (exit 28).
@@ -101,6 +107,9 @@ pub(crate) struct SendArgs {
     /// Print no error message (the exit code still tells).
     #[arg(short = 's', long = "silent")]
     pub(crate) silent: bool,
+    /// TLS flags for https URLs.
+    #[command(flatten)]
+    pub(crate) tls: TlsClientArgs,
 }
 
 /// Parses `rama URL ...` as `rama send URL ...`.
@@ -182,7 +191,15 @@ impl SendArgs {
             user: self.user.as_deref(),
             http2: self.http2_prior_knowledge,
         })?;
-        let connector = connect::Connector::new(&self.resolve, self.connect_timeout)?;
+        let alpn: AlpnList = if self.http1_1 {
+            [ApplicationProtocol::HTTP_11].into_iter().collect()
+        } else if self.http2_prior_knowledge {
+            [ApplicationProtocol::H2].into_iter().collect()
+        } else {
+            AlpnList::h2_http11()
+        };
+        let connector =
+            connect::Connector::new(&self.resolve, self.connect_timeout, self.tls.clone(), alpn)?;
         let mut target = target::Target::parse(&self.url)?;
         let first_host = target.authority.host().clone();
         let mut sink = output::Sink::open(self.output.as_deref())?;

@@ -5,20 +5,23 @@ use super::exit::{Failure, MALFORMED_URL, UNSUPPORTED_PROTOCOL};
 use rama::http::Uri;
 use rama::net::address::Authority;
 
-/// An `http://` URL split into what a connection and a request need.
+/// An `http://` or `https://` URL split into what a connection and a request need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
     /// The full URL (`http://host:port/path?query`), with the scheme filled in.
     pub(crate) uri: Uri,
-    /// Where to connect: host and port (80 when the URL has none).
+    /// Where to connect: host and port (80, or 443 for https, when the URL has none).
     pub(crate) authority: Authority,
-    /// The `Host` header value: the URL's host, with the port only when it is not 80.
+    /// The `Host` header value: the URL's host, with the port only when it is not the
+    /// scheme's default.
     pub(crate) host_header: String,
+    /// Whether the URL is `https://` (TLS before HTTP).
+    pub(crate) tls: bool,
 }
 
 impl Target {
-    /// Parse `input` as curl does: `host:port/path` is `http://host:port/path`; only
-    /// `http` is supported for now (`https` waits for TLS).
+    /// Parse `input` as curl does: `host:port/path` is `http://host:port/path`; `http` and
+    /// `https` are supported.
     pub(crate) fn parse(input: &str) -> Result<Self, Failure> {
         let input = input.trim();
         let with_scheme = match input.find("://") {
@@ -28,14 +31,9 @@ impl Target {
         let uri: Uri = with_scheme
             .parse()
             .map_err(|e| Failure::new(MALFORMED_URL, format!("URL `{input}`: {e}")))?;
-        match uri.scheme_str() {
-            Some(s) if s.eq_ignore_ascii_case("http") => {}
-            Some(s) if s.eq_ignore_ascii_case("https") => {
-                return Err(Failure::new(
-                    UNSUPPORTED_PROTOCOL,
-                    format!("`{input}`: https is not supported yet (no TLS); use http://"),
-                ));
-            }
+        let tls = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => false,
+            Some(s) if s.eq_ignore_ascii_case("https") => true,
             other => {
                 return Err(Failure::new(
                     UNSUPPORTED_PROTOCOL,
@@ -45,7 +43,7 @@ impl Target {
                     ),
                 ));
             }
-        }
+        };
         let auth = uri
             .authority()
             .ok_or_else(|| Failure::new(MALFORMED_URL, format!("URL `{input}` has no host")))?;
@@ -56,11 +54,12 @@ impl Target {
                 format!("URL `{input}` has no host"),
             ));
         }
-        let port = auth.port_u16().unwrap_or(80);
+        let default_port = if tls { 443 } else { 80 };
+        let port = auth.port_u16().unwrap_or(default_port);
         let authority: Authority = format!("{host}:{port}")
             .parse()
             .map_err(|e| Failure::new(MALFORMED_URL, format!("URL `{input}`: host: {e}")))?;
-        let host_header = if port == 80 {
+        let host_header = if port == default_port {
             host.to_owned()
         } else {
             format!("{host}:{port}")
@@ -78,6 +77,7 @@ impl Target {
             uri,
             authority,
             host_header,
+            tls,
         })
     }
 
@@ -85,7 +85,7 @@ impl Target {
     /// forms servers send: absolute, `//authority/..`, `/path`, `path`, `?query`).
     pub(crate) fn join(&self, location: &str) -> Result<Self, Failure> {
         let location = location.trim();
-        let scheme = self.uri.scheme_str().unwrap_or("http");
+        let scheme = if self.tls { "https" } else { "http" };
         let authority = self.uri.authority().map_or("", |a| a.as_str());
         let joined = if location.contains("://") {
             location.to_owned()
@@ -135,19 +135,32 @@ mod tests {
                 "[::1]:81",
                 "[::1]:81",
             ),
+            (
+                "https://example.com/a",
+                "https://example.com/a",
+                "example.com:443",
+                "example.com",
+            ),
+            (
+                "https://127.0.0.1:8443",
+                "https://127.0.0.1:8443/",
+                "127.0.0.1:8443",
+                "127.0.0.1:8443",
+            ),
         ];
         for (input, uri, authority, host) in cases {
             let t = Target::parse(input).unwrap();
             assert_eq!(t.uri.to_string(), uri, "{input}");
             assert_eq!(t.authority.to_string(), authority, "{input}");
             assert_eq!(t.host_header, host, "{input}");
+            assert_eq!(t.tls, input.starts_with("https"), "{input}");
         }
     }
 
     #[test]
     fn parse_errors_have_curl_codes() {
         let cases = [
-            ("https://example.com/", UNSUPPORTED_PROTOCOL),
+            ("gopher://example.com/", UNSUPPORTED_PROTOCOL),
             ("ftp://example.com/", UNSUPPORTED_PROTOCOL),
             ("http://", MALFORMED_URL),
             ("http://exa mple.com/", MALFORMED_URL),
@@ -166,6 +179,7 @@ mod tests {
             ("/root", "http://a.test:8080/root"),
             ("next", "http://a.test:8080/dir/next"),
             ("?q=2", "http://a.test:8080/dir/page?q=2"),
+            ("https://s.test/z", "https://s.test/z"),
         ];
         for (location, want) in cases {
             assert_eq!(

@@ -6,16 +6,31 @@
 //!   (prior knowledge, "h2c") or both on one port (`auto`, the default).
 //! - `--mode tcp`: the raw bytes of each TCP connection are sent back until the client closes
 //!   its side.
+//! - `--tls` (HTTP mode): TLS in front, with a self-signed certificate for localhost,
+//!   127.0.0.1 and ::1 (or `--cert`/`--key`), ALPN by `--http-version`, and the ClientHello
+//!   captured for the JSON's `tls` section (see [`tls`]).
 
 mod http;
+mod tls;
 
 use super::run::serve_tcp;
 use crate::cmd::args::ShutdownArgs;
+use crate::cmd::tls::TlsBackend;
 use clap::{Args, ValueEnum};
 use rama::{
-    Service, error::OpaqueError, extensions::ExtensionsRef, net::stream::SocketInfo, tcp::TcpStream,
+    Layer, Service,
+    error::{ErrorContext, OpaqueError},
+    extensions::ExtensionsRef,
+    net::stream::SocketInfo,
+    tcp::TcpStream,
+    tls::{
+        cert::self_signed,
+        config::{CertifiedKey, ServerConfig},
+        rustls::TlsAcceptorLayer,
+        types::{AlpnList, ApplicationProtocol},
+    },
 };
-use std::{io, net::SocketAddr};
+use std::{io, net::SocketAddr, path::PathBuf};
 use tokio::io::AsyncWriteExt;
 
 /// Flags of `rama serve echo`.
@@ -35,6 +50,30 @@ pub(crate) struct EchoArgs {
     /// prior knowledge (h2c) on the same port; `http1`: HTTP/1.0 and 1.1 only; `h2`: h2c only.
     #[arg(long, value_enum, value_name = "VERSION")]
     http_version: Option<HttpVersion>,
+
+    /// Serve HTTPS: TLS with a self-signed certificate for localhost, 127.0.0.1 and ::1
+    /// (or --cert/--key); ALPN offers h2 and http/1.1 (as --http-version allows). The JSON
+    /// gains a `tls` section with the negotiated parameters and the ClientHello as received.
+    #[arg(long)]
+    tls: bool,
+
+    /// With --tls: the certificate chain to serve (PEM, leaf first).
+    #[arg(long, value_name = "FILE", requires = "tls", requires = "key")]
+    cert: Option<PathBuf>,
+
+    /// With --tls: the private key of --cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+
+    /// With --tls: the TLS library (rustls; boring is not built in yet).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "BACKEND",
+        default_value_t,
+        requires = "tls"
+    )]
+    tls_backend: TlsBackend,
 
     #[command(flatten)]
     shutdown: ShutdownArgs,
@@ -64,6 +103,13 @@ enum HttpVersion {
 pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
     match args.mode {
         EchoMode::Tcp => {
+            if args.tls {
+                clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--tls only applies to --mode http\n",
+                )
+                .exit();
+            }
             if args.http_version.is_some() {
                 // a usage error, reported (exit status 2) like the ones clap finds itself
                 clap::Error::raw(
@@ -76,9 +122,42 @@ pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
         }
         EchoMode::Http => {
             let version = args.http_version.unwrap_or(HttpVersion::Auto);
-            serve_tcp("echo", args.bind, &args.shutdown, http::server(version)).await
+            if args.tls {
+                let acceptor = tls_acceptor(&args, version)?;
+                let service = acceptor.into_layer(http::server(version));
+                serve_tcp("echo", args.bind, &args.shutdown, service).await
+            } else {
+                serve_tcp("echo", args.bind, &args.shutdown, http::server(version)).await
+            }
         }
     }
+}
+
+/// The TLS acceptor of `--tls`: the certificate, ALPN for `version`, ClientHello capture.
+fn tls_acceptor(args: &EchoArgs, version: HttpVersion) -> Result<TlsAcceptorLayer, OpaqueError> {
+    if let Err(failure) = args.tls_backend.check() {
+        return Err(OpaqueError::from_display(failure.message));
+    }
+    let cert = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => {
+            CertifiedKey::from_pem_files(cert, key).context("load the --cert/--key certificate")?
+        }
+        _ => {
+            let cert = self_signed(&["localhost", "127.0.0.1", "::1"])
+                .context("make a self-signed certificate")?;
+            tracing::info!("TLS with a self-signed certificate for localhost, 127.0.0.1 and ::1");
+            cert
+        }
+    };
+    let alpn: AlpnList = match version {
+        HttpVersion::Auto => AlpnList::h2_http11(),
+        HttpVersion::Http1 => [ApplicationProtocol::HTTP_11].into_iter().collect(),
+        HttpVersion::H2 => [ApplicationProtocol::H2].into_iter().collect(),
+    };
+    let config = ServerConfig::new(cert.into())
+        .with_alpn(alpn)
+        .with_client_hello_capture(true);
+    TlsAcceptorLayer::new(&config).context("configure TLS")
 }
 
 /// Writes back every byte it reads, until the client half-closes; then closes its own side.

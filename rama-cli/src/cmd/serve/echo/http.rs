@@ -8,7 +8,8 @@
 //!   "headers": [{"name": "User-Agent", "value": "curl/8"}, {"name": "X-MiXeD-cAsE", "value": "1"}],
 //!   "body": {"size": 0, "truncated": false, "encoding": "utf8", "data": ""},
 //!   "trailers": [],
-//!   "h2": null
+//!   "h2": null,
+//!   "tls": null
 //! }
 //! ```
 //!
@@ -22,6 +23,8 @@
 //!   [`BODY_DRAIN_LIMIT`]; past that reading stops and `complete` is false.
 //! - `h2` (h2 only): the connection's early frames recorded by the tap: SETTINGS in order,
 //!   WINDOW_UPDATE and PRIORITY frames, the first request's pseudo-header order.
+//! - `tls` (with `--tls`): version, cipher, ALPN, SNI and the ClientHello as received (see
+//!   [`super::tls`]).
 
 use base64::Engine as _;
 use rama::{
@@ -78,6 +81,10 @@ impl Service<Request<Body>> for HttpEcho {
                 .as_ref()
                 .map_or_else(Vec::new, |t| wire_headers(parts.version, t, None)),
             h2: parts.extensions.get::<EarlyFrames>().map(H2Report::from),
+            tls: parts
+                .extensions
+                .get::<Extensions>()
+                .and_then(super::tls::TlsReport::from_connection),
         };
         let mut json = serde_json::to_vec_pretty(&report).context("encode the echo as JSON")?;
         json.push(b'\n');
@@ -101,6 +108,8 @@ struct EchoReport<'a> {
     body: BodyReport,
     trailers: Vec<HeaderEntry>,
     h2: Option<H2Report>,
+    /// With `--tls`: the handshake's parameters and the ClientHello as received.
+    tls: Option<super::tls::TlsReport>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]

@@ -1,0 +1,217 @@
+//! `rama send` over https, side by side with curl against `rama serve echo --tls`: the same
+//! exit codes (60 untrusted, 0 with -k or --cacert, 35 not TLS, 58 bad client certificate)
+//! and the same answers (the echo's method, path and negotiated HTTP version).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+mod support;
+
+use rama::tls::cert::CertificateAuthority;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{RAMA, Rama, tool_available};
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("rama-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn write(&self, name: &str, contents: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run `program ARGS...` (killed after 20 s); its exit code and stdout.
+fn run(program: &str, args: &[&str]) -> (i32, Vec<u8>) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            if !status.success() {
+                eprintln!(
+                    "{program} {args:?}: {status}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            return (status.code().unwrap_or(-1), out.stdout);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{program} {args:?} did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Run the same request with curl and with `rama send`; both exit codes and stdouts.
+fn both(flags: &[&str], url: &str) -> ((i32, Vec<u8>), (i32, Vec<u8>)) {
+    let mut curl_args = vec!["-sS", "--max-time", "10"];
+    curl_args.extend_from_slice(flags);
+    curl_args.push(url);
+    let mut rama_args = vec!["send", "-s", "--max-time", "10"];
+    rama_args.extend_from_slice(flags);
+    rama_args.push(url);
+    (run("curl", &curl_args), run(RAMA, &rama_args))
+}
+
+fn echo_summary(out: &[u8]) -> (String, String, String) {
+    let v: Value = serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)));
+    (
+        v["method"].as_str().unwrap().to_owned(),
+        v["uri"].as_str().unwrap().to_owned(),
+        v["version"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn self_signed_server_like_curl() {
+    if !tool_available("curl") {
+        return;
+    }
+    let server = Rama::start(&["serve", "echo", "--tls", "--bind", "127.0.0.1:0"]);
+    let url = format!("https://127.0.0.1:{}/x", server.addr().port());
+    // untrusted: 60 for both, nothing on stdout
+    let ((curl_code, curl_out), (rama_code, rama_out)) = both(&[], &url);
+    assert_eq!((curl_code, rama_code), (60, 60));
+    assert!(curl_out.is_empty() && rama_out.is_empty());
+    // -k: served, h2 by ALPN for both
+    let ((curl_code, curl_out), (rama_code, rama_out)) = both(&["-k"], &url);
+    assert_eq!((curl_code, rama_code), (0, 0));
+    let curl_summary = echo_summary(&curl_out);
+    assert_eq!(echo_summary(&rama_out), curl_summary);
+    assert_eq!(curl_summary.2, "HTTP/2");
+    // h2 requests carry the full URL (:scheme, :authority, :path)
+    assert_eq!(curl_summary.1, url);
+    // -k --http1.1: HTTP/1.1 by ALPN for both
+    let ((curl_code, curl_out), (rama_code, rama_out)) = both(&["-k", "--http1.1"], &url);
+    assert_eq!((curl_code, rama_code), (0, 0));
+    assert_eq!(echo_summary(&curl_out).2, "HTTP/1.1");
+    assert_eq!(echo_summary(&rama_out).2, "HTTP/1.1");
+    // a client certificate that cannot be read: 58 for both
+    let ((curl_code, _), (rama_code, _)) = both(&["-k", "--cert", "/nonexistent/c.pem"], &url);
+    assert_eq!((curl_code, rama_code), (58, 58));
+    // https to a server that does not speak TLS: a handshake failure, 35 for both
+    drop(server);
+    let plain = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let url = format!("https://127.0.0.1:{}/", plain.addr().port());
+    let ((curl_code, _), (rama_code, _)) = both(&["-k"], &url);
+    assert_eq!((curl_code, rama_code), (35, 35));
+    plain.stop_cleanly();
+}
+
+#[test]
+fn ca_signed_server_with_cacert_like_curl() {
+    if !tool_available("curl") {
+        return;
+    }
+    let dir = TempDir::new("send-tls-ca");
+    let ca = CertificateAuthority::generate("send_tls test CA").unwrap();
+    let leaf = ca.issue(&["localhost", "127.0.0.1"]).unwrap();
+    let ca_file = dir.write("ca.pem", &ca.cert_pem());
+    let cert_file = dir.write("cert.pem", &leaf.chain_pem());
+    let key_file = dir.write("key.pem", &leaf.key_pem());
+    let server = Rama::start(&[
+        "serve",
+        "echo",
+        "--tls",
+        "--cert",
+        &cert_file,
+        "--key",
+        &key_file,
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    let port = server.addr().port();
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    for url in [
+        format!("https://127.0.0.1:{port}/ca"),
+        format!("https://localhost:{port}/ca"),
+    ] {
+        let ((curl_code, curl_out), (rama_code, rama_out)) =
+            both(&["--cacert", &ca_file, "--resolve", &resolve], &url);
+        assert_eq!((curl_code, rama_code), (0, 0), "{url}");
+        assert_eq!(echo_summary(&curl_out), echo_summary(&rama_out), "{url}");
+        // without the CA: not trusted
+        let ((curl_code, _), (rama_code, _)) = both(&["--resolve", &resolve], &url);
+        assert_eq!((curl_code, rama_code), (60, 60), "{url}");
+    }
+    // a name the certificate does not have: 60 for both
+    let wrong = format!("wrong.test:{port}:127.0.0.1");
+    let url = format!("https://wrong.test:{port}/");
+    let ((curl_code, _), (rama_code, _)) = both(&["--cacert", &ca_file, "--resolve", &wrong], &url);
+    assert_eq!((curl_code, rama_code), (60, 60));
+    // --tlsv1.3 is accepted (the echo speaks 1.3)
+    let (code, out) = run(
+        RAMA,
+        &[
+            "send",
+            "-s",
+            "--tlsv1.3",
+            "--cacert",
+            &ca_file,
+            &format!("https://127.0.0.1:{port}/"),
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["tls"]["version"], "TLSv1.3");
+    server.stop_cleanly();
+    assert!(Path::new(&ca_file).exists());
+}
+
+#[test]
+fn unavailable_backend_and_bad_ca_file_have_curl_codes() {
+    let (code, _) = run(
+        RAMA,
+        &[
+            "send",
+            "-s",
+            "--tls-backend",
+            "boring",
+            "https://127.0.0.1:1/",
+        ],
+    );
+    assert_eq!(code, 4);
+    let (code, _) = run(
+        RAMA,
+        &[
+            "send",
+            "-s",
+            "--cacert",
+            "/nonexistent/ca.pem",
+            "https://127.0.0.1:1/",
+        ],
+    );
+    // the CA file is read before connecting: 77, not 7 for the refused connection
+    assert_eq!(code, 77);
+}

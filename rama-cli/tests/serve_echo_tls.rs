@@ -1,0 +1,266 @@
+//! `rama serve echo --tls`: curl (`--http1.1`, `--http2`, default) and `openssl s_client`
+//! complete handshakes, ALPN picks the HTTP version, and the echoed ClientHello lists the
+//! same cipher suites and extensions, in the same order, as our parser reads from the raw
+//! bytes the client sent (recorded by a small TCP proxy in front of the echo).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+mod support;
+
+use rama::tls::client_hello::ClientHello;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{Rama, STOP_TIMEOUT, run_to_exit, tool_available};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A TCP proxy to `upstream` that records what clients send (all connections, in order).
+struct Recorder {
+    addr: SocketAddr,
+    sent: Arc<Mutex<Vec<u8>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Recorder {
+    async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let record = sent.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let server = TcpStream::connect(upstream).await.unwrap();
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    let up = async move {
+                        let mut buf = [0u8; 16 * 1024];
+                        while let Ok(n) = cr.read(&mut buf).await {
+                            if n == 0 {
+                                break;
+                            }
+                            record.lock().unwrap().extend_from_slice(&buf[..n]);
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = sw.shutdown().await;
+                    };
+                    let down = async move {
+                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                        let _ = cw.shutdown().await;
+                    };
+                    tokio::join!(up, down);
+                });
+            }
+        });
+        Self { addr, sent, task }
+    }
+
+    /// The ClientHello at the start of what was recorded, and clears the record.
+    fn take_client_hello(&self) -> ClientHello {
+        let bytes = std::mem::take(&mut *self.sent.lock().unwrap());
+        ClientHello::parse(&bytes).unwrap()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Run `program ARGS...` with `stdin` (killed after 20 s); its stdout, asserting success.
+async fn run_ok(program: &str, args: Vec<String>, stdin: &'static [u8]) -> Vec<u8> {
+    let program = program.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = support::KillOnDrop(
+            Command::new(&program)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut input = child.0.stdin.take().unwrap();
+        std::io::Write::write_all(&mut input, stdin).unwrap();
+        // keep stdin open briefly: s_client quits on EOF before the answer arrives
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            drop(input);
+        });
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut child.0.stdout.take().unwrap(), &mut out).unwrap();
+                let mut err = String::new();
+                std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut err)
+                    .unwrap();
+                assert!(status.success(), "{program} {args:?}: {status}: {err}");
+                return out;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{program} {args:?} did not finish in time"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The JSON object in `out` (s_client prints the HTTP head before it).
+fn echo_json(out: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(out);
+    let start = text
+        .find('{')
+        .unwrap_or_else(|| panic!("no JSON in {text}"));
+    let end = text.rfind('}').unwrap();
+    serde_json::from_str(&text[start..=end]).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Asserts that the echo's ClientHello lists what the parser read from the raw bytes.
+fn assert_same_hello(echo: &Value, raw: &ClientHello) {
+    let hello = &echo["tls"]["client_hello"];
+    let ids = |key: &str| -> Vec<u64> {
+        hello[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {key} in {hello}"))
+            .iter()
+            .map(|e| e["id"].as_u64().unwrap())
+            .collect()
+    };
+    let suites: Vec<u64> = raw
+        .cipher_suites()
+        .iter()
+        .map(|s| u64::from(s.value()))
+        .collect();
+    let extensions: Vec<u64> = raw.extension_ids().map(|e| u64::from(e.value())).collect();
+    assert!(!suites.is_empty() && !extensions.is_empty());
+    assert_eq!(ids("cipher_suites"), suites);
+    assert_eq!(ids("extensions"), extensions);
+    let groups: Option<Vec<u64>> = raw
+        .supported_groups()
+        .map(|g| g.iter().map(|g| u64::from(g.value())).collect());
+    if let Some(groups) = groups {
+        assert_eq!(ids("supported_groups"), groups);
+    }
+    let alpn: Option<Vec<String>> = raw
+        .alpn()
+        .map(|l| l.iter().map(ToString::to_string).collect());
+    assert_eq!(
+        hello["alpn"],
+        serde_json::to_value(alpn).unwrap(),
+        "ALPN offered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_handshakes_and_the_echoed_client_hello_matches_the_wire() {
+    if !tool_available("curl") {
+        return;
+    }
+    let server = Rama::start(&["serve", "echo", "--tls", "--bind", "127.0.0.1:0"]);
+    let recorder = Recorder::start(server.addr()).await;
+    let port = recorder.addr.port();
+    for (flag, version, alpn) in [
+        (Some("--http1.1"), "HTTP/1.1", "http/1.1"),
+        (Some("--http2"), "HTTP/2", "h2"),
+        (None, "HTTP/2", "h2"),
+    ] {
+        let mut args: Vec<String> = ["-sS", "-k", "--max-time", "10", "--resolve"]
+            .map(String::from)
+            .into();
+        args.push(format!("localhost:{port}:127.0.0.1"));
+        args.extend(flag.map(String::from));
+        args.push(format!("https://localhost:{port}/tls"));
+        let echo = echo_json(&run_ok("curl", args, b"").await);
+        assert_eq!(echo["version"], version, "{flag:?}");
+        let tls = &echo["tls"];
+        assert_eq!(tls["alpn"], alpn, "{flag:?}");
+        assert_eq!(tls["server_name"], "localhost");
+        assert!(tls["version"].as_str().unwrap().starts_with("TLSv1."));
+        assert!(tls["cipher_suite"].as_str().unwrap().starts_with("TLS_"));
+        assert_eq!(tls["client_hello"]["server_name"], "localhost");
+        assert_same_hello(&echo, &recorder.take_client_hello());
+    }
+    drop(recorder);
+    server.stop_cleanly();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openssl_s_client_handshakes_and_matches_the_wire() {
+    if !tool_available("openssl") {
+        return;
+    }
+    let server = Rama::start(&["serve", "echo", "--tls", "--bind", "127.0.0.1:0"]);
+    let recorder = Recorder::start(server.addr()).await;
+    let args: Vec<String> = [
+        "s_client",
+        "-connect",
+        &recorder.addr.to_string(),
+        "-servername",
+        "localhost",
+        "-alpn",
+        "http/1.1",
+        "-quiet",
+    ]
+    .map(String::from)
+    .into();
+    let out = run_ok(
+        "openssl",
+        args,
+        b"GET /s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let echo = echo_json(&out);
+    assert_eq!(echo["uri"], "/s");
+    assert_eq!(echo["version"], "HTTP/1.1");
+    assert_eq!(echo["tls"]["alpn"], "http/1.1");
+    assert_same_hello(&echo, &recorder.take_client_hello());
+    drop(recorder);
+    server.stop_cleanly();
+}
+
+#[test]
+fn boring_backend_is_refused_clearly_and_tls_needs_http_mode() {
+    let (status, stderr) = run_to_exit(
+        &[
+            "serve",
+            "echo",
+            "--tls",
+            "--tls-backend",
+            "boring",
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        STOP_TIMEOUT,
+    );
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not built with the boring"), "{stderr}");
+    let (status, stderr) = run_to_exit(
+        &[
+            "serve",
+            "echo",
+            "--tls",
+            "--mode",
+            "tcp",
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        STOP_TIMEOUT,
+    );
+    assert_eq!(status.code(), Some(2), "{stderr}");
+}
