@@ -1,6 +1,7 @@
 //! The command line: `rama <COMMAND>`. Each command lives in its own module.
 
 pub(crate) mod args;
+pub(crate) mod probe;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod tls;
@@ -38,6 +39,9 @@ enum Command {
     /// 35 TLS handshake failed, 47 too many redirects, 56 receive error, 58 bad client
     /// certificate, 60 server certificate not trusted, 77 bad CA file.
     Send(Box<send::SendArgs>),
+    /// Look at a server without a request: `rama probe tls HOST:PORT`.
+    #[command(subcommand)]
+    Probe(probe::ProbeCommand),
     /// `rama URL ...`: the same as `rama send URL ...`.
     #[command(external_subcommand)]
     Url(Vec<String>),
@@ -50,6 +54,7 @@ impl Cli {
         match self.command {
             Command::Serve(cmd) => cmd.run().await.map(|()| ExitCode::SUCCESS),
             Command::Send(args) => args.run().await,
+            Command::Probe(cmd) => cmd.run().await,
             Command::Url(words) => send::run_plain(words).await,
         }
     }
