@@ -272,6 +272,9 @@ async fn run<IO: ClientIo>(
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut parser = ResponseHeadParser::new(config.limits);
+    // the response head timer, one for the connection: moving its deadline later for each
+    // request is cheap for tokio, a new timer per request is not
+    let mut deadline = pin!(tokio::time::sleep(Duration::from_secs(60 * 60 * 24 * 365)));
     let result = loop {
         state.busy.store(false, Ordering::Release);
         // idle: wait for a request, and notice the peer closing (or sending unasked bytes)
@@ -295,8 +298,8 @@ async fn run<IO: ClientIo>(
             (&mut rd, &mut wr),
             &mut buf,
             &mut parser,
-            &config,
-            &state,
+            (&config, &state),
+            deadline.as_mut(),
             req,
             reply,
         )
@@ -386,8 +389,8 @@ async fn exchange<R, W>(
     (rd, wr): (&mut R, &mut W),
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
-    config: &Http1ClientConfig,
-    state: &State,
+    (config, state): (&Http1ClientConfig, &State),
+    mut deadline: Pin<&mut tokio::time::Sleep>,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
 ) -> (bool, Result<Next, Error>)
@@ -419,8 +422,6 @@ where
     let method = parts.method.clone();
     let head = {
         let mut read = pin!(read_head(rd, buf, parser, &method));
-        let far = Duration::from_secs(60 * 60 * 24 * 365);
-        let mut deadline = pin!(tokio::time::sleep(far));
         let mut write_err: Option<Error> = None;
         loop {
             tokio::select! {
@@ -450,7 +451,7 @@ where
                         return (false, fail(Some(reply), e, again(parts, true)));
                     }
                 },
-                () = &mut deadline, if written && config.response_head_timeout.is_some() => {
+                () = deadline.as_mut(), if written && config.response_head_timeout.is_some() => {
                     return (false, fail(Some(reply), Error::new(Kind::Timeout), None));
                 }
             }
