@@ -2,9 +2,9 @@
 # HTTP client throughput on loopback: rama's EasyHttpWebClient vs hyper-util's legacy pooled
 # client, both against the same server (bench's hyper_hello, multi-thread runtime), HTTP/1.1
 # and h2 prior knowledge, sequential and 64 concurrent tasks. Prints a markdown table with
-# requests/s and the ratio rama/hyper (best of the rounds; the machine is shared and noisy),
-# and the client's CPU time per request (lowest of the rounds) with its ratio: the steadier
-# figure when other work shares the machine.
+# requests/s and the ratio rama/hyper, and the client's CPU time per request and its ratio:
+# medians over the rounds, each round running both clients back to back (the machine is
+# shared and noisy; the CPU time per request is the steadier figure).
 #
 # usage: bench/http_client.sh [--seconds S] [--rounds R] [--concurrency C]
 #                             [--client both|rama|hyper] [--mode h1-seq|h1-conc|h2-seq|h2-conc]

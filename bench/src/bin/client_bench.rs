@@ -2,11 +2,12 @@
 //! pooled client, to the same server (`bench/http_client.sh` starts `hyper_hello`).
 //!
 //! For each mode (HTTP/1.1 and h2 prior knowledge, sequential and `--concurrency` tasks)
-//! both clients run `--seconds` each, in alternating order over `--rounds`; the best round
-//! counts. Each request is a GET whose whole body is read. Prints one line per mode:
-//! requests/s of both and their ratio, and the client process's CPU time per request of
-//! both (user + system, from `/proc/self/stat`; the server runs in another process) and
-//! their ratio. On a shared machine the CPU time per request is the steadier figure.
+//! both clients run `--seconds` each, back to back in alternating order, over `--rounds`.
+//! Each request is a GET whose whole body is read. Prints one line per mode: the median over
+//! the rounds of each client's requests/s and of the ratio rama/hyper within a round (the
+//! two runs of a round see about the same machine load), and the same for the client
+//! process's CPU time per request (user + system, from `/proc/self/stat`; the server runs in
+//! another process). On a shared machine the CPU time per request is the steadier figure.
 //!
 //! `--client rama` or `--client hyper` runs one client only (for a profiler), `--mode` one
 //! mode only (`h1-seq`, `h1-conc`, `h2-seq`, `h2-conc`).
@@ -35,7 +36,7 @@ struct Args {
     /// Concurrent tasks of the concurrent modes.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Rounds (the best counts).
+    /// Rounds (medians are reported).
     #[arg(long, default_value_t = 2)]
     rounds: usize,
     /// Which clients run: `both`, `rama` or `hyper`.
@@ -67,6 +68,17 @@ fn process_cpu() -> Duration {
     let total = ticks(11) + ticks(12);
     // USER_HZ is 100 on Linux
     Duration::from_millis(total * 10)
+}
+
+/// The median of `values` (the mean of the middle two for an even count; NaN when empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// One measured run: requests per second and CPU microseconds per request.
@@ -186,39 +198,35 @@ async fn main() -> Result<(), BoxError> {
         if args.mode.as_deref().is_some_and(|m| m != id) {
             continue;
         }
-        // best req/s and lowest CPU per request over the rounds
-        let mut best = [Figures::default(), Figures::default()];
+        // per round: (rama, hyper)
+        let mut rounds: Vec<[Figures; 2]> = Vec::new();
         for round in 0..args.rounds {
             let order: Vec<bool> = if round % 2 == 0 {
                 clients.to_vec()
             } else {
                 clients.iter().rev().copied().collect()
             };
+            let mut pair = [Figures::default(), Figures::default()];
             for rama in order {
-                let f = run(Client::new(rama, h2), &args.url, tasks, args.seconds).await?;
-                let b = &mut best[usize::from(!rama)];
-                b.rps = b.rps.max(f.rps);
-                b.cpu_us = if b.cpu_us == 0.0 {
-                    f.cpu_us
-                } else {
-                    b.cpu_us.min(f.cpu_us)
-                };
+                pair[usize::from(!rama)] =
+                    run(Client::new(rama, h2), &args.url, tasks, args.seconds).await?;
             }
+            rounds.push(pair);
         }
+        let med = |f: &dyn Fn(&[Figures; 2]) -> f64| median(rounds.iter().map(f).collect());
         let name = if tasks > 1 {
             format!("{name} ({tasks} tasks)")
         } else {
             name.to_owned()
         };
-        let [rama, hyper] = best;
         println!(
             "| {name} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.2} |",
-            rama.rps,
-            hyper.rps,
-            rama.rps / hyper.rps,
-            rama.cpu_us,
-            hyper.cpu_us,
-            rama.cpu_us / hyper.cpu_us,
+            med(&|r| r[0].rps),
+            med(&|r| r[1].rps),
+            med(&|r| r[0].rps / r[1].rps),
+            med(&|r| r[0].cpu_us),
+            med(&|r| r[1].cpu_us),
+            med(&|r| r[0].cpu_us / r[1].cpu_us),
         );
     }
     Ok(())
