@@ -1,4 +1,5 @@
-//! `rama`: the command line of the rama framework: `rama serve echo`, `discard`, `forward`.
+//! `rama`: the command line of the rama framework: `rama serve echo`, `discard`, `forward`,
+//! `rama send` (curl-like, http and https) and `rama probe tls`.
 //!
 //! This file only parses the command line, sets up logging (stderr, `RUST_LOG`, default
 //! `info`) and reports a failure as `error: <cause chain>` with exit status 1. Each command

@@ -3,7 +3,7 @@
 //!
 //! | constructor | serves |
 //! |---|---|
-//! | [`HttpServer::auto`] | HTTP/2 when the connection starts with the h2 prior-knowledge preface, else HTTP/1.x |
+//! | [`HttpServer::auto`] | behind TLS: what ALPN agreed (`h2` or `http/1.1`, feature `tls`); else HTTP/2 when the connection starts with the h2 prior-knowledge preface, else HTTP/1.x |
 //! | [`HttpServer::http1`] | HTTP/1.0 and HTTP/1.1 (own engine, wire fidelity kept) |
 //! | [`HttpServer::h2`] | HTTP/2 only (prior knowledge), through [`h2::serve_connection`](crate::h2::serve_connection) |
 //!
@@ -121,9 +121,10 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    /// HTTP/2 when a connection starts with the prior-knowledge preface
-    /// (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`), else HTTP/1.x. The preface is awaited for at
-    /// most the HTTP/1 header-read timeout.
+    /// The protocol a TLS handshake agreed by ALPN (`h2` or `http/1.1`, read from the
+    /// stream's extensions; feature `tls`, see [ALPN](self#alpn)); without one, HTTP/2 when a
+    /// connection starts with the prior-knowledge preface (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`),
+    /// else HTTP/1.x. The preface is awaited for at most the HTTP/1 header-read timeout.
     #[must_use]
     pub fn auto() -> Self {
         Self::with_mode(Mode::Auto)
