@@ -82,7 +82,7 @@
 //! # ALPN
 //!
 //! With the `tls` feature, [`HttpServer::auto`] reads the rama-tls
-//! [`NegotiatedTlsParameters`](rama_tls::negotiated::NegotiatedTlsParameters) a TLS acceptor
+//! `NegotiatedTlsParameters` (`rama_tls::negotiated`) a TLS acceptor
 //! put into the stream's extensions: ALPN `h2` serves HTTP/2 and `http/1.1` HTTP/1.x, at once
 //! and without peeking. Without a negotiated ALPN (plain TCP, or a TLS client that offered
 //! none) `auto` peeks for the h2 preface as above. [`HttpServer::http1`] and
