@@ -289,7 +289,16 @@ where
         let _ = tokio::time::timeout(LINGER, drain).await;
     }
 
-    async fn serve_request<S>(&mut self, service: &S, head: RequestHead) -> Next
+    /// Serves one request: prepares it and starts the service here, synchronously, then
+    /// returns the future that drives it (see [`respond`]). Split so that the request (moved
+    /// into the service's future) and the head are not kept a second time in the
+    /// per-request future's state: that future is boxed per request, and a small one is
+    /// cheap to allocate.
+    fn serve_request<'a, S>(
+        &'a mut self,
+        service: &'a S,
+        head: RequestHead,
+    ) -> impl Future<Output = Next> + Send + 'a
     where
         S: Service<Request<Body>, Output = Response<Body>>,
         S::Error: Into<BoxError>,
@@ -307,7 +316,7 @@ where
         } else {
             version == Version::HTTP_11
         };
-        let mut keep_alive = self.config.keep_alive()
+        let keep_alive = self.config.keep_alive()
             && client_keep_alive
             && self
                 .config
@@ -331,7 +340,7 @@ where
             parts.extensions.insert(info);
         }
 
-        let (started_tx, mut started_rx) = if expect {
+        let (started_tx, started_rx) = if expect {
             let (tx, rx) = oneshot::channel();
             (Some(tx), Some(rx))
         } else {
@@ -339,10 +348,18 @@ where
         };
         let decoder = BodyDecoder::new(framing, &self.config.limits());
         let max_drain = self.config.max_drain_bytes();
-        let (rd, buf, wr, wbuf) = (&mut self.rd, &mut self.buf, &mut self.wr, &mut self.wbuf);
+        let Conn {
+            rd,
+            buf,
+            wr,
+            wbuf,
+            config,
+            shutdown,
+            ..
+        } = self;
         // the feeder lives in its own allocation, made only for requests with a body: most
         // have none, and their per-request future stays small
-        let (body, mut feeder) = if has_body {
+        let (body, feeder) = if has_body {
             let length = match framing {
                 BodyFraming::Length(n) => Some(n),
                 _ => None,
@@ -354,206 +371,273 @@ where
             (Body::empty(), None)
         };
         let request = Request::from_parts(parts, body);
-        let feeder = poll_fn(move |cx| match feeder.as_mut() {
-            Some(feeder) => feeder.as_mut().poll(cx),
-            None => Poll::Ready(FeedEnd::Complete),
-        });
-        let mut fed: Option<FeedEnd> = (!has_body).then_some(FeedEnd::Complete);
-        let mut feeder = pin!(feeder);
-        let mut sent_continue = false;
-
-        // the service runs; the body is fed next to it
-        let served = {
-            let mut call = pin!(CatchUnwind {
-                inner: service.serve(request)
-            });
-            loop {
-                tokio::select! {
-                    biased;
-                    result = &mut call => break result,
-                    end = &mut feeder, if fed.is_none() => match end {
-                        FeedEnd::Invalid(err) => {
-                            tracing::debug!("h1: bad request body: {err}");
-                            return Next::Refuse(StatusCode::BAD_REQUEST);
-                        }
-                        FeedEnd::Broken => return Next::Close,
-                        end => {
-                            if matches!(end, FeedEnd::DrainLimit) {
-                                keep_alive = false;
-                            }
-                            fed = Some(end);
-                        }
-                    },
-                    started = async {
-                        match &mut started_rx {
-                            Some(rx) => rx.await,
-                            None => std::future::pending().await,
-                        }
-                    }, if started_rx.is_some() => {
-                        started_rx = None;
-                        if started.is_ok() && fed.is_none() {
-                            sent_continue = true;
-                            if wr.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err()
-                                || wr.flush().await.is_err()
-                            {
-                                return Next::Close;
-                            }
-                        }
-                    }
-                }
-            }
+        let call = CatchUnwind {
+            inner: service.serve(request),
         };
-        let response = match served {
-            Some(Ok(response)) => response,
-            failed => {
-                match failed {
-                    Some(Err(err)) => {
-                        let err: BoxError = err.into();
-                        tracing::warn!("h1: service error, answering 500: {err:#}");
-                    }
-                    _ => {
-                        tracing::error!("h1: service panicked, answering 500 and closing");
-                        keep_alive = false;
-                    }
-                }
-                let mut res = Response::new(Body::from("Internal Server Error\n"));
-                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                res
-            }
-        };
-
-        // the response head
-        let (mut rparts, mut body) = response.into_parts();
-        let is_upgrade = upgrade.is_some()
-            && (rparts.status == StatusCode::SWITCHING_PROTOCOLS
-                || (method == Method::CONNECT && rparts.status.is_success()));
-        let size = http_body::Body::size_hint(&body).exact();
-        if expect && !sent_continue && fed.is_none() {
-            // A response body that streams the request body (an echo, a proxy) reads it
-            // only once polled: poll it once, and if that started the request body, the
-            // client gets its 100 before the final head.
-            let first =
-                poll_fn(|cx| Poll::Ready(http_body::Body::poll_frame(Pin::new(&mut body), cx)))
-                    .await;
-            if let Some(started) = &mut started_rx
-                && started.try_recv().is_ok()
-            {
-                sent_continue = true;
-                if wr
-                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                    .await
-                    .is_err()
-                {
-                    return Next::Close;
-                }
-            }
-            if let Poll::Ready(Some(first)) = first {
-                body = Body::new(Prepend {
-                    first: Some(first),
-                    rest: body,
-                });
-            }
-            if !sent_continue {
-                keep_alive = false; // the client may or may not send the body now
-            }
-        }
-        if self
-            .shutdown
-            .as_ref()
-            .is_some_and(ShutdownSignal::is_cancelled)
-            || !wants_keep_alive(Version::HTTP_11, &rparts.headers)
-        {
-            keep_alive = false;
-        }
-        let (framing, added) =
-            settle_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
-        if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade)
-        {
-            keep_alive = false;
-        }
-        if !is_upgrade {
-            set_connection(&mut rparts.headers, keep_alive, version);
-        }
-        // `Date` when missing, and the framing field settled above: written straight after
-        // the other fields (where inserting them into the map would have put them), without
-        // touching the map, unless the response carries a header-name record (then the
-        // record's writer places them)
-        let date = (!rparts.headers.contains_key(header::DATE)).then(crate::date::now);
-        let (date, added) = if rparts.extensions.get::<OriginalHeaderNames>().is_some() {
-            added.insert_into(&mut rparts.headers);
-            if let Some(date) = date {
-                rparts.headers.insert(header::DATE, date);
-            }
-            (None, AddedField::None)
-        } else {
-            (date, added)
-        };
-        wbuf.reserve(KEPT_WRITE_BUFFER / 2);
-        encode_response_head_open(&rparts, wbuf);
-        added.encode(wbuf);
-        if let Some(date) = date {
-            wbuf.put_slice(b"Date: ");
-            wbuf.put_slice(date.as_bytes());
-            wbuf.put_slice(b"\r\n");
-        }
-        wbuf.put_slice(b"\r\n");
-        drop(rparts);
-
-        // the response body, while the request body may still be fed; a whole body (empty
-        // or full, the common case) through a small writer, a streamed one through the
-        // general writer in its own allocation
-        let writer = match body.into_whole() {
-            Ok(data) if whole_body_fits(framing, data.as_ref()) => Writer::Whole {
-                fut: write_whole(wr, wbuf, framing, data),
+        respond(
+            Responder {
+                wr,
+                wbuf,
+                drain_timeout: config.drain_timeout(),
+                shutdown: shutdown.as_ref(),
             },
-            Ok(data) => Writer::Streamed {
-                fut: Box::pin(write_response(wr, wbuf, framing, Body::from_whole(data))),
+            RequestState {
+                method,
+                version,
+                keep_alive,
+                has_body,
+                expect,
+                started_rx,
+                upgrade,
             },
-            Err(body) => Writer::Streamed {
-                fut: Box::pin(write_response(wr, wbuf, framing, body)),
-            },
-        };
-        let written = {
-            let mut writer = pin!(writer);
-            loop {
-                tokio::select! {
-                    biased;
-                    end = &mut writer => break end,
-                    end = &mut feeder, if fed.is_none() => {
-                        if !matches!(end, FeedEnd::Complete) {
+            call,
+            feeder,
+        )
+    }
+}
+
+/// What [`respond`] writes with.
+struct Responder<'a, W> {
+    wr: &'a mut W,
+    wbuf: &'a mut BytesMut,
+    drain_timeout: Duration,
+    shutdown: Option<&'a ShutdownSignal>,
+}
+
+/// What [`respond`] needs to know of the request being served.
+struct RequestState {
+    method: Method,
+    version: Version,
+    keep_alive: bool,
+    has_body: bool,
+    expect: bool,
+    started_rx: Option<oneshot::Receiver<()>>,
+    upgrade: Option<oneshot::Sender<Upgraded>>,
+}
+
+/// Drives a request's service future `call` with the body `feeder` (when the request has a
+/// body) next to it, then writes the response; see the module docs.
+async fn respond<W, C, E, F>(
+    out: Responder<'_, W>,
+    state: RequestState,
+    call: CatchUnwind<C>,
+    feeder: Option<Pin<Box<F>>>,
+) -> Next
+where
+    W: AsyncWrite + Unpin,
+    C: Future<Output = Result<Response<Body>, E>>,
+    E: Into<BoxError>,
+    F: Future<Output = FeedEnd>,
+{
+    let Responder {
+        wr,
+        wbuf,
+        drain_timeout,
+        shutdown,
+    } = out;
+    let RequestState {
+        method,
+        version,
+        mut keep_alive,
+        has_body,
+        expect,
+        mut started_rx,
+        upgrade,
+    } = state;
+    let mut feeder = feeder;
+    let feeder = poll_fn(move |cx| match feeder.as_mut() {
+        Some(feeder) => feeder.as_mut().poll(cx),
+        None => Poll::Ready(FeedEnd::Complete),
+    });
+    let mut fed: Option<FeedEnd> = (!has_body).then_some(FeedEnd::Complete);
+    let mut feeder = pin!(feeder);
+    let mut sent_continue = false;
+
+    // the service runs; the body is fed next to it
+    let served = {
+        let mut call = pin!(call);
+        loop {
+            tokio::select! {
+                biased;
+                result = &mut call => break result,
+                end = &mut feeder, if fed.is_none() => match end {
+                    FeedEnd::Invalid(err) => {
+                        tracing::debug!("h1: bad request body: {err}");
+                        return Next::Refuse(StatusCode::BAD_REQUEST);
+                    }
+                    FeedEnd::Broken => return Next::Close,
+                    end => {
+                        if matches!(end, FeedEnd::DrainLimit) {
                             keep_alive = false;
                         }
                         fed = Some(end);
-                    },
+                    }
+                },
+                started = async {
+                    match &mut started_rx {
+                        Some(rx) => rx.await,
+                        None => std::future::pending().await,
+                    }
+                }, if started_rx.is_some() => {
+                    started_rx = None;
+                    if started.is_ok() && fed.is_none() {
+                        sent_continue = true;
+                        if Box::pin(write_continue(wr)).await.is_err() {
+                            return Next::Close;
+                        }
+                    }
                 }
             }
-        };
-        match written {
-            WriteEnd::Complete => {}
-            WriteEnd::Truncated(err) => {
-                tracing::debug!("h1: response body ended early, closing: {err:#}");
-                return Next::Close;
+        }
+    };
+    let response = match served {
+        Some(Ok(response)) => response,
+        failed => {
+            match failed {
+                Some(Err(err)) => {
+                    let err: BoxError = err.into();
+                    tracing::warn!("h1: service error, answering 500: {err:#}");
+                }
+                _ => {
+                    tracing::error!("h1: service panicked, answering 500 and closing");
+                    keep_alive = false;
+                }
             }
-            WriteEnd::Io(err) => {
-                tracing::debug!("h1: writing the response failed: {err}");
+            let mut res = Response::new(Body::from("Internal Server Error\n"));
+            *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            res
+        }
+    };
+
+    // the response head
+    let (mut rparts, mut body) = response.into_parts();
+    let is_upgrade = upgrade.is_some()
+        && (rparts.status == StatusCode::SWITCHING_PROTOCOLS
+            || (method == Method::CONNECT && rparts.status.is_success()));
+    let size = http_body::Body::size_hint(&body).exact();
+    if expect && !sent_continue && fed.is_none() {
+        // A response body that streams the request body (an echo, a proxy) reads it
+        // only once polled: poll it once, and if that started the request body, the
+        // client gets its 100 before the final head.
+        let first =
+            poll_fn(|cx| Poll::Ready(http_body::Body::poll_frame(Pin::new(&mut body), cx))).await;
+        if let Some(started) = &mut started_rx
+            && started.try_recv().is_ok()
+        {
+            sent_continue = true;
+            if Box::pin(write_continue(wr)).await.is_err() {
                 return Next::Close;
             }
         }
-        if is_upgrade {
-            return upgrade.map_or(Next::Close, Next::Upgrade);
+        if let Poll::Ready(Some(first)) = first {
+            body = Body::new(Prepend {
+                first: Some(first),
+                rest: body,
+            });
         }
-        if !keep_alive {
+        if !sent_continue {
+            keep_alive = false; // the client may or may not send the body now
+        }
+    }
+    if shutdown.is_some_and(ShutdownSignal::is_cancelled)
+        || !wants_keep_alive(Version::HTTP_11, &rparts.headers)
+    {
+        keep_alive = false;
+    }
+    let (framing, added) =
+        settle_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
+    if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade) {
+        keep_alive = false;
+    }
+    if !is_upgrade {
+        set_connection(&mut rparts.headers, keep_alive, version);
+    }
+    // `Date` when missing, and the framing field settled above: written straight after
+    // the other fields (where inserting them into the map would have put them), without
+    // touching the map, unless the response carries a header-name record (then the
+    // record's writer places them)
+    let date = (!rparts.headers.contains_key(header::DATE)).then(crate::date::now);
+    let (date, added) = if rparts.extensions.get::<OriginalHeaderNames>().is_some() {
+        added.insert_into(&mut rparts.headers);
+        if let Some(date) = date {
+            rparts.headers.insert(header::DATE, date);
+        }
+        (None, AddedField::None)
+    } else {
+        (date, added)
+    };
+    wbuf.reserve(KEPT_WRITE_BUFFER / 2);
+    encode_response_head_open(&rparts, wbuf);
+    added.encode(wbuf);
+    if let Some(date) = date {
+        wbuf.put_slice(b"Date: ");
+        wbuf.put_slice(date.as_bytes());
+        wbuf.put_slice(b"\r\n");
+    }
+    wbuf.put_slice(b"\r\n");
+    drop(rparts);
+
+    // the response body, while the request body may still be fed; a whole body (empty
+    // or full, the common case) through a small writer, a streamed one through the
+    // general writer in its own allocation
+    let writer = match body.into_whole() {
+        Ok(data) if whole_body_fits(framing, data.as_ref()) => Writer::Whole {
+            fut: write_whole(wr, wbuf, framing, data),
+        },
+        Ok(data) => Writer::Streamed {
+            fut: Box::pin(write_response(wr, wbuf, framing, Body::from_whole(data))),
+        },
+        Err(body) => Writer::Streamed {
+            fut: Box::pin(write_response(wr, wbuf, framing, body)),
+        },
+    };
+    let written = {
+        let mut writer = pin!(writer);
+        loop {
+            tokio::select! {
+                biased;
+                end = &mut writer => break end,
+                end = &mut feeder, if fed.is_none() => {
+                    if !matches!(end, FeedEnd::Complete) {
+                        keep_alive = false;
+                    }
+                    fed = Some(end);
+                },
+            }
+        }
+    };
+    match written {
+        WriteEnd::Complete => {}
+        WriteEnd::Truncated(err) => {
+            tracing::debug!("h1: response body ended early, closing: {err:#}");
             return Next::Close;
         }
-        if fed.is_none() {
-            // the service left (part of) its body unread: drain it, bounded
-            match tokio::time::timeout(self.config.drain_timeout(), &mut feeder).await {
-                Ok(FeedEnd::Complete) => {}
-                _ => return Next::Close,
-            }
+        WriteEnd::Io(err) => {
+            tracing::debug!("h1: writing the response failed: {err}");
+            return Next::Close;
         }
-        Next::KeepAlive
     }
+    if is_upgrade {
+        return upgrade.map_or(Next::Close, Next::Upgrade);
+    }
+    if !keep_alive {
+        return Next::Close;
+    }
+    if fed.is_none() {
+        // the service left (part of) its body unread: drain it, bounded
+        // boxed: a timer is large, and this path is rare
+        match Box::pin(tokio::time::timeout(drain_timeout, &mut feeder)).await {
+            Ok(FeedEnd::Complete) => {}
+            _ => return Next::Close,
+        }
+    }
+    Next::KeepAlive
+}
+
+/// Writes and flushes `100 Continue` (rare: its own allocation, off the per-request state).
+async fn write_continue<W: AsyncWrite + Unpin>(wr: &mut W) -> std::io::Result<()> {
+    wr.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+    wr.flush().await
 }
 
 /// Sets the `Connection` header of a response for the keep-alive decision.
