@@ -215,3 +215,90 @@ fn unavailable_backend_and_bad_ca_file_have_curl_codes() {
     // the CA file is read before connecting: 77, not 7 for the refused connection
     assert_eq!(code, 77);
 }
+
+/// A server that requires client certificates of `ca` (rustls acceptor + HttpServer::auto,
+/// in this process); its address.
+async fn mtls_server(
+    ca: &CertificateAuthority,
+) -> (std::net::SocketAddr, rama::graceful::Shutdown) {
+    use rama::Layer;
+    use rama::http::{Body, Request, Response, server::HttpServer};
+    use rama::tls::config::{ClientAuth, ServerConfig};
+    use rama::tls::rustls::TlsAcceptorLayer;
+    let config = ServerConfig::new(ca.issue(&["localhost", "127.0.0.1"]).unwrap().into())
+        .with_alpn(rama::tls::types::AlpnList::h2_http11())
+        .with_client_auth(ClientAuth::required_pem(&ca.cert_pem()).unwrap());
+    let hello = rama::service_fn(async |_req: Request<Body>| {
+        Ok::<_, std::convert::Infallible>(Response::new(Body::from("hello, client")))
+    });
+    let service = TlsAcceptorLayer::new(&config)
+        .unwrap()
+        .into_layer(HttpServer::auto().service(hello));
+    let listener = rama::tcp::server::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = rama::graceful::Shutdown::manual();
+    shutdown.spawn_task(listener.serve_graceful(shutdown.guard(), service));
+    (addr, shutdown)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificates_like_curl() {
+    if !tool_available("curl") {
+        return;
+    }
+    let dir = TempDir::new("send-tls-mtls");
+    let ca = CertificateAuthority::generate("send_tls mTLS CA").unwrap();
+    let client = ca.issue(&["send-client"]).unwrap();
+    let ca_file = dir.write("ca.pem", &ca.cert_pem());
+    let cert_file = dir.write("client.pem", &client.chain_pem());
+    let key_file = dir.write("client.key", &client.key_pem());
+    let both_pem = dir.write(
+        "client-both.pem",
+        &format!("{}{}", client.chain_pem(), client.key_pem()),
+    );
+    let (addr, shutdown) = mtls_server(&ca).await;
+    let url = format!("https://127.0.0.1:{}/", addr.port());
+    let outcome = move |flags: Vec<String>| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            both(&flags, &url)
+        })
+    };
+    // with the client certificate: served, same body
+    let flags = vec![
+        "--cacert".into(),
+        ca_file.clone(),
+        "--cert".into(),
+        cert_file,
+        "--key".into(),
+        key_file,
+    ];
+    let ((curl_code, curl_out), (rama_code, rama_out)) = outcome(flags).await.unwrap();
+    assert_eq!((curl_code, rama_code), (0, 0));
+    assert_eq!(curl_out, b"hello, client");
+    assert_eq!(rama_out, curl_out);
+    // certificate and key in one file, as curl allows
+    let flags = vec![
+        "--cacert".into(),
+        ca_file.clone(),
+        "--cert".into(),
+        both_pem,
+    ];
+    let ((curl_code, _), (rama_code, rama_out)) = outcome(flags).await.unwrap();
+    assert_eq!((curl_code, rama_code), (0, 0));
+    assert_eq!(rama_out, b"hello, client");
+    // without one: refused (TLS 1.3 reports it on the first read), nothing on stdout
+    let flags = vec!["--cacert".into(), ca_file];
+    let ((curl_code, curl_out), (rama_code, rama_out)) = outcome(flags).await.unwrap();
+    assert_ne!(curl_code, 0);
+    assert_ne!(rama_code, 0);
+    eprintln!("no client certificate: curl {curl_code}, rama {rama_code}");
+    assert!(curl_out.is_empty() && rama_out.is_empty());
+    shutdown.trigger().trigger();
+    tokio::time::timeout(Duration::from_secs(10), shutdown.shutdown())
+        .await
+        .unwrap();
+}
