@@ -216,18 +216,15 @@ where
                 Some(Ok((request, respond))) => {
                     let open = StreamOpen::new(&activity);
                     let early = early.as_ref().and_then(|h| h.get()).cloned();
-                    let task = serve_stream(
-                        request,
-                        respond,
-                        service.clone(),
-                        extensions.clone(),
-                        socket_info,
-                        early,
-                    );
-                    tokio::spawn(async move {
+                    let (request, is_head) =
+                        stream_request(request, &extensions, socket_info, early);
+                    let task = serve_stream(request, is_head, respond, service.clone());
+                    // boxed: the task then holds a pointer, and spawning moves 8 bytes
+                    // instead of the whole stream future several times
+                    tokio::spawn(Box::pin(async move {
                         task.await;
                         drop(open);
-                    });
+                    }));
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
@@ -318,18 +315,14 @@ fn is_connection_specific(name: &http::HeaderName) -> bool {
         || name.as_str() == "proxy-connection"
 }
 
-async fn serve_stream<S>(
+/// The request of a new stream, as the service gets it, and whether it is a HEAD request.
+/// Built before the stream's task is spawned, so that its future holds only the request.
+fn stream_request(
     request: Request<RecvStream>,
-    mut respond: SendResponse<Bytes>,
-    service: Arc<S>,
-    conn_ext: Extensions,
+    conn_ext: &Extensions,
     socket_info: Option<SocketInfo>,
     early: Option<EarlyFrames>,
-) where
-    S: Service<Request<Body>, Output = Response<Body>>,
-    S::Error: Into<BoxError>,
-{
-    let stream_id = respond.stream_id().as_u32();
+) -> (Request<Body>, bool) {
     let (mut parts, recv) = request.into_parts();
     let is_head = parts.method == http::Method::HEAD;
     let content_length = parts
@@ -338,7 +331,7 @@ async fn serve_stream<S>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     if !conn_ext.is_empty() {
-        parts.extensions.insert(conn_ext);
+        parts.extensions.insert(conn_ext.clone());
     }
     if let Some(socket_info) = socket_info {
         parts.extensions.insert(socket_info);
@@ -346,8 +339,25 @@ async fn serve_stream<S>(
     if let Some(early) = early {
         parts.extensions.insert(early);
     }
-    let request = Request::from_parts(parts, Body::new(RecvBody::new(recv, content_length)));
+    // a request that ended with its head (most GETs) gets an empty body, not a stream reader
+    let body = if recv.is_end_stream() {
+        Body::empty()
+    } else {
+        Body::new(RecvBody::new(recv, content_length))
+    };
+    (Request::from_parts(parts, body), is_head)
+}
 
+async fn serve_stream<S>(
+    request: Request<Body>,
+    is_head: bool,
+    mut respond: SendResponse<Bytes>,
+    service: Arc<S>,
+) where
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let stream_id = respond.stream_id().as_u32();
     // run the service, unless the client resets the stream first
     let served = {
         let mut fut = pin!(service.serve(request));
@@ -402,7 +412,17 @@ async fn serve_stream<S>(
         }
     };
     if !end_stream {
-        send_body(body, &mut send, stream_id).await;
+        // a small whole body goes to h2 at once; a streamed one through `send_body`, in its
+        // own allocation (its state would otherwise grow every stream's task)
+        match body.into_whole() {
+            Ok(Some(data)) if data.len() <= DIRECT_SEND_MAX => {
+                if let Err(e) = send.send_data(data, true) {
+                    tracing::debug!(stream_id, "h2: response body not sent: {e}");
+                }
+            }
+            Ok(data) => Box::pin(send_body(Body::from_whole(data), &mut send, stream_id)).await,
+            Err(body) => Box::pin(send_body(body, &mut send, stream_id)).await,
+        }
     }
 }
 
