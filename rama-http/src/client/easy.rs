@@ -371,67 +371,98 @@ where
         } else {
             AlpnOffer::Both
         };
-        let known = match offer {
-            AlpnOffer::H2 => Some(PoolVersion::H2),
-            AlpnOffer::Http1 => Some(PoolVersion::Http1),
-            AlpnOffer::Both => None,
-        };
         let mut key = target(&req, PoolVersion::Http1)?;
-        let known = known.or_else(|| self.inner.alpn_memory.get(&key.authority));
-        let pool = &self.inner.pool;
-        match known {
-            Some(version) => {
-                key.version = version;
-                let key = &key;
-                match version {
-                    PoolVersion::H2 => {
-                        pool.send_h2(key, req, || async move {
-                            let io = self.connect_tls_as(key, offer).await?;
-                            self.handshake_h2(io).await
-                        })
-                        .await
+        let mut first_http1 = None;
+        key.version = match offer {
+            AlpnOffer::H2 => PoolVersion::H2,
+            AlpnOffer::Http1 => PoolVersion::Http1,
+            AlpnOffer::Both => match self.inner.alpn_memory.get(&key.authority) {
+                Some(version) => version,
+                None => match self.discover(&key).await? {
+                    Discovered::Known(version) => version,
+                    Discovered::Http1(handle) => {
+                        first_http1 = Some(handle);
+                        PoolVersion::Http1
                     }
-                    PoolVersion::Http1 => {
-                        pool.send_http1(key, req, || async move {
+                },
+            },
+        };
+        let key = &key;
+        let pool = &self.inner.pool;
+        match key.version {
+            PoolVersion::H2 => {
+                pool.send_h2(key, req, || async move {
+                    let io = self.connect_tls_as(key, offer).await?;
+                    self.handshake_h2(io).await
+                })
+                .await
+            }
+            PoolVersion::Http1 => {
+                // the discovering connection serves the request that made it
+                let first = std::sync::Mutex::new(first_http1);
+                let first = &first;
+                pool.send_http1(key, req, || async move {
+                    let made = first
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take();
+                    match made {
+                        Some(handle) => Ok(handle),
+                        None => {
                             let io = self.connect_tls_as(key, offer).await?;
                             self.handshake_http1(io).await
-                        })
-                        .await
+                        }
                     }
-                }
-            }
-            None => {
-                // the first connection to this origin: its ALPN decides the pool
-                let (io, version) = self.connect_tls(&key, offer).await?;
-                key.version = version;
-                let key = &key;
-                match version {
-                    PoolVersion::H2 => {
-                        let handle = self.handshake_h2(io).await?;
-                        pool.send_h2(key, req, || async move { Ok(handle) }).await
-                    }
-                    PoolVersion::Http1 => {
-                        let first = std::sync::Mutex::new(Some(self.handshake_http1(io).await?));
-                        let first = &first;
-                        pool.send_http1(key, req, || async move {
-                            let made = first
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .take();
-                            match made {
-                                Some(handle) => Ok(handle),
-                                None => {
-                                    let io = self.connect_tls_as(key, offer).await?;
-                                    self.handshake_http1(io).await
-                                }
-                            }
-                        })
-                        .await
-                    }
-                }
+                })
+                .await
             }
         }
     }
+
+    /// The first connection to an origin whose version is not known: one request at a time
+    /// per origin makes it and learns the version from its ALPN. An h2 connection goes into
+    /// the pool at once (the waiting requests then share it); an HTTP/1 one is handed back
+    /// for the request that made it.
+    async fn discover(&self, key: &PoolKey) -> Result<Discovered, BoxError> {
+        let memory = &self.inner.alpn_memory;
+        let gate = memory.gate(&key.authority);
+        let _discovering = gate.lock().await;
+        if let Some(version) = memory.get(&key.authority) {
+            return Ok(Discovered::Known(version));
+        }
+        let discovered = self.first_connection(key).await;
+        // released on failure too (waiters then try themselves): no gate outlives its use
+        memory.release(&key.authority);
+        discovered
+    }
+
+    async fn first_connection(&self, key: &PoolKey) -> Result<Discovered, BoxError> {
+        let (io, version) = self.connect_tls(key, AlpnOffer::Both).await?;
+        Ok(match version {
+            PoolVersion::H2 => {
+                let handle = self.handshake_h2(io).await?;
+                let key = PoolKey {
+                    version,
+                    ..key.clone()
+                };
+                self.inner
+                    .pool
+                    .h2_handle(&key, || async move { Ok(handle) })
+                    .await?;
+                Discovered::Known(version)
+            }
+            PoolVersion::Http1 => Discovered::Http1(self.handshake_http1(io).await?),
+        })
+    }
+}
+
+/// What the first connection to an origin found.
+#[cfg(feature = "tls")]
+enum Discovered {
+    /// The version is known (an h2 connection is in the pool).
+    Known(PoolVersion),
+    /// HTTP/1.1, with the new connection's handle for the request that made it.
+    Http1(http1::SendRequest),
 }
 
 impl<C, IO> Service<Request<Body>> for EasyHttpWebClient<C>

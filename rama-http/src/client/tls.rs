@@ -10,7 +10,8 @@
 //! - The connector layers are built from one rama-tls
 //!   [`ClientConfig`](rama_tls::config::ClientConfig) (roots, `insecure`, client
 //!   certificate, versions; its ALPN list is replaced by the offer), each once, on first use.
-//! - With both offered, the first connection to an origin tells which version it speaks; the
+//! - With both offered, the first connection to an origin tells which version it speaks
+//!   (concurrent first requests wait for it rather than each opening a connection); the
 //!   client remembers it per origin, so later requests go straight to the pool of that
 //!   version (HTTP/1 connections parked, one shared h2 connection).
 #![cfg(feature = "tls")]
@@ -20,7 +21,7 @@ use rama_tls::config::{ClientConfig, ConfigError};
 use rama_tls::rustls::TlsConnectorLayer;
 use rama_tls::types::{AlpnList, ApplicationProtocol};
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The ALPN protocols a TLS handshake offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,14 +113,18 @@ impl TlsLayers {
 /// At most this many origins are remembered; past it the memory starts over.
 const MAX_REMEMBERED: usize = 4096;
 
-/// The version each https origin negotiated when both were offered.
+/// The version each https origin negotiated when both were offered, and the gates that let
+/// one request at a time find out for an origin not known yet.
 #[derive(Debug, Default)]
-pub(crate) struct AlpnMemory(Mutex<HashMap<http::uri::Authority, PoolVersion>>);
+pub(crate) struct AlpnMemory {
+    known: Mutex<HashMap<http::uri::Authority, PoolVersion>>,
+    discovering: Mutex<HashMap<http::uri::Authority, Arc<tokio::sync::Mutex<()>>>>,
+}
 
 impl AlpnMemory {
     /// What `origin` negotiated last, if known.
     pub(crate) fn get(&self, origin: &http::uri::Authority) -> Option<PoolVersion> {
-        self.0
+        self.known
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(origin)
@@ -128,11 +133,30 @@ impl AlpnMemory {
 
     /// Records what `origin` negotiated.
     pub(crate) fn set(&self, origin: &http::uri::Authority, version: PoolVersion) {
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.known.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_REMEMBERED && !map.contains_key(origin) {
             map.clear();
         }
         map.insert(origin.clone(), version);
+    }
+
+    /// The gate of `origin`'s first connection: concurrent first requests wait on it, then
+    /// find the version known (or, when that connection failed, try themselves).
+    pub(crate) fn gate(&self, origin: &http::uri::Authority) -> Arc<tokio::sync::Mutex<()>> {
+        self.discovering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(origin.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// Drops `origin`'s gate once its version is known (waiters keep their clones).
+    pub(crate) fn release(&self, origin: &http::uri::Authority) {
+        self.discovering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(origin);
     }
 }
 
@@ -183,6 +207,10 @@ mod tests {
             let other = http::uri::Authority::try_from(format!("h{i}.test:443")).unwrap();
             memory.set(&other, PoolVersion::Http1);
         }
-        assert!(memory.0.lock().unwrap().len() <= MAX_REMEMBERED);
+        assert!(memory.known.lock().unwrap().len() <= MAX_REMEMBERED);
+        let gate = memory.gate(&a);
+        assert!(Arc::ptr_eq(&gate, &memory.gate(&a)));
+        memory.release(&a);
+        assert!(!Arc::ptr_eq(&gate, &memory.gate(&a)));
     }
 }
