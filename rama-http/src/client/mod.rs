@@ -26,11 +26,14 @@
 //! - Key a connection by what it was made for; keep the handle, spawn the future (its end
 //!   means the connection is gone: the handle then reports `is_closed`).
 //! - HTTP/1: reuse a handle only when [`is_ready`](http1::SendRequest::is_ready) (idle and
-//!   open); it becomes ready again once the previous response body was read to its end. A
-//!   server's idle close is noticed by the connection task (no request needed), so a stale
-//!   handle is seen as closed; if the close races with a new request, that request fails
-//!   with [`Error::is_closed`] (nothing of the response arrived), which is safe to retry on a
-//!   new connection for idempotent requests.
+//!   open). It becomes ready again once the previous response was read off the wire to its
+//!   end, before its caller sees the end of the body, so a caller that read a body to its
+//!   end finds the handle ready; it reports [`is_closed`](http1::SendRequest::is_closed) as
+//!   soon as a response head says the connection will not be kept. A server's idle close is
+//!   noticed by the connection task (no request needed), so a stale handle is seen as
+//!   closed; if the close races with a new request, that request fails with
+//!   [`Error::is_closed`] (nothing of the response arrived) and, when sending it again is
+//!   safe, the error hands it back ([`Error::take_request`]) for a new connection.
 //! - h2: share one handle (clone per request) while it is not
 //!   [`is_closed`](h2::SendRequest::is_closed); `send_request` waits for a free stream slot.
 //! - Upgrades (`101`, `CONNECT`) take the HTTP/1 connection out of the pool: the response
