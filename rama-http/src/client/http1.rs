@@ -205,7 +205,9 @@ impl SendRequest {
     ///
     /// A connection is ready again as soon as the previous response was read off the wire
     /// to its end, before its caller sees the end of the body: a caller that read a body to
-    /// its end finds the connection ready (unless it closes).
+    /// its end finds the connection ready (unless it closes). A body with trailers is the
+    /// exception: the connection is ready only once the trailers were handed over, so it
+    /// may lag the caller's end of the body by a moment.
     #[must_use]
     pub fn is_ready(&self) -> bool {
         !self.is_closed() && !self.state.busy.load(Ordering::Acquire)

@@ -27,8 +27,8 @@
 //!   means the connection is gone: the handle then reports `is_closed`).
 //! - HTTP/1: reuse a handle only when [`is_ready`](http1::SendRequest::is_ready) (idle and
 //!   open). It becomes ready again once the previous response was read off the wire to its
-//!   end, before its caller sees the end of the body, so a caller that read a body to its
-//!   end finds the handle ready; it reports [`is_closed`](http1::SendRequest::is_closed) as
+//!   end, before its caller sees the end of the body, so a caller that read a body (without
+//!   trailers) to its end finds the handle ready; it reports [`is_closed`](http1::SendRequest::is_closed) as
 //!   soon as a response head says the connection will not be kept. A server's idle close is
 //!   noticed by the connection task (no request needed), so a stale handle is seen as
 //!   closed; if the close races with a new request, that request fails with
