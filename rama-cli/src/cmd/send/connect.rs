@@ -75,11 +75,13 @@ impl Connector {
         Ok(self.tls.get_or_init(|| layer))
     }
 
-    /// Connect to `target` and send `req`; the response once its head arrived.
+    /// Connect to `target` and send `req`; the response once its head arrived. With
+    /// `verbose` the request head is traced (`> ` lines on stderr) just before it is sent.
     pub(crate) async fn send(
         &self,
         target: &Target,
         mut req: Request<Body>,
+        verbose: bool,
     ) -> Result<Response<Body>, Failure> {
         // the TLS flags are checked (files read) before connecting, as curl does
         let tls_layer = if target.tls {
@@ -92,6 +94,7 @@ impl Connector {
             .map_err(connect_failure)?;
         let Some(tls_layer) = tls_layer else {
             let h2 = req.version() == Version::HTTP_2;
+            trace_request(verbose, &req);
             return exchange(stream, req, h2, target).await;
         };
         let tls = tls_layer
@@ -110,7 +113,14 @@ impl Connector {
         } else {
             Version::HTTP_11
         };
+        trace_request(verbose, &req);
         exchange(tls, req, h2, target).await
+    }
+}
+
+fn trace_request(verbose: bool, req: &Request<Body>) {
+    if verbose {
+        super::output::trace("> ", &super::output::request_head(req));
     }
 }
 

@@ -207,10 +207,9 @@ impl SendArgs {
         loop {
             let send_auth = *target.authority.host() == first_host;
             let req = spec.build(&target, send_auth);
-            if self.verbose {
-                output::trace("> ", &output::request_head(&req));
-            }
-            let res = connector.send(&target, req).await?;
+            // the request head is shown once the connection (and for https its ALPN) is
+            // known, in the version that is sent
+            let res = connector.send(&target, req, self.verbose).await?;
             if self.verbose {
                 output::trace("< ", &output::response_head(&res));
             }
