@@ -235,15 +235,17 @@ where
             if self.timer.deadline() != limit {
                 self.timer.as_mut().reset(limit);
             }
+            // the read first: woken by a readable socket, the shutdown signal (whose poll
+            // takes a lock) is then not polled at all
             tokio::select! {
                 biased;
-                () = &mut self.shutdown_wait, if self.shutdown.is_some() => {
-                    return HeadRead::Closed;
-                }
                 read = read_some(&mut self.rd, &mut self.buf) => match read {
                     Ok(0) | Err(_) => return HeadRead::Closed,
                     Ok(_) => {}
                 },
+                () = &mut self.shutdown_wait, if self.shutdown.is_some() => {
+                    return HeadRead::Closed;
+                }
                 // an idle keep-alive connection just closes; a started head is late
                 () = &mut self.timer => {
                     return if self.buf.is_empty() {

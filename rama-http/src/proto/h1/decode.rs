@@ -317,7 +317,7 @@ impl Chunked {
         }
         let block = Bytes::from(std::mem::take(&mut self.trailers));
         let (fields, _names, _) =
-            parse_fields(&block, self.trailer_lines).map_err(DecodeError::InvalidTrailer)?;
+            parse_fields(&block, self.trailer_lines, None).map_err(DecodeError::InvalidTrailer)?;
         Ok(Some(Decoded::Trailers(fields)))
     }
 }

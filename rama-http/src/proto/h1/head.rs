@@ -163,8 +163,8 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     check_target_form(&method, &uri, target)?;
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record, seen) = parse_fields(&fields, b.fields)?;
-    check_host(&headers, version, seen)?;
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields, Some(host_value_ok))?;
+    check_host(version, seen)?;
     // no framing field (most requests): no body, and nothing to check or fold
     let framing = if seen.any(SeenFields::CONTENT_LENGTH.or(SeenFields::TRANSFER_ENCODING)) {
         let framing = request_body_framing(version, &headers)?;
@@ -189,24 +189,15 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
 
 /// RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (at most one in HTTP/1.0), empty or
 /// `uri-host [":" port]` (no userinfo).
-fn check_host(headers: &HeaderMap, version: Version, seen: SeenFields) -> Result<(), ParseError> {
+fn check_host(version: Version, seen: SeenFields) -> Result<(), ParseError> {
     if seen.any(SeenFields::HOST_REPEATED) {
         return Err(ParseError::InvalidHost);
     }
-    if !seen.any(SeenFields::HOST) {
-        return if version == Version::HTTP_11 {
-            Err(ParseError::InvalidHost)
-        } else {
-            Ok(())
-        };
+    if !seen.any(SeenFields::HOST) && version == Version::HTTP_11 {
+        return Err(ParseError::InvalidHost);
     }
-    let mut hosts = headers.get_all(header::HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (Some(_), Some(_)) => Err(ParseError::InvalidHost),
-        (None, _) if version == Version::HTTP_11 => Err(ParseError::InvalidHost),
-        (None, _) => Ok(()),
-        (Some(host), None) => host_value_ok(host.as_bytes()),
-    }
+    // a single `Host` value was checked by `host_value_ok` while the fields were parsed
+    Ok(())
 }
 
 /// Whether a single `Host` value is acceptable: empty, or `uri-host [":" port]` without
@@ -305,7 +296,7 @@ fn parse_response(
         .map_err(|_| ParseError::InvalidReason)?;
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record, seen) = parse_fields(&fields, b.fields)?;
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields, None)?;
     let framing = response_body_framing(request_method, status, version, &headers)?;
     if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH) {
         fold_content_length(&mut headers);
