@@ -732,7 +732,13 @@ async fn read_head<R: AsyncRead + Unpin>(
 ) -> Result<crate::proto::h1::ResponseHead, Error> {
     let mut got_any = !buf.is_empty();
     loop {
-        match parser.parse(buf, method) {
+        // an empty buffer (the usual start) has nothing to parse yet
+        let parsed = if buf.is_empty() {
+            Ok(None)
+        } else {
+            parser.parse(buf, method)
+        };
+        match parsed {
             Ok(Some(head)) if head.parts.status == StatusCode::SWITCHING_PROTOCOLS => {
                 return Ok(head);
             }
