@@ -74,6 +74,9 @@ impl SeenFields {
     }
 }
 
+/// A check of a `Host` field's value.
+pub(crate) type HostCheck = fn(&[u8]) -> Result<(), ParseError>;
+
 /// Parses `block`: `count` field lines, each ended by CRLF, then the empty line (CRLF).
 ///
 /// Values and recorded spellings are slices of `block` (no copies). `check_host` is called
@@ -81,7 +84,7 @@ impl SeenFields {
 pub(crate) fn parse_fields(
     block: &Bytes,
     count: usize,
-    check_host: Option<fn(&[u8]) -> Result<(), ParseError>>,
+    check_host: Option<HostCheck>,
 ) -> Result<(HeaderMap, OriginalHeaderNames, SeenFields), ParseError> {
     let mut stack = [httparse::EMPTY_HEADER; 32];
     let mut heap;
