@@ -1,5 +1,6 @@
 //! The channel behind [`Body::channel`](super::Body::channel): a bounded mpsc queue of frames
-//! plus a one-shot abort slot, so that an abort is seen even while the queue is full.
+//! plus a one-shot abort slot, read once the queue is drained: frames sent before an abort
+//! reach the reader, then the error.
 //!
 //! Written here rather than taken from a crate: it is a few dozen lines over tokio's mpsc.
 
@@ -9,7 +10,6 @@ use http::HeaderMap;
 use rama_core::error::BoxError;
 use std::{
     fmt,
-    future::Future as _,
     task::{Context, Poll},
 };
 use tokio::sync::{mpsc, oneshot};
@@ -107,17 +107,9 @@ impl Receiver {
         if self.done {
             return Poll::Ready(None);
         }
-        if let Some(abort) = &mut self.abort {
-            match std::pin::Pin::new(abort).poll(cx) {
-                Poll::Ready(Ok(err)) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(err)));
-                }
-                // sender dropped without abort: keep reading the queue
-                Poll::Ready(Err(_)) => self.abort = None,
-                Poll::Pending => {}
-            }
-        }
+        // Frames sent before an abort are delivered first: `abort` consumes the sender, so
+        // the queue then closes, and the abort is looked at once it is drained. Data already
+        // handed over is never lost to a later error.
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(frame)) => {
                 if frame.is_trailers() {
@@ -127,7 +119,12 @@ impl Receiver {
             }
             Poll::Ready(None) => {
                 self.done = true;
-                Poll::Ready(None)
+                // the abort reason is sent before the sender (and with it the queue) is
+                // dropped, so it is there now if there was an abort
+                match self.abort.take().map(|mut abort| abort.try_recv()) {
+                    Some(Ok(err)) => Poll::Ready(Some(Err(err))),
+                    _ => Poll::Ready(None),
+                }
             }
             Poll::Pending => Poll::Pending,
         }
@@ -166,6 +163,24 @@ mod tests {
             Err(CollectError::Body(e)) => assert_eq!(e.to_string(), "upstream reset"),
             other => panic!("expected body error, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn data_sent_before_an_abort_is_delivered_first() {
+        use http_body::Body as _;
+        let (tx, mut body) = Body::channel();
+        tx.send_data("last bytes").await.unwrap();
+        tx.abort("connection closed early");
+        let first = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.into_data().unwrap(), "last bytes");
+        let second = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx))
+            .await
+            .unwrap();
+        assert_eq!(second.unwrap_err().to_string(), "connection closed early");
+        assert!(body.is_end_stream());
     }
 
     #[tokio::test]
