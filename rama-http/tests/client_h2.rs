@@ -274,3 +274,32 @@ async fn garbage_peer_gives_a_typed_error_not_a_hang() {
     );
     peer.await.unwrap();
 }
+
+#[tokio::test]
+async fn more_requests_than_the_server_allows_streams_queue_and_all_succeed() {
+    let config = rama_http::h2::H2ServerConfig::new().with_max_concurrent_streams(2);
+    let server = start(HttpServer::h2().with_h2_config(config)).await;
+    let (sender, _task) = connect(server.addr, H2ClientConfig::new()).await;
+    // let the server's SETTINGS (the limit) arrive first
+    let res = timeout(WAIT, sender.send_request(get(&server.uri("/warm"))))
+        .await
+        .unwrap()
+        .unwrap();
+    res.into_body().collect_bytes(100).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let sender = sender.clone();
+        let uri = server.uri(&format!("/big/{}", 20_000 + i));
+        tasks.push(tokio::spawn(async move {
+            let res = sender.send_request(get(&uri)).await.unwrap();
+            res.into_body().collect_bytes(1 << 20).await.unwrap().len()
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        assert_eq!(timeout(WAIT, task).await.unwrap().unwrap(), 20_000 + i);
+    }
+    let peers = server.peers.lock().unwrap().clone();
+    assert_eq!(peers.len(), 21);
+    assert!(peers.iter().all(|p| *p == peers[0]), "{peers:?}");
+    server.stop().await;
+}

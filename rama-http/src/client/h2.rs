@@ -252,7 +252,9 @@ impl SendRequest {
         self,
         req: Request<Body>,
     ) -> Result<Response<Body>, Error> {
-        let mut sender = self.inner.ready().await.map_err(Error::h2)?;
+        // a clone has no stream of its own pending, so `h2` needs no `ready()` first (one
+        // lock less per request); a broken connection fails `send_request` itself
+        let mut sender = self.inner;
         let (mut parts, body) = req.into_parts();
         to_h2_target(&mut parts)?;
         let end = http_body::Body::is_end_stream(&body);
