@@ -822,8 +822,8 @@ impl ClientConfig {
 /// The input of a TLS connector: where the connection goes, so the connector knows the
 /// server name to send and verify.
 ///
-/// Implemented for [`Authority`], [`Host`] and rama-tcp's
-/// [`TcpRequest`](rama_tcp::client::TcpRequest).
+/// Implemented for [`Authority`], [`Host`] and rama-net's
+/// [`ConnectRequest`](rama_net::client::ConnectRequest) (rama-tcp's `TcpRequest`).
 pub trait TlsTarget {
     /// The host the connection is for; `None` when unknown (then only a
     /// [`ClientServerName::Override`] lets the handshake proceed).
@@ -842,7 +842,7 @@ impl TlsTarget for Host {
     }
 }
 
-impl TlsTarget for rama_tcp::client::TcpRequest {
+impl TlsTarget for rama_net::client::ConnectRequest {
     fn tls_target_host(&self) -> Option<&Host> {
         Some(self.authority.host())
     }
@@ -1053,7 +1053,7 @@ mod tests {
             authority.tls_target_host().unwrap().to_string(),
             "example.com"
         );
-        let req = rama_tcp::client::TcpRequest::new("127.0.0.1:8443".parse().unwrap());
+        let req = rama_net::client::ConnectRequest::new("127.0.0.1:8443".parse().unwrap());
         assert_eq!(req.tls_target_host().unwrap().to_string(), "127.0.0.1");
     }
 

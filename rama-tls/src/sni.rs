@@ -43,9 +43,9 @@ use crate::client_hello::{PeekClientHelloConfig, PeekedClientHello, peek_client_
 use rama_core::Service;
 use rama_core::error::{BoxError, ErrorContext};
 use rama_net::address::Authority;
+use rama_net::client::ConnectRequest;
 use rama_net::client::EstablishedClientConnection;
 use rama_net::stream::{ForwardConfig, ForwardStats, forward_bidirectional};
-use rama_tcp::client::TcpRequest;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -180,7 +180,7 @@ pub enum SniRouteOutcome {
 /// A stream [`Service`] that forwards raw TLS to a backend chosen by SNI; see the
 /// [module docs](self).
 ///
-/// `C` is the connector to the backends: a [`Service`] from [`TcpRequest`] to an
+/// `C` is the connector to the backends: a [`Service`] from [`ConnectRequest`] to an
 /// [`EstablishedClientConnection`], such as rama-tcp's `TcpConnector`.
 ///
 /// Errors (the stream is not TLS or its ClientHello is invalid or incomplete, the backend
@@ -260,8 +260,8 @@ impl<C, IO, T> Service<IO> for SniRouter<C>
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     C: Service<
-            TcpRequest,
-            Output = EstablishedClientConnection<T, TcpRequest>,
+            ConnectRequest,
+            Output = EstablishedClientConnection<T, ConnectRequest>,
             Error: Into<BoxError>,
         >,
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -293,7 +293,7 @@ where
             conn: mut upstream, ..
         } = self
             .connector
-            .serve(TcpRequest::new(backend.clone()))
+            .serve(ConnectRequest::new(backend.clone()))
             .await
             .map_err(Into::into)
             .with_context(|| {

@@ -63,8 +63,10 @@
 //! ```
 
 mod established;
+mod request;
 
 pub use established::EstablishedClientConnection;
+pub use request::ConnectRequest;
 
 use crate::stream::Stream;
 use rama_core::Service;
