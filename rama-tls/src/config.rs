@@ -186,7 +186,7 @@ impl CertifiedKey {
 
     /// The backend's material for this key, made by `make` on first use and kept.
     #[cfg_attr(
-        not(feature = "rustls"),
+        all(not(feature = "rustls"), not(test)),
         expect(dead_code, reason = "only backends call it, and none is enabled")
     )]
     pub(crate) fn backend_material<T, E>(

@@ -1,6 +1,7 @@
 //! Acceptance: 1,000 TLS handshakes over 50 server names against an acceptor whose
 //! certificates come from a `DynamicIssuer` mint exactly 50 certificates, and each one
 //! verifies against the CA for its name.
+#![cfg(feature = "rustls")]
 
 #![allow(
     clippy::unwrap_used,

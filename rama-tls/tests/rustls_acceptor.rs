@@ -1,6 +1,7 @@
 //! The rustls acceptor over loopback, with curl and openssl s_client as peers: certificates
 //! from a CA, ALPN, the negotiated parameters and the captured ClientHello in the stream's
 //! extensions, handshake timeouts.
+#![cfg(feature = "rustls")]
 
 #![allow(
     clippy::unwrap_used,

@@ -1,6 +1,7 @@
 //! Compile-time checks: the public services, layers, streams and certificate types of the
 //! rustls backend can move between tasks and be shared (`Send + Sync`), and the streams are
 //! `rama_net::stream::Stream`s that carry extensions.
+#![cfg(feature = "rustls")]
 
 use rama_core::{Service, extensions::ExtensionsMut};
 use rama_net::{client::ConnectorService, stream::RewindStream, stream::Stream};
