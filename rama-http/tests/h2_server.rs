@@ -571,6 +571,52 @@ async fn idle_connection_gets_goaway_after_the_idle_timeout() {
     within(server.results.recv()).await.unwrap().unwrap();
 }
 
+/// With keep-alive pings on, a client that answers them keeps its connection over many
+/// intervals; one that went silent (socket open, nothing read: a vanished peer) is closed
+/// soon after a PING goes unacknowledged, even with a stream still in flight.
+#[tokio::test]
+async fn keep_alive_pings_close_a_silent_peer() {
+    let interval = Duration::from_millis(100);
+    let timeout = Duration::from_millis(200);
+    let config = H2ServerConfig::new().with_keep_alive(Some((interval, timeout)));
+    let mut server = start_with(
+        config,
+        service_fn(async |req: Request<Body>| {
+            if req.uri().path() == "/hang" {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            Ok::<_, Infallible>(Response::new(Body::from("ok")))
+        }),
+    )
+    .await;
+
+    // a live client: pings are acknowledged by its connection task, requests keep working
+    let (client, conn) = connect(server.addr).await;
+    let mut client = client.ready().await.unwrap();
+    tokio::time::sleep(interval * 6).await;
+    let (response, _) = client.send_request(get("/"), true).unwrap();
+    assert_eq!(within(response).await.unwrap().status(), StatusCode::OK);
+    assert!(!conn.is_finished());
+
+    // a silent client: handshake done, a stream open, then nobody reads the socket
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (silent, silent_conn) = h2::client::handshake(tcp).await.unwrap();
+    let mut silent_conn = Box::pin(silent_conn);
+    let mut silent = silent.ready().await.unwrap();
+    let (_pending, _) = silent.send_request(get("/hang"), true).unwrap();
+    // drive the client until the request is surely sent, then stop polling it
+    let _ = tokio::time::timeout(Duration::from_millis(50), &mut silent_conn).await;
+    let silent_since = tokio::time::Instant::now();
+    let result = within(server.results.recv()).await.unwrap();
+    let err = result.unwrap_err();
+    assert!(err.contains("keep-alive"), "{err}");
+    let closed_after = silent_since.elapsed();
+    assert!(closed_after < interval + timeout * 3, "{closed_after:?}");
+    drop(silent_conn);
+    drop(client);
+    within(conn).await.unwrap().unwrap();
+}
+
 #[tokio::test]
 async fn early_frames_can_be_turned_off() {
     let (tx, mut rx) = mpsc::unbounded_channel::<bool>();

@@ -39,6 +39,7 @@ pub struct H2ServerConfig {
     reset_stream_duration: Duration,
     handshake_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
+    keep_alive: Option<(Duration, Duration)>,
     record_early_frames: bool,
     early_frames_max_bytes: usize,
     early_frames_max_frames: usize,
@@ -69,6 +70,7 @@ impl H2ServerConfig {
             reset_stream_duration: Duration::from_secs(1),
             handshake_timeout: Some(Duration::from_secs(10)),
             idle_timeout: Some(Duration::from_secs(60)),
+            keep_alive: None,
             record_early_frames: true,
             early_frames_max_bytes: 64 * 1024,
             early_frames_max_frames: 32,
@@ -202,6 +204,21 @@ impl H2ServerConfig {
         self
     }
 
+    /// Keep-alive pings: every `interval` the server sends a PING and closes the connection
+    /// (an error, [`is_keep_alive_timeout`](super::H2ConnectionError::is_keep_alive_timeout))
+    /// when its acknowledgement does not arrive within `timeout`. It finds peers that
+    /// vanished (a machine gone, a NAT entry dropped) while streams are still open, which the
+    /// idle timeout does not (it waits for streams to end). `None` (the default, as hyper)
+    /// sends no pings.
+    #[must_use]
+    pub const fn with_keep_alive(
+        mut self,
+        interval_and_timeout: Option<(Duration, Duration)>,
+    ) -> Self {
+        self.keep_alive = interval_and_timeout;
+        self
+    }
+
     /// Whether to record the connection's first frames ([`super::EarlyFrames`]). Default on:
     /// the cost is one small parse of the first few hundred bytes.
     #[must_use]
@@ -289,6 +306,12 @@ impl H2ServerConfig {
     #[must_use]
     pub const fn reset_stream_duration(&self) -> Duration {
         self.reset_stream_duration
+    }
+
+    /// See [`with_keep_alive`](Self::with_keep_alive): the ping interval and the timeout.
+    #[must_use]
+    pub const fn keep_alive(&self) -> Option<(Duration, Duration)> {
+        self.keep_alive
     }
 
     /// See [`with_idle_timeout`](Self::with_idle_timeout).

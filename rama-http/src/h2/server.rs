@@ -40,6 +40,7 @@ pub struct H2ConnectionError {
 #[derive(Debug)]
 enum ErrorKind {
     HandshakeTimeout,
+    KeepAliveTimeout,
     Protocol(h2::Error),
 }
 
@@ -48,6 +49,13 @@ impl H2ConnectionError {
     #[must_use]
     pub const fn is_handshake_timeout(&self) -> bool {
         matches!(self.kind, ErrorKind::HandshakeTimeout)
+    }
+
+    /// The client did not acknowledge a keep-alive PING in time
+    /// ([`H2ServerConfig::with_keep_alive`]); the connection was closed.
+    #[must_use]
+    pub const fn is_keep_alive_timeout(&self) -> bool {
+        matches!(self.kind, ErrorKind::KeepAliveTimeout)
     }
 
     /// The transport failed (reset, broken pipe, unexpected end).
@@ -62,7 +70,7 @@ impl H2ConnectionError {
     pub fn reason(&self) -> Option<Reason> {
         match &self.kind {
             ErrorKind::Protocol(e) => e.reason(),
-            ErrorKind::HandshakeTimeout => None,
+            ErrorKind::HandshakeTimeout | ErrorKind::KeepAliveTimeout => None,
         }
     }
 }
@@ -71,6 +79,9 @@ impl fmt::Display for H2ConnectionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::HandshakeTimeout => f.write_str("h2: handshake timed out"),
+            ErrorKind::KeepAliveTimeout => {
+                f.write_str("h2: keep-alive PING not acknowledged in time")
+            }
             ErrorKind::Protocol(e) => write!(f, "h2: {e}"),
         }
     }
@@ -80,7 +91,7 @@ impl std::error::Error for H2ConnectionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Protocol(e) => Some(e),
-            ErrorKind::HandshakeTimeout => None,
+            ErrorKind::HandshakeTimeout | ErrorKind::KeepAliveTimeout => None,
         }
     }
 }
@@ -210,8 +221,15 @@ where
     let mut idle_check = pin!(tokio::time::sleep(
         idle_timeout.unwrap_or(Duration::MAX / 4)
     ));
+    // keep-alive pings, driven next to the connection (the acknowledgement arrives through
+    // `accept`'s polling of the connection)
+    let mut keep_alive = pin!(keep_alive_pings(conn.ping_pong(), config.keep_alive()));
     loop {
         tokio::select! {
+            () = &mut keep_alive => {
+                tracing::debug!("h2: keep-alive PING not acknowledged: closing");
+                return Err(H2ConnectionError { kind: ErrorKind::KeepAliveTimeout });
+            }
             next = conn.accept() => match next {
                 Some(Ok((request, respond))) => {
                     let open = StreamOpen::new(&activity);
@@ -246,6 +264,23 @@ where
                     None => idle_check.as_mut().reset(Instant::now() + idle),
                 }
             }
+        }
+    }
+}
+
+/// Sends a PING every interval and ends when one is not acknowledged within the timeout;
+/// pending forever when keep-alive is off (or h2 gave no ping handle).
+async fn keep_alive_pings(ping_pong: Option<h2::PingPong>, config: Option<(Duration, Duration)>) {
+    let (Some(mut ping_pong), Some((interval, timeout))) = (ping_pong, config) else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(interval).await;
+        match tokio::time::timeout(timeout, ping_pong.ping(h2::Ping::opaque())).await {
+            Ok(Ok(_pong)) => {}
+            // the connection failed: `accept` reports it
+            Ok(Err(_)) => return std::future::pending().await,
+            Err(_elapsed) => return,
         }
     }
 }
