@@ -1,7 +1,8 @@
 //! `rama serve echo --tls`: curl (`--http1.1`, `--http2`, default) and `openssl s_client`
 //! complete handshakes, ALPN picks the HTTP version, and the echoed ClientHello lists the
 //! same cipher suites and extensions, in the same order, as our parser reads from the raw
-//! bytes the client sent (recorded by a small TCP proxy in front of the echo).
+//! bytes the client sent (recorded by a small TCP proxy in front of the echo), and as
+//! Wireshark's dissector (`tshark`, installed by `.ci/run`) reads from the same bytes.
 
 #![allow(
     clippy::unwrap_used,
@@ -131,7 +132,82 @@ fn echo_json(out: &[u8]) -> Value {
     serde_json::from_str(&text[start..=end]).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-/// Asserts that the echo's ClientHello lists what the parser read from the raw bytes.
+/// What Wireshark's TLS dissector reads from `records` (the ClientHello's TLS records): the
+/// cipher suites and the extension types, in order. The bytes go into a pcap as one TCP
+/// segment to port 443 (`text2pcap -T`), which `tshark` dissects as TLS.
+fn tshark_dissection(records: &[u8]) -> (Vec<u64>, Vec<u64>) {
+    let dir = std::env::temp_dir().join(format!(
+        "rama-tshark-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hex_path = dir.join("hello.txt");
+    let pcap_path = dir.join("hello.pcap");
+    // text2pcap's input: an offset, then hex bytes, 16 per line
+    let mut dump = String::new();
+    for (i, chunk) in records.chunks(16).enumerate() {
+        dump.push_str(&format!("{:06x}", i * 16));
+        for b in chunk {
+            dump.push_str(&format!(" {b:02x}"));
+        }
+        dump.push('\n');
+    }
+    std::fs::write(&hex_path, dump).unwrap();
+    let status = Command::new("text2pcap")
+        .args(["-q", "-T", "50000,443"])
+        .arg(&hex_path)
+        .arg(&pcap_path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "text2pcap: {status}");
+    let out = Command::new("tshark")
+        .args(["-r"])
+        .arg(&pcap_path)
+        .args([
+            "-Y",
+            "tls.handshake.type == 1",
+            "-T",
+            "fields",
+            "-e",
+            "tls.handshake.ciphersuite",
+            "-e",
+            "tls.handshake.extension.type",
+            "-E",
+            "aggregator=,",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("tshark saw no ClientHello"));
+    let mut fields = line.split('\t');
+    let numbers = |field: Option<&str>| -> Vec<u64> {
+        field
+            .unwrap_or_default()
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                let v = v.trim();
+                v.strip_prefix("0x")
+                    .map_or_else(|| v.parse(), |hex| u64::from_str_radix(hex, 16))
+                    .unwrap_or_else(|e| panic!("{v}: {e}"))
+            })
+            .collect()
+    };
+    (numbers(fields.next()), numbers(fields.next()))
+}
+
+/// Asserts that the echo's ClientHello lists what the parser read from the raw bytes, and
+/// (when `tshark` is installed) what Wireshark's dissector reads from them.
 fn assert_same_hello(echo: &Value, raw: &ClientHello) {
     let hello = &echo["tls"]["client_hello"];
     let ids = |key: &str| -> Vec<u64> {
@@ -151,6 +227,19 @@ fn assert_same_hello(echo: &Value, raw: &ClientHello) {
     assert!(!suites.is_empty() && !extensions.is_empty());
     assert_eq!(ids("cipher_suites"), suites);
     assert_eq!(ids("extensions"), extensions);
+    if tool_available("tshark") && tool_available("text2pcap") {
+        let (tshark_suites, tshark_extensions) = tshark_dissection(raw.raw_records());
+        assert_eq!(
+            ids("cipher_suites"),
+            tshark_suites,
+            "cipher suites as tshark reads them"
+        );
+        assert_eq!(
+            ids("extensions"),
+            tshark_extensions,
+            "extensions as tshark reads them"
+        );
+    }
     let groups: Option<Vec<u64>> = raw
         .supported_groups()
         .map(|g| g.iter().map(|g| u64::from(g.value())).collect());
