@@ -15,6 +15,7 @@
 //! - [`config`] and [`negotiated`]: what a backend is asked to do and what it agreed on.
 //! - [`cert`]: self-signed certificates, a CA, and a per-SNI dynamic issuer (feature `rustls`).
 //! - [`rustls`]: the rustls backend (feature `rustls`, on by default).
+//! - `boring`: the BoringSSL backend with browser-like ClientHello knobs (feature `boring`).
 
 pub mod client_hello;
 pub mod config;
@@ -26,3 +27,5 @@ pub mod types;
 pub mod cert;
 #[cfg(feature = "rustls")]
 pub mod rustls;
+#[cfg(feature = "boring")]
+pub mod boring;
