@@ -235,12 +235,13 @@ where
             // the connection futures are boxed: an idle connection's task then holds only
             // the state of the protocol it speaks, not the largest of all of them
             Mode::Http1 => {
-                Box::pin(serve_http1_connection(
+                Box::pin(serve_http1_since(
                     io,
-                    server.http1,
+                    &server.http1,
                     &*self.inner,
                     extensions,
                     shutdown,
+                    Instant::now(),
                 ))
                 .await;
             }
@@ -252,12 +253,13 @@ where
                         return Ok(());
                     }
                     Some(_) => {
-                        Box::pin(serve_http1_connection(
+                        Box::pin(serve_http1_since(
                             io,
-                            server.http1,
+                            &server.http1,
                             &*self.inner,
                             extensions,
                             shutdown,
+                            Instant::now(),
                         ))
                         .await;
                         return Ok(());
@@ -296,7 +298,7 @@ where
                 } else {
                     Box::pin(serve_http1_since(
                         peeked.stream,
-                        server.http1,
+                        &server.http1,
                         &*self.inner,
                         extensions,
                         shutdown,
@@ -364,12 +366,12 @@ pub async fn serve_http1_connection<IO, S>(
     S: Service<Request<Body>, Output = Response<Body>>,
     S::Error: Into<BoxError>,
 {
-    serve_http1_since(io, config, service, extensions, shutdown, Instant::now()).await;
+    serve_http1_since(io, &config, service, extensions, shutdown, Instant::now()).await;
 }
 
 async fn serve_http1_since<IO, S>(
     io: IO,
-    config: Http1Config,
+    config: &Http1Config,
     service: &S,
     extensions: Extensions,
     shutdown: Option<ShutdownSignal>,

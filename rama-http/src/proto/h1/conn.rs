@@ -79,7 +79,7 @@ use tokio::time::{Instant, Sleep};
 /// spent peeking at the connection before counts).
 pub(crate) async fn serve_connection<IO, S>(
     io: IO,
-    config: Http1Config,
+    config: &Http1Config,
     service: &S,
     extensions: Extensions,
     shutdown: Option<ShutdownSignal>,
@@ -166,12 +166,12 @@ pub(crate) async fn serve_connection<IO, S>(
 
 type ShutdownWait = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-struct Conn<IO> {
+struct Conn<'c, IO> {
     rd: ReadHalf<IO>,
     wr: WriteHalf<IO>,
     buf: BytesMut,
     wbuf: BytesMut,
-    config: Http1Config,
+    config: &'c Http1Config,
     extensions: Extensions,
     socket_info: Option<SocketInfo>,
     shutdown: Option<ShutdownSignal>,
@@ -210,7 +210,7 @@ const KEPT_WRITE_BUFFER: usize = 512;
 const LINGER: Duration = Duration::from_millis(500);
 const LINGER_BYTES: usize = 64 * 1024;
 
-impl<IO> Conn<IO>
+impl<IO> Conn<'_, IO>
 where
     IO: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
 {
@@ -715,7 +715,7 @@ mod tests {
             wr,
             buf: BytesMut::new(),
             wbuf: BytesMut::new(),
-            config: Http1Config::new(),
+            config: &Http1Config::new(),
             extensions: Extensions::new(),
             socket_info: None,
             shutdown: None,
