@@ -23,9 +23,9 @@ pub mod negotiated;
 pub mod sni;
 pub mod types;
 
+#[cfg(feature = "boring")]
+pub mod boring;
 #[cfg(feature = "rustls")]
 pub mod cert;
 #[cfg(feature = "rustls")]
 pub mod rustls;
-#[cfg(feature = "boring")]
-pub mod boring;

@@ -2,7 +2,6 @@
 //! certificates come from a `DynamicIssuer` mint exactly 50 certificates, and each one
 //! verifies against the CA for its name.
 #![cfg(feature = "rustls")]
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

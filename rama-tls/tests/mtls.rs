@@ -1,7 +1,6 @@
 //! mTLS with the rustls backend: a client without a certificate is refused, one with a
 //! certificate signed by the client CA is served (curl, openssl s_client and our connector).
 #![cfg(feature = "rustls")]
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,7 +2,6 @@
 //! from a CA, ALPN, the negotiated parameters and the captured ClientHello in the stream's
 //! extensions, handshake timeouts.
 #![cfg(feature = "rustls")]
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,6 @@
 //! The rustls connector over rama-tcp's `TcpConnector`, against the rustls acceptor on
 //! loopback: ALPN, server names, verification (custom roots, untrusted, insecure).
 #![cfg(feature = "rustls")]
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
