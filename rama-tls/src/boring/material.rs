@@ -50,10 +50,14 @@ impl BoringKey {
         for cert in &self.intermediates {
             ctx.add_extra_chain_cert(cert.clone()).map_err(err)?;
         }
-        ctx.set_private_key(&self.key).map_err(err)?;
-        ctx.check_private_key().map_err(|e| {
-            ConfigError::with_source("the private key does not match the certificate", e)
-        })
+        let mismatch = |e| {
+            ConfigError::with_source(
+                "the private key does not match the certificate (or is unusable)",
+                e,
+            )
+        };
+        ctx.set_private_key(&self.key).map_err(mismatch)?;
+        ctx.check_private_key().map_err(mismatch)
     }
 
     /// Installs this chain and key on one connection (certificate chosen per ClientHello).
