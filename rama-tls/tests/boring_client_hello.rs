@@ -126,6 +126,7 @@ async fn configured_order_alpn_and_no_grease_by_default() {
     ] {
         assert!(hello.extension(id).is_none(), "{id}");
     }
+    assert!(hello.application_settings().is_none());
 }
 
 #[tokio::test]
@@ -135,7 +136,8 @@ async fn browser_knobs_show_in_the_client_hello() {
         .with_permute_extensions(true)
         .with_ocsp_stapling(true)
         .with_signed_cert_timestamps(true)
-        .with_cert_compression(vec![CertCompression::Brotli, CertCompression::Zlib]);
+        .with_cert_compression(vec![CertCompression::Brotli, CertCompression::Zlib])
+        .with_alps(AlpnList::from_iter([ApplicationProtocol::H2]), true);
     let first = capture(&base(), &ext).await;
     let second = capture(&base(), &ext).await;
     for hello in [&first, &second] {
@@ -166,6 +168,14 @@ async fn browser_knobs_show_in_the_client_hello() {
                 .extension(ExtensionId::SIGNED_CERTIFICATE_TIMESTAMP)
                 .is_some()
         );
+        let alps: Vec<String> = hello
+            .application_settings()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(alps, ["h2"]);
+        assert!(hello.extension(ExtensionId::APPLICATION_SETTINGS).is_some());
         assert_eq!(
             hello.certificate_compression_algorithms().unwrap(),
             [
@@ -190,8 +200,28 @@ async fn browser_knobs_show_in_the_client_hello() {
     assert_ne!(a, b, "extension order not permuted");
 }
 
+#[tokio::test]
+async fn alps_under_the_old_codepoint() {
+    let ext =
+        BoringClientExt::new().with_alps(AlpnList::from_iter([ApplicationProtocol::H2]), false);
+    let hello = capture(&base(), &ext).await;
+    assert!(
+        hello
+            .extension(ExtensionId::APPLICATION_SETTINGS_OLD)
+            .is_some()
+    );
+    assert!(hello.extension(ExtensionId::APPLICATION_SETTINGS).is_none());
+    assert_eq!(hello.application_settings().unwrap().len(), 1);
+}
+
 #[test]
-fn duplicate_compression_algorithms_are_refused() {
+fn bad_knobs_are_refused_when_the_layer_is_built() {
+    // ALPS for a protocol that ALPN does not offer
+    let ext =
+        BoringClientExt::new().with_alps(AlpnList::from_iter([ApplicationProtocol::H3]), true);
+    let err = TlsConnectorLayer::with_ext(&base(), &ext).unwrap_err();
+    assert!(err.to_string().contains("ALPS for h3"), "{err}");
+
     let ext = BoringClientExt::new()
         .with_cert_compression(vec![CertCompression::Zlib, CertCompression::Zlib]);
     assert!(TlsConnectorLayer::with_ext(&ClientConfig::new(), &ext).is_err());

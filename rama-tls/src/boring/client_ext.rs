@@ -1,6 +1,8 @@
 //! [`BoringClientExt`]: the ClientHello knobs a browser-like client needs that the neutral
 //! [`ClientConfig`](crate::config::ClientConfig) does not (yet) have.
 
+use crate::types::AlpnList;
+
 /// BoringSSL-only client settings, given next to the neutral
 /// [`ClientConfig`](crate::config::ClientConfig) to
 /// [`TlsConnectorLayer::with_ext`](super::TlsConnectorLayer::with_ext).
@@ -36,6 +38,12 @@ pub struct BoringClientExt {
     /// Certificate compression algorithms to offer (the `compress_certificate` extension,
     /// RFC 8879), in order; the client decompresses what the server sends.
     pub cert_compression: Vec<CertCompression>,
+    /// Offer ALPS (`application_settings`) for these protocols, as Chrome does for `h2`;
+    /// each must also be in the config's ALPN list. Empty: no ALPS.
+    pub alps: AlpnList,
+    /// Send ALPS under its new codepoint (0x44cd, current Chrome) rather than the old one
+    /// (0x4469).
+    pub alps_new_codepoint: bool,
     /// Send an ECH GREASE extension (`encrypted_client_hello` with random content).
     pub ech_grease: bool,
     /// A raw OpenSSL cipher string, used instead of the neutral cipher suite list (for
@@ -92,6 +100,14 @@ impl BoringClientExt {
     #[must_use]
     pub fn with_cert_compression(mut self, algorithms: Vec<CertCompression>) -> Self {
         self.cert_compression = algorithms;
+        self
+    }
+
+    /// Offers ALPS for `protocols`, under the new or the old codepoint.
+    #[must_use]
+    pub fn with_alps(mut self, protocols: AlpnList, new_codepoint: bool) -> Self {
+        self.alps = protocols;
+        self.alps_new_codepoint = new_codepoint;
         self
     }
 

@@ -7,6 +7,7 @@ use super::{
     stream::{TlsStream, negotiated_parameters},
 };
 use crate::config::{ClientConfig, ClientServerName, ConfigError, TlsTarget};
+use crate::types::AlpnList;
 use boring::ssl::SslConnector;
 use rama_core::{Layer, Service, extensions::ExtensionsRef};
 use rama_net::{
@@ -33,6 +34,8 @@ struct ConnectorState {
     server_name: ClientServerName,
     verify: bool,
     ech_grease: bool,
+    alps: AlpnList,
+    alps_new_codepoint: bool,
     timeout: Option<Duration>,
 }
 
@@ -51,12 +54,19 @@ impl TlsConnectorLayer {
     /// # Errors
     /// As [`TlsConnectorLayer::new`], and when a raw cipher string is refused.
     pub fn with_ext(config: &ClientConfig, ext: &BoringClientExt) -> Result<Self, ConfigError> {
+        if let Some(missing) = ext.alps.iter().find(|p| !config.alpn.contains(p)) {
+            return Err(ConfigError::new(format!(
+                "ALPS for {missing} needs {missing} in the ALPN list"
+            )));
+        }
         Ok(Self {
             state: Arc::new(ConnectorState {
                 connector: client_config::build(config, ext)?,
                 server_name: config.server_name.clone(),
                 verify: !config.verification.is_insecure(),
                 ech_grease: ext.ech_grease,
+                alps: ext.alps.clone(),
+                alps_new_codepoint: ext.alps_new_codepoint,
                 timeout: config.handshake_timeout,
             }),
         })
@@ -72,6 +82,8 @@ impl TlsConnectorLayer {
                 server_name: ClientServerName::FromTarget,
                 verify: true,
                 ech_grease: false,
+                alps: AlpnList::new(),
+                alps_new_codepoint: false,
                 timeout,
             }),
         }
@@ -164,7 +176,7 @@ where
             ));
         };
         let domain = domain(&host);
-        let config = self
+        let mut config = self
             .state
             .connector
             .configure()
@@ -174,6 +186,8 @@ where
         if self.state.ech_grease {
             config.set_enable_ech_grease(true);
         }
+        super::alps::offer(&mut config, &self.state.alps, self.state.alps_new_codepoint)
+            .map_err(|e| TlsError::handshake(e).with_peer(&host))?;
         let EstablishedClientConnection { conn, input } = self
             .inner
             .connect(input)

@@ -17,7 +17,7 @@
 //! The connector orders cipher suites (TLS 1.2; BoringSSL's TLS 1.3 suites are fixed),
 //! groups and signature schemes as the neutral config says, and [`BoringClientExt`] adds
 //! GREASE, extension permutation, OCSP stapling and SCT requests, certificate compression
-//! (zlib, brotli) and ECH GREASE.
+//! (zlib, brotli), ALPS and ECH GREASE.
 //!
 //! ```
 //! use rama_tls::boring::{BoringClientExt, CertCompression, TlsConnectorLayer};
@@ -45,6 +45,7 @@
 //! ```
 
 mod acceptor;
+mod alps;
 mod client_config;
 mod client_ext;
 mod compression;
