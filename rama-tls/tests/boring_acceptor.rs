@@ -354,3 +354,52 @@ async fn a_silent_client_times_out_and_garbage_is_refused() {
     assert!(err.is_handshake(), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_by_default_gets_h2_by_alpn() {
+    if !tool_available("curl") {
+        return;
+    }
+    let dir = temp_dir("curl-h2");
+    let (_ca, config) = ca_and_config(&dir);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let layer = TlsAcceptorLayer::new(&config.with_alpn(AlpnList::h2_http11())).unwrap();
+    let svc = layer.into_layer(service_fn(move |stream: Tls| {
+        let tx = tx.clone();
+        async move {
+            // record what ALPN agreed, then hang up (this service speaks no h2)
+            tx.send(stream.negotiated().and_then(|p| p.alpn.clone()))
+                .unwrap();
+            Ok::<_, std::io::Error>(())
+        }
+    }));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(listener.serve(svc));
+    let ca_pem = dir.join("ca.pem").display().to_string();
+    let url = format!("https://localhost:{port}/");
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    let (_status, stderr) = blocking(move || {
+        run_to_exit(
+            "curl",
+            &[
+                "-sS",
+                "-v",
+                "--cacert",
+                &ca_pem,
+                "--resolve",
+                &resolve,
+                &url,
+            ],
+            IO_TIMEOUT,
+        )
+    })
+    .await;
+    let alpn = tokio::time::timeout(IO_TIMEOUT, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alpn, Some(ApplicationProtocol::H2), "{stderr}");
+    task.abort();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

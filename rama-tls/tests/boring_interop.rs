@@ -367,3 +367,29 @@ fn bad_configs_are_refused_when_the_layer_is_built() {
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn key_log_file_gets_the_secrets_of_each_handshake() {
+    let ca = CertificateAuthority::generate("key log CA").unwrap();
+    let server = serve_rustls(&server_config(&ca)).await;
+    let path = std::env::temp_dir().join(format!("rama-boring-keylog-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let config = trusting(&ca).with_key_log(rama_tls::config::KeyLog::File(path.clone()));
+    let target = format!("localhost:{}", server.addr.port());
+    boring_client(&config, &target).await.unwrap();
+    let log = std::fs::read_to_string(&path).unwrap();
+    let labels: Vec<&str> = log.lines().filter_map(|l| l.split(' ').next()).collect();
+    assert!(labels.contains(&"CLIENT_HANDSHAKE_TRAFFIC_SECRET"), "{log}");
+    assert!(labels.contains(&"CLIENT_TRAFFIC_SECRET_0"), "{log}");
+    // label, 32-byte client random, secret: hex
+    let first: Vec<&str> = log.lines().next().unwrap().split(' ').collect();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[1].len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_file(&path).unwrap();
+}
