@@ -10,10 +10,11 @@ use boring::{
     x509::X509,
 };
 use std::{
+    collections::HashMap,
     fs::File,
     io::Write,
     path::Path,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError, Weak},
 };
 
 /// A certificate chain (leaf first) and its private key, parsed by BoringSSL.
@@ -70,6 +71,57 @@ impl BoringKey {
             ssl.add_chain_cert(cert)?;
         }
         ssl.set_private_key(&self.key)
+    }
+}
+
+/// The key (kept only weakly) and its parsed form.
+type CacheEntry = (Weak<CertifiedKey>, Arc<BoringKey>);
+
+/// Keys a resolver hands out, parsed once per [`CertifiedKey`] (a resolver such as the
+/// dynamic issuer returns the same `Arc` for a cached certificate): keyed by the `Arc`'s
+/// address, which the kept `Weak` stops from being reused while the entry lives. Bounded:
+/// when full, entries whose key is gone are dropped, and if none is, all of them.
+pub(crate) struct KeyCache {
+    entries: Mutex<HashMap<usize, CacheEntry>>,
+    capacity: usize,
+}
+
+impl KeyCache {
+    /// A cache for up to `capacity` keys.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The parsed form of `key`, parsing it on first sight.
+    pub(crate) fn get(&self, key: &Arc<CertifiedKey>) -> Result<Arc<BoringKey>, ConfigError> {
+        let id = Arc::as_ptr(key) as usize;
+        let lock = || self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((weak, parsed)) = lock().get(&id)
+            && weak.strong_count() > 0
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = Arc::new(BoringKey::from_certified(key)?);
+        let mut entries = lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, (weak, _)| weak.strong_count() > 0);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(id, (Arc::downgrade(key), parsed.clone()));
+        Ok(parsed)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 
@@ -212,6 +264,33 @@ fn open_key_log(path: &Path) -> Result<File, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> Arc<CertifiedKey> {
+        Arc::new(crate::config::CertifiedKey::from_pem(TEST_CERT, TEST_KEY).unwrap())
+    }
+
+    // a throwaway self-signed P-256 certificate and its key, made with openssl for this test
+    const TEST_CERT: &str = include_str!("fixtures/cache_cert.pem");
+    const TEST_KEY: &str = include_str!("fixtures/cache_key.pem");
+
+    #[test]
+    fn key_cache_parses_once_and_stays_bounded() {
+        let cache = KeyCache::new(2);
+        let (a, b, c) = (key(), key(), key());
+        let first = cache.get(&a).unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.get(&a).unwrap()));
+        assert!(!Arc::ptr_eq(&first, &cache.get(&b).unwrap()));
+        assert_eq!(cache.len(), 2);
+        // full: `a` is gone, so its entry makes room
+        drop(a);
+        cache.get(&c).unwrap();
+        assert_eq!(cache.len(), 2);
+        // full of live keys: cleared, then refilled
+        let d = key();
+        cache.get(&d).unwrap();
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(&b).is_ok());
+    }
 
     #[test]
     fn versions_table() {

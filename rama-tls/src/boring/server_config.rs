@@ -1,7 +1,7 @@
 //! The neutral [`ServerConfig`] as a BoringSSL [`SslAcceptor`]: certificate source,
 //! ALPN, versions, suites, groups, signature schemes, client authentication and key log.
 
-use super::material::{BoringKey, cipher_list, curves_list, set_key_log, set_versions};
+use super::material::{BoringKey, KeyCache, cipher_list, curves_list, set_key_log, set_versions};
 use crate::config::{
     CertRequest, ClientAuth, ConfigError, ServerCertResolver, ServerCertSource, ServerConfig,
     SniCertMap,
@@ -129,16 +129,25 @@ fn set_cert_source(
         }
         ServerCertSource::Resolver(resolver) => {
             let resolver = resolver.clone();
+            let cache = Arc::new(KeyCache::new(RESOLVED_KEYS_CACHED));
             ctx.set_async_select_certificate_callback(move |hello| {
-                Ok(resolve(resolver.clone(), cert_request(hello)))
+                Ok(resolve(
+                    resolver.clone(),
+                    cache.clone(),
+                    cert_request(hello),
+                ))
             });
             Ok(())
         }
     }
 }
 
+/// How many resolved keys stay parsed for BoringSSL.
+const RESOLVED_KEYS_CACHED: usize = 1024;
+
 fn resolve(
     resolver: Arc<dyn ServerCertResolver>,
+    cache: Arc<KeyCache>,
     request: CertRequest,
 ) -> boring::ssl::BoxSelectCertFuture {
     Box::pin(async move {
@@ -149,7 +158,7 @@ fn resolve(
                 return Err(AsyncSelectCertError);
             }
         };
-        let key = BoringKey::from_certified(&key).map_err(|err| {
+        let key = cache.get(&key).map_err(|err| {
             tracing::debug!(%err, "resolved certificate unusable by BoringSSL");
             AsyncSelectCertError
         })?;
