@@ -15,7 +15,7 @@ use rama_net::{address::Authority, client::EstablishedClientConnection};
 use rama_tls::{
     boring::{BoringClientExt, CertCompression, TlsConnectorLayer},
     client_hello::{ClientHello, PeekClientHelloConfig, peek_client_hello},
-    config::{ClientConfig, ServerVerification},
+    config::{ClientConfig, ClientServerName, ServerVerification},
     types::{
         AlpnList, ApplicationProtocol, CertificateCompressionAlgorithm, CipherSuite, ExtensionId,
         SignatureScheme, SupportedGroup,
@@ -198,6 +198,20 @@ async fn browser_knobs_show_in_the_client_hello() {
     sb.sort();
     assert_eq!(sa, sb);
     assert_ne!(a, b, "extension order not permuted");
+}
+
+#[tokio::test]
+async fn sni_override_is_sent_and_no_sni_sends_none() {
+    let named = base().with_server_name(ClientServerName::Override("named.test".parse().unwrap()));
+    let hello = capture(&named, &BoringClientExt::new()).await;
+    assert_eq!(hello.server_name(), Some("named.test"));
+    let hello = capture(
+        &base().with_server_name(ClientServerName::NoSni),
+        &BoringClientExt::new(),
+    )
+    .await;
+    assert_eq!(hello.server_name(), None);
+    assert!(hello.extension(ExtensionId::SERVER_NAME).is_none());
 }
 
 #[tokio::test]

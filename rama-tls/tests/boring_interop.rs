@@ -393,3 +393,20 @@ async fn key_log_file_gets_the_secrets_of_each_handshake() {
     }
     std::fs::remove_file(&path).unwrap();
 }
+
+#[tokio::test]
+async fn version_floors_and_ceilings_meet_or_refuse() {
+    let ca = CertificateAuthority::generate("versions CA").unwrap();
+    let server =
+        serve_boring(&server_config(&ca).with_min_version(ProtocolVersion::TLS_V1_3)).await;
+    let target = format!("localhost:{}", server.addr.port());
+    let err = boring_client(
+        &trusting(&ca).with_max_version(ProtocolVersion::TLS_V1_2),
+        &target,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_handshake(), "{err}");
+    let (_, params) = boring_client(&trusting(&ca), &target).await.unwrap();
+    assert_eq!(params.version, ProtocolVersion::TLS_V1_3);
+}
