@@ -199,7 +199,7 @@ for server in "${SERVERS[@]}"; do
     group=$(awk -F': ' '/^Server Temp Key:/ {print $2; exit}' <<<"$first")
     verify=$(awk -F': ' '/Verify return code:/ {print $2; exit}' <<<"$first")
     if grep -q '^Reused, ' <<<"$second"; then again=resumed; elif grep -q '^New, ' <<<"$second"; then again="full handshake"
-    elif [[ -z "$second" ]]; then again="none (no session ticket was sent)"; else again="?"; fi
+    elif [[ -z "$second" ]]; then again="none (no session ticket received)"; else again="?"; fi
     NEGOTIATED[$server]="$proto, $group; verify: $verify; second connection offering the session: $again"
     echo "  $server negotiates ${NEGOTIATED[$server]}" >&2
 done
