@@ -27,6 +27,7 @@
 
 pub mod body;
 pub mod client;
+pub mod connection;
 pub mod date;
 pub mod h2;
 pub mod layer;

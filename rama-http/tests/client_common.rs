@@ -12,6 +12,7 @@ use bytes::Bytes;
 use rama_core::error::BoxError;
 use rama_core::graceful::Shutdown;
 use rama_core::service::service_fn;
+use rama_http::connection::ConnectionExtensions;
 use rama_http::server::HttpServer;
 use rama_http::wire::{OriginalHeaderNames, ordered_headers};
 use rama_http::{Body, HeaderMap, Request, Response, StatusCode};
@@ -109,7 +110,7 @@ async fn handle(
     req: Request<Body>,
     seen: Arc<Mutex<Vec<u16>>>,
 ) -> Result<Response<Body>, BoxError> {
-    if let Some(info) = req.extensions().get::<SocketInfo>() {
+    if let Some(info) = req.connection_get::<SocketInfo>() {
         seen.lock().unwrap().push(info.peer_addr().port());
     }
     let path = req.uri().path().to_owned();

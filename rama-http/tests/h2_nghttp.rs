@@ -8,6 +8,7 @@
 )]
 
 use rama_core::{extensions::Extensions, service_fn};
+use rama_http::connection::ConnectionExtensions;
 use rama_http::{
     Body, Request, Response,
     h2::{EarlyFrames, H2ServerConfig, PseudoHeader, TapOutcome, serve_connection},
@@ -103,7 +104,7 @@ async fn nghttp_early_frames() {
         let service = service_fn(move |req: Request<Body>| {
             let tx = tx.clone();
             async move {
-                tx.send(req.extensions().get::<EarlyFrames>().cloned().unwrap())
+                tx.send(req.connection_get::<EarlyFrames>().cloned().unwrap())
                     .unwrap();
                 Ok::<_, Infallible>(Response::new(Body::from("hello from rama")))
             }

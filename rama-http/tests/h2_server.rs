@@ -15,6 +15,7 @@ use rama_core::{
     graceful::{Shutdown, ShutdownTrigger},
     service_fn,
 };
+use rama_http::connection::ConnectionExtensions;
 use rama_http::{
     Body,
     h2::{EarlyFrames, H2ServerConfig, PseudoHeader, TapOutcome, WindowUpdate, serve_connection},
@@ -150,7 +151,7 @@ async fn one_mib_bodies_both_ways() {
             req.extensions().get::<Extensions>().unwrap().get(),
             Some(&ConnTag("loopback"))
         );
-        let socket = req.extensions().get::<SocketInfo>().unwrap();
+        let socket = req.connection_get::<SocketInfo>().unwrap();
         assert!(socket.peer_addr().ip().is_loopback());
         let body = req
             .into_body()
@@ -399,7 +400,7 @@ async fn early_frames_record_what_the_client_sent() {
     let server = start(service_fn(move |req: Request<Body>| {
         let tx = tx.clone();
         async move {
-            let early = req.extensions().get::<EarlyFrames>().cloned().unwrap();
+            let early = req.connection_get::<EarlyFrames>().cloned().unwrap();
             // the connection's facts are there too
             let conn = req.extensions().get::<Extensions>().unwrap();
             assert_eq!(conn.get(), Some(&ConnTag("loopback")));
@@ -625,7 +626,7 @@ async fn early_frames_can_be_turned_off() {
         service_fn(move |req: Request<Body>| {
             let tx = tx.clone();
             async move {
-                tx.send(req.extensions().get::<EarlyFrames>().is_some())
+                tx.send(req.connection_get::<EarlyFrames>().is_some())
                     .unwrap();
                 Ok::<_, Infallible>(Response::new(Body::empty()))
             }
@@ -754,7 +755,7 @@ async fn early_frames_follow_continuation_frames() {
             let tx = tx.clone();
             async move {
                 assert_eq!(req.headers()["x-big"].len(), 40_000);
-                tx.send(req.extensions().get::<EarlyFrames>().cloned().unwrap())
+                tx.send(req.connection_get::<EarlyFrames>().cloned().unwrap())
                     .unwrap();
                 Ok::<_, Infallible>(Response::new(Body::empty()))
             }

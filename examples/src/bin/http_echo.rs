@@ -26,6 +26,7 @@
 //! hi
 //! ```
 
+use rama::http::connection::ConnectionExtensions;
 use rama::{
     error::{BoxError, ErrorContext},
     graceful::Shutdown,
@@ -68,7 +69,7 @@ async fn echo(req: Request<Body>) -> Result<Response<Body>, BoxError> {
             String::from_utf8_lossy(value.as_bytes())
         );
     }
-    if let Some(early) = parts.extensions.get::<EarlyFrames>() {
+    if let Some(early) = parts.connection_get::<EarlyFrames>() {
         let settings: Vec<String> = early
             .settings()
             .iter()
@@ -82,7 +83,7 @@ async fn echo(req: Request<Body>) -> Result<Response<Body>, BoxError> {
         let _ = writeln!(text, "# h2 settings: {}", settings.join(","));
         let _ = writeln!(text, "# h2 pseudo-header order: {}", pseudo.join(","));
     }
-    if let Some(info) = parts.extensions.get::<SocketInfo>() {
+    if let Some(info) = parts.connection_get::<SocketInfo>() {
         let _ = writeln!(text, "# peer: {}", info.peer_addr());
     }
     text.push('\n');

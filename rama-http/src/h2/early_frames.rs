@@ -210,7 +210,7 @@ struct Record {
 /// request's HEADERS (pseudo-header order included).
 ///
 /// The h2 server puts it in the extensions of every request of the connection
-/// (`req.extensions().get::<EarlyFrames>()`). Cheap to clone.
+/// (`req.connection_get::<EarlyFrames>()`, see [`crate::connection`]). Cheap to clone.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EarlyFrames {
     record: Arc<Record>,

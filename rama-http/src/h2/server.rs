@@ -2,7 +2,7 @@
 
 use super::{
     config::H2ServerConfig,
-    early_frames::{EarlyFrameParser, EarlyFrames},
+    early_frames::EarlyFrameParser,
     recv_body::RecvBody,
     tap::{EarlyFrameTap, EarlyFramesHandle},
 };
@@ -12,7 +12,6 @@ use h2::{Reason, RecvStream, server::SendResponse};
 use http::{HeaderMap, Request, Response, StatusCode, header};
 use http_body::Body as _;
 use rama_core::{Service, error::BoxError, extensions::Extensions, graceful::ShutdownSignal};
-use rama_net::stream::SocketInfo;
 use std::{
     fmt,
     future::poll_fn,
@@ -109,13 +108,11 @@ impl From<h2::Error> for H2ConnectionError {
 /// - Each stream runs `service` in its own task, so streams are served concurrently. The
 ///   request body streams from the client with flow control (capacity is released as the
 ///   service reads); the response body streams back with back-pressure, then its trailers.
-/// - Every request's (`http`) extensions hold [`EarlyFrames`] (unless disabled in `config`)
-///   and (unless it is empty) a clone of `extensions`, the connection's facts such as socket
-///   info, as one value:
-///   `req.extensions().get::<rama_core::extensions::Extensions>()`. A [`SocketInfo`] among
-///   them is also copied into the request's extensions on its own, as the HTTP/1 engine does.
-///   ([`EarlyFrames`] is not added to that clone: one copy per request is enough, and each
-///   entry there costs an allocation per request.)
+/// - Every request's (`http`) extensions hold (unless it is empty) a clone of `extensions`,
+///   the connection's facts such as its `SocketInfo`, as one value (read them with
+///   [`ConnectionExtensions`](crate::connection::ConnectionExtensions)); the connection's
+///   [`EarlyFrames`](super::EarlyFrames) (unless disabled in `config`) are added to those facts as soon as the
+///   first request's head completes them.
 /// - A response body of known exact size gets a `content-length` if it has none. Responses to
 ///   HEAD and `204`/`304` responses are sent without their body. Connection-specific headers
 ///   (`connection`, `transfer-encoding`, ...; RFC 9113 §8.2.2) are removed.
@@ -213,7 +210,8 @@ where
         }
     };
     let service = Arc::new(service);
-    let socket_info = extensions.get::<SocketInfo>().copied();
+    let mut extensions = extensions;
+    let mut early_in_extensions = false;
     // cloned onto every stream's request: O(1), the map is shared copy-on-write
     let mut shutting_down = false;
     let activity = Arc::new(Activity::new());
@@ -233,9 +231,15 @@ where
             next = conn.accept() => match next {
                 Some(Ok((request, respond))) => {
                     let open = StreamOpen::new(&activity);
-                    let early = early.as_ref().and_then(|h| h.get()).cloned();
-                    let (request, is_head) =
-                        stream_request(request, &extensions, socket_info, early);
+                    // the early frames are complete once the first request's head is: from
+                    // then on they are one more fact of the connection
+                    if !early_in_extensions
+                        && let Some(frames) = early.as_ref().and_then(|h| h.get())
+                    {
+                        extensions.insert(frames.clone());
+                        early_in_extensions = true;
+                    }
+                    let (request, is_head) = stream_request(request, &extensions);
                     let task = serve_stream(request, is_head, respond, service.clone());
                     // boxed: the task then holds a pointer, and spawning moves 8 bytes
                     // instead of the whole stream future several times
@@ -352,12 +356,7 @@ fn is_connection_specific(name: &http::HeaderName) -> bool {
 
 /// The request of a new stream, as the service gets it, and whether it is a HEAD request.
 /// Built before the stream's task is spawned, so that its future holds only the request.
-fn stream_request(
-    request: Request<RecvStream>,
-    conn_ext: &Extensions,
-    socket_info: Option<SocketInfo>,
-    early: Option<EarlyFrames>,
-) -> (Request<Body>, bool) {
+fn stream_request(request: Request<RecvStream>, conn_ext: &Extensions) -> (Request<Body>, bool) {
     let (mut parts, recv) = request.into_parts();
     let is_head = parts.method == http::Method::HEAD;
     let content_length = parts
@@ -367,12 +366,6 @@ fn stream_request(
         .and_then(|v| v.parse().ok());
     if !conn_ext.is_empty() {
         parts.extensions.insert(conn_ext.clone());
-    }
-    if let Some(socket_info) = socket_info {
-        parts.extensions.insert(socket_info);
-    }
-    if let Some(early) = early {
-        parts.extensions.insert(early);
     }
     // a request that ended with its head (most GETs) gets an empty body, not a stream reader
     let body = if recv.is_end_stream() {

@@ -40,6 +40,7 @@
 //! # }
 //! ```
 
+use crate::connection::ConnectionExtensions;
 use crate::{HeaderMap, HeaderName, HeaderValue, Request, Response, header};
 use rama_core::{Layer, Service};
 use rama_net::address::HostWithOptPort;
@@ -341,8 +342,7 @@ where
 
     async fn serve(&self, mut req: Request<B>) -> Result<Response<R>, S::Error> {
         if let Some(peer) = req
-            .extensions()
-            .get::<SocketInfo>()
+            .connection_get::<SocketInfo>()
             .map(|s| s.peer_addr().ip())
         {
             let info = self.forwarded_info(peer, req.headers());
@@ -431,8 +431,7 @@ impl<S> SetForwarded<S> {
 
     fn element<B>(&self, req: &Request<B>) -> ForwardedElement {
         let for_node = req
-            .extensions()
-            .get::<SocketInfo>()
+            .connection_get::<SocketInfo>()
             .map_or_else(NodeId::unknown, |s| NodeId::from(s.peer_addr().ip()));
         let mut element = ForwardedElement::new_for(for_node);
         if let Some(by) = &self.config.by {

@@ -37,8 +37,8 @@
 //! ```
 
 use super::sensitive_headers::SensitiveHeaders;
+use crate::connection::ConnectionExtensions;
 use crate::{Body, Request, Response, Version, header};
-use rama_core::extensions::Extensions;
 use rama_core::{Layer, Service};
 use rama_net::stream::SocketInfo;
 use std::fmt;
@@ -135,10 +135,7 @@ fn server_address(req: &Request<Body>) -> Option<String> {
 }
 
 fn client_address(req: &Request<Body>) -> Option<String> {
-    let ext = req.extensions();
-    let info = ext
-        .get::<SocketInfo>()
-        .or_else(|| ext.get::<Extensions>().and_then(|e| e.get::<SocketInfo>()))?;
+    let info = req.connection_get::<SocketInfo>()?;
     Some(info.peer_addr().ip().to_string())
 }
 

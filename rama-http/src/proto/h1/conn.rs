@@ -10,7 +10,7 @@
 //!    `Connection: close`; a late one with 408; then the connection closes.
 //! 2. **Service.** The request carries, in its `http` extensions, the
 //!    [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record, a clone of the
-//!    connection's [`Extensions`] and, when known, the [`SocketInfo`]; for an upgrade or
+//!    connection's [`Extensions`] (its facts, `SocketInfo` among them); for an upgrade or
 //!    CONNECT request also an [`OnUpgrade`]. The body streams in through a one-frame channel
 //!    fed by this task next to the service future (see `recv_body`): back-pressure, and the
 //!    next request is only read once this one's body is consumed or drained.
@@ -65,7 +65,6 @@ use rama_core::Service;
 use rama_core::error::BoxError;
 use rama_core::extensions::Extensions;
 use rama_core::graceful::ShutdownSignal;
-use rama_net::stream::SocketInfo;
 use std::future::poll_fn;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
@@ -90,7 +89,6 @@ pub(crate) async fn serve_connection<IO, S>(
     S::Error: Into<BoxError>,
 {
     let (rd, wr) = tokio::io::split(io);
-    let socket_info = extensions.get::<SocketInfo>().copied();
     // one wait for the whole connection, not one per request: registering with the shared
     // shutdown signal takes its lock
     let shutdown_wait: ShutdownWait = match &shutdown {
@@ -104,7 +102,6 @@ pub(crate) async fn serve_connection<IO, S>(
         wbuf: BytesMut::new(),
         config,
         extensions,
-        socket_info,
         shutdown,
         served: 0,
         accepted,
@@ -173,7 +170,6 @@ struct Conn<'c, IO> {
     wbuf: BytesMut,
     config: &'c Http1Config,
     extensions: Extensions,
-    socket_info: Option<SocketInfo>,
     shutdown: Option<ShutdownSignal>,
     served: usize,
     accepted: Instant,
@@ -337,9 +333,6 @@ where
         });
         if !self.extensions.is_empty() {
             parts.extensions.insert(self.extensions.clone());
-        }
-        if let Some(info) = self.socket_info {
-            parts.extensions.insert(info);
         }
 
         let (started_tx, started_rx) = if expect {
@@ -717,7 +710,6 @@ mod tests {
             wbuf: BytesMut::new(),
             config: &Http1Config::new(),
             extensions: Extensions::new(),
-            socket_info: None,
             shutdown: None,
             served: 0,
             accepted: Instant::now(),

@@ -27,6 +27,7 @@
 //!   [`super::tls`]).
 
 use base64::Engine as _;
+use rama::http::connection::ConnectionExtensions;
 use rama::{
     Service,
     error::{ErrorContext, OpaqueError},
@@ -80,7 +81,7 @@ impl Service<Request<Body>> for HttpEcho {
             trailers: trailers
                 .as_ref()
                 .map_or_else(Vec::new, |t| wire_headers(parts.version, t, None)),
-            h2: parts.extensions.get::<EarlyFrames>().map(H2Report::from),
+            h2: parts.connection_get::<EarlyFrames>().map(H2Report::from),
             tls: parts
                 .extensions
                 .get::<Extensions>()
@@ -233,8 +234,7 @@ const fn version_str(version: Version) -> &'static str {
 /// The peer address: a [`SocketInfo`] in the request's extensions, or in the connection's
 /// extensions that the server put there.
 fn peer_addr(ext: &::http::Extensions) -> Option<SocketAddr> {
-    ext.get::<SocketInfo>()
-        .or_else(|| ext.get::<Extensions>().and_then(|conn| conn.get()))
+    ext.connection_get::<SocketInfo>()
         .map(SocketInfo::peer_addr)
 }
 
