@@ -406,9 +406,13 @@ impl TcpListener {
                 tracing::warn!(%peer, "serve tcp connection: {err:#}");
             }
         };
-        match guard {
-            Some(guard) => drop(guard.spawn_task(task)),
-            None => drop(tokio::spawn(task)),
+        // A large connection future (a TLS or HTTP stack's) is boxed first: spawning moves a
+        // future into the task several times, and one copy into a box is cheaper than that
+        // for anything past a few hundred bytes. Small ones are spawned as they are.
+        if std::mem::size_of_val(&task) > SPAWN_INLINE_MAX {
+            spawn_on(guard, Box::pin(task));
+        } else {
+            spawn_on(guard, task);
         }
     }
 }
@@ -416,5 +420,18 @@ impl TcpListener {
 impl From<tokio::net::TcpListener> for TcpListener {
     fn from(inner: tokio::net::TcpListener) -> Self {
         Self::from_tokio(inner)
+    }
+}
+
+/// Connection futures up to this size are spawned as they are, larger ones boxed first.
+const SPAWN_INLINE_MAX: usize = 512;
+
+fn spawn_on<F>(guard: Option<&ShutdownGuard>, task: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match guard {
+        Some(guard) => drop(guard.spawn_task(task)),
+        None => drop(tokio::spawn(task)),
     }
 }

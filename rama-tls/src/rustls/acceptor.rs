@@ -150,7 +150,9 @@ where
     type Error = BoxError;
 
     async fn serve(&self, stream: IO) -> Result<Self::Output, Self::Error> {
-        let handshake = self.state.handshake(stream);
+        // boxed: rustls' connection state is large, and this future is moved around (into a
+        // spawned task, say) before it first runs; the handshake costs far more than the box
+        let handshake = Box::pin(self.state.handshake(stream));
         let tls = match self.state.timeout {
             Some(limit) => tokio::time::timeout(limit, handshake)
                 .await
