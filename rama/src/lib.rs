@@ -18,6 +18,7 @@
 //! | stop on Ctrl-C / SIGTERM and drain connections | [`graceful`] |
 //! | parse addresses, peek or forward streams, resolve names | `net` (feature `net`) |
 //! | listen, connect and forward over TCP | `tcp` (feature `tcp`) |
+//! | terminate or originate TLS, route by SNI, issue certificates, read ClientHellos | `tls` (feature `tls`) |
 //! | serve and send HTTP/1.x and h2, with header case and order kept | `http` (feature `http`) |
 //! | log with `RUST_LOG` | `telemetry` (feature `telemetry`) |
 //!
@@ -27,6 +28,7 @@
 //! |---|---|---|
 //! | `net` | `rama::net`: addresses, protocols, stream utilities, DNS (hickory) | `rama-net` |
 //! | `tcp` | `rama::tcp`: listener, connector with Happy Eyeballs, L4 forwarding (implies `net`) | `rama-tcp` |
+//! | `tls` | `rama::tls`: TLS vocabulary, ClientHello parser, SNI router, certificates, the rustls backend; HTTPS in `rama::http` when `http` is on too (implies `net`) | `rama-tls` |
 //! | `http` | `rama::http`: HTTP types with wire fidelity, `Body`, HTTP/1.x and h2 servers and clients, middleware (implies `net`) | `rama-http` |
 //! | `tower` | `rama::http::tower`: run tower/axum services in rama, rama services under tower and hyper (implies `http`) | `rama-http` |
 //! | `telemetry` | `rama::telemetry`: a `tracing` subscriber configured from `RUST_LOG` | `rama-core` |
