@@ -193,31 +193,16 @@ pub fn certs_from_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, ConfigE
     Ok(certs)
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /// `der` as a PEM block (RFC 7468) with `label`: base64 in 64-character lines.
 pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
-    let mut b64 = Vec::with_capacity(der.len().div_ceil(3) * 4);
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(BASE64[((n >> (18 - 6 * i)) & 0x3f) as usize]);
-            } else {
-                b64.push(b'=');
-            }
-        }
-    }
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 40);
     out.push_str("-----BEGIN ");
     out.push_str(label);
     out.push_str("-----\n");
-    for line in b64.chunks(64) {
+    // base64's alphabet is ASCII: 64-byte chunks are whole characters
+    for line in b64.as_bytes().chunks(64) {
         out.extend(line.iter().map(|&c| char::from(c)));
         out.push('\n');
     }
