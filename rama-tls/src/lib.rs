@@ -14,11 +14,13 @@
 //! - [`sni`]: route raw TLS streams by SNI without terminating them.
 //! - [`config`] and [`negotiated`]: what a backend is asked to do and what it agreed on.
 //! - [`cert`]: self-signed certificates, a CA, and a per-SNI dynamic issuer (feature `rustls`).
-//! - [`rustls`]: the rustls backend (feature `rustls`, on by default).
-//! - `boring`: the BoringSSL backend with browser-like ClientHello knobs (feature `boring`).
+//! - [`rustls`]: the rustls backend (feature `rustls`, on by default); [`boring`]: the
+//!   BoringSSL backend (feature `boring`); both return [`error::TlsError`].
 
 pub mod client_hello;
 pub mod config;
+#[cfg(any(feature = "rustls", feature = "boring"))]
+pub mod error;
 pub mod negotiated;
 pub mod sni;
 pub mod types;

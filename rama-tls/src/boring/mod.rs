@@ -50,13 +50,12 @@ mod client_config;
 mod client_ext;
 mod compression;
 mod connector;
-mod error;
 mod material;
 mod server_config;
 mod stream;
 
+pub use crate::error::TlsError;
 pub use acceptor::{TlsAcceptorLayer, TlsAcceptorService};
 pub use client_ext::{BoringClientExt, CertCompression};
 pub use connector::{TlsConnector, TlsConnectorLayer};
-pub use error::TlsError;
 pub use stream::TlsStream;

@@ -63,11 +63,10 @@ mod acceptor;
 mod client_config;
 mod common;
 mod connector;
-mod error;
 mod server_config;
 mod stream;
 
+pub use crate::error::TlsError;
 pub use acceptor::{TlsAcceptorLayer, TlsAcceptorService};
 pub use connector::{TlsConnector, TlsConnectorLayer};
-pub use error::TlsError;
 pub use stream::TlsStream;

@@ -1,10 +1,12 @@
-//! [`TlsError`]: why a TLS handshake (accepting or connecting) did not complete.
+//! [`TlsError`]: why a TLS handshake (accepting or connecting) did not complete, for every
+//! backend (the rustls and BoringSSL layers return the same type).
 
 use rama_core::error::BoxError;
 use std::{fmt, time::Duration};
 
 /// Why a TLS handshake did not complete. The message says which step failed (and with
-/// which peer name, on the client side); the source is the underlying BoringSSL or I/O error.
+/// which peer name, on the client side); the source is the backend's (rustls, BoringSSL) or
+/// the I/O error.
 /// Use the `is_*` predicates; the text is not API.
 #[derive(Debug)]
 pub struct TlsError {
@@ -18,6 +20,7 @@ enum Kind {
     Timeout(Duration),
     Handshake,
     ClientHello,
+    Certificate,
     Connect,
     ServerName,
 }
@@ -33,6 +36,17 @@ impl TlsError {
 
     pub(crate) fn client_hello(source: impl Into<BoxError>) -> Self {
         Self::new(Kind::ClientHello, Some(source.into()))
+    }
+
+    #[cfg_attr(
+        all(not(feature = "rustls"), not(test)),
+        expect(
+            dead_code,
+            reason = "BoringSSL reports a resolver failure as a handshake error"
+        )
+    )]
+    pub(crate) fn certificate(source: impl Into<BoxError>) -> Self {
+        Self::new(Kind::Certificate, Some(source.into()))
     }
 
     pub(crate) fn connect(source: impl Into<BoxError>) -> Self {
@@ -75,6 +89,12 @@ impl TlsError {
         matches!(self.kind, Kind::ClientHello)
     }
 
+    /// No certificate could be chosen for the ClientHello (the resolver failed).
+    #[must_use]
+    pub const fn is_certificate(&self) -> bool {
+        matches!(self.kind, Kind::Certificate)
+    }
+
     /// The connector below TLS failed: no TLS was attempted.
     #[must_use]
     pub const fn is_connect(&self) -> bool {
@@ -94,6 +114,7 @@ impl fmt::Display for TlsError {
             Kind::Timeout(limit) => write!(f, "TLS handshake timed out after {limit:?}")?,
             Kind::Handshake => f.write_str("TLS handshake failed")?,
             Kind::ClientHello => f.write_str("read the TLS ClientHello")?,
+            Kind::Certificate => f.write_str("choose a TLS certificate for the ClientHello")?,
             Kind::Connect => f.write_str("connect below TLS")?,
             Kind::ServerName => f.write_str("no usable server name for the TLS handshake")?,
         }
@@ -131,6 +152,7 @@ mod tests {
             "bad record"
         );
         assert!(TlsError::client_hello("x").is_client_hello());
+        assert!(TlsError::certificate("x").is_certificate());
         assert!(TlsError::connect("x").is_connect());
         assert!(TlsError::server_name("x").is_server_name());
     }
