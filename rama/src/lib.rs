@@ -29,6 +29,7 @@
 //! | `net` | `rama::net`: addresses, protocols, stream utilities, DNS (hickory) | `rama-net` |
 //! | `tcp` | `rama::tcp`: listener, connector with Happy Eyeballs, L4 forwarding (implies `net`) | `rama-tcp` |
 //! | `tls` | `rama::tls`: TLS vocabulary, ClientHello parser, SNI router, certificates, the rustls backend; HTTPS in `rama::http` when `http` is on too (implies `net`) | `rama-tls` |
+//! | `boring` | `rama::tls::boring`: the BoringSSL backend (acceptor and connector layers, browser-like ClientHello knobs); building it needs cmake and clang (implies `tls`) | `rama-tls` |
 //! | `http` | `rama::http`: HTTP types with wire fidelity, `Body`, HTTP/1.x and h2 servers and clients, middleware (implies `net`) | `rama-http` |
 //! | `tower` | `rama::http::tower`: run tower/axum services in rama, rama services under tower and hyper (implies `http`) | `rama-http` |
 //! | `telemetry` | `rama::telemetry`: a `tracing` subscriber configured from `RUST_LOG` | `rama-core` |

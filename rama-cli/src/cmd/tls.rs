@@ -24,7 +24,7 @@ pub(crate) enum TlsBackend {
     /// rustls (built in).
     #[default]
     Rustls,
-    /// BoringSSL (needs a build with the `boring` feature, not available yet).
+    /// BoringSSL (in builds with the `boring` feature).
     Boring,
 }
 
@@ -33,6 +33,7 @@ impl TlsBackend {
     pub(crate) fn check(self) -> Result<(), Failure> {
         match self {
             Self::Rustls => Ok(()),
+            Self::Boring if cfg!(feature = "boring") => Ok(()),
             Self::Boring => Err(Failure::new(
                 NOT_BUILT_IN,
                 "--tls-backend boring: rama was not built with the boring (BoringSSL) TLS \
@@ -134,6 +135,32 @@ pub(crate) fn handshake_failure(err: &TlsError) -> Failure {
         None => Failure::new(SSL_CONNECT_ERROR, format!("{err}: {}", chain(err))),
     }
 }
+
+/// A failed BoringSSL handshake with curl's exit code: 60 when the server's certificate was
+/// not trusted, 28 on a timeout, 35 otherwise.
+///
+/// rama-tls keeps BoringSSL's handshake error as text only; its verification failures read
+/// "cert verification failed - <reason>", which is what is looked for here.
+#[cfg(feature = "boring")]
+pub(crate) fn boring_handshake_failure(err: &rama::tls::boring::TlsError) -> Failure {
+    if err.is_timeout() {
+        return Failure::new(OPERATION_TIMEDOUT, err.to_string());
+    }
+    let causes = chain(err);
+    if let Some((_, reason)) = causes.split_once(BORING_VERIFY_FAILED) {
+        let reason = reason.trim_start_matches([' ', '-']);
+        return Failure::new(
+            PEER_FAILED_VERIFICATION,
+            format!("SSL certificate problem: {reason} ({err})"),
+        );
+    }
+    Failure::new(SSL_CONNECT_ERROR, format!("{err}: {causes}"))
+}
+
+/// How BoringSSL's handshake error starts its reason when the peer's certificate failed
+/// verification.
+#[cfg(feature = "boring")]
+const BORING_VERIFY_FAILED: &str = "cert verification failed";
 
 /// The rustls error somewhere in `err`'s source chain (tokio-rustls wraps it in an
 /// `io::Error`, whose `source()` skips the wrapped error itself).
@@ -242,9 +269,14 @@ mod tests {
             backend: TlsBackend::Boring,
             ..TlsClientArgs::default()
         };
-        let err = boring.client_config(AlpnList::new()).unwrap_err();
-        assert_eq!(err.code, NOT_BUILT_IN);
-        assert!(err.message.contains("not built with"), "{err}");
+        let result = boring.client_config(AlpnList::new());
+        if cfg!(feature = "boring") {
+            assert!(result.is_ok());
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.code, NOT_BUILT_IN);
+            assert!(err.message.contains("not built with"), "{err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
     reason = "each test file uses a different subset of these helpers"
 )]
 
+pub(crate) mod tls_echo;
+
 pub(crate) use rama_test_support::{
     ChildServer, IO_TIMEOUT, KillOnDrop, START_TIMEOUT, STOP_TIMEOUT, free_port,
     parse_listening_line, pattern, run_client, tool_available,

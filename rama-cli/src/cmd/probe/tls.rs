@@ -24,7 +24,7 @@ use crate::cmd::send::exit::{
     COULD_NOT_CONNECT, COULD_NOT_RESOLVE_HOST, Failure, MALFORMED_URL, OPERATION_TIMEDOUT,
     PEER_FAILED_VERIFICATION,
 };
-use crate::cmd::tls::{Connected, TlsClientArgs, handshake_failure};
+use crate::cmd::tls::{Connected, TlsBackend, TlsClientArgs, handshake_failure};
 use clap::Args;
 use rama::{
     Layer, Service,
@@ -33,7 +33,6 @@ use rama::{
     tls::{
         config::{ClientServerName, ServerVerification},
         negotiated::NegotiatedTlsParameters,
-        rustls::TlsConnectorLayer,
         types::AlpnList,
     },
 };
@@ -151,23 +150,51 @@ impl ProbeTlsArgs {
         authority: &Authority,
         config: &rama::tls::config::ClientConfig,
     ) -> Result<NegotiatedTlsParameters, Failure> {
-        let layer = TlsConnectorLayer::new(config).map_err(|e| {
+        let refused = |e: rama::tls::config::ConfigError| {
             Failure::new(
                 crate::cmd::send::exit::SSL_CONNECT_ERROR,
                 format!("TLS configuration: {e}"),
             )
-        })?;
+        };
         let tcp = TcpConnectConfig::new().with_connect_timeout(self.timeout);
-        let stream = tcp_connect(authority, &HickoryDns::default(), &tcp)
-            .await
-            .map_err(connect_failure)?;
-        let tls = layer
-            .layer(Connected::new(stream))
-            .serve(authority.clone())
-            .await
-            .map_err(|e| handshake_failure(&e))?
-            .conn;
-        tls.negotiated().cloned().ok_or_else(|| {
+        let negotiated = match self.tls.backend {
+            TlsBackend::Rustls => {
+                let layer = rama::tls::rustls::TlsConnectorLayer::new(config).map_err(refused)?;
+                let stream = tcp_connect(authority, &HickoryDns::default(), &tcp)
+                    .await
+                    .map_err(connect_failure)?;
+                let tls = layer
+                    .layer(Connected::new(stream))
+                    .serve(authority.clone())
+                    .await
+                    .map_err(|e| handshake_failure(&e))?
+                    .conn;
+                tls.negotiated().cloned()
+            }
+            #[cfg(feature = "boring")]
+            TlsBackend::Boring => {
+                let layer = rama::tls::boring::TlsConnectorLayer::new(config).map_err(refused)?;
+                let stream = tcp_connect(authority, &HickoryDns::default(), &tcp)
+                    .await
+                    .map_err(connect_failure)?;
+                let tls = layer
+                    .layer(Connected::new(stream))
+                    .serve(authority.clone())
+                    .await
+                    .map_err(|e| crate::cmd::tls::boring_handshake_failure(&e))?
+                    .conn;
+                tls.negotiated().cloned()
+            }
+            // `client_config` refused it already
+            #[cfg(not(feature = "boring"))]
+            TlsBackend::Boring => {
+                return Err(Failure::new(
+                    crate::cmd::send::exit::NOT_BUILT_IN,
+                    "--tls-backend boring: rama was not built with the boring feature",
+                ));
+            }
+        };
+        negotiated.ok_or_else(|| {
             Failure::new(
                 crate::cmd::send::exit::SSL_CONNECT_ERROR,
                 "the TLS backend reported no parameters",

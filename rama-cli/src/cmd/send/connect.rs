@@ -1,13 +1,14 @@
 //! One request on a fresh connection: TCP connect (DNS with `--resolve` overrides, Happy
 //! Eyeballs, `--connect-timeout`), for `https://` a TLS handshake (ALPN, verification as the
 //! TLS flags say), an HTTP/1.1 or h2 handshake (h2 by ALPN, or with prior knowledge), the
-//! request, the response head. Failures carry curl's exit codes.
+//! request, the response head. Failures carry curl's exit codes. TLS is rustls, or
+//! BoringSSL with `--tls-backend boring` (builds with the `boring` feature).
 
 use super::exit::{
     COULD_NOT_CONNECT, COULD_NOT_RESOLVE_HOST, Failure, OPERATION_TIMEDOUT, RECV_ERROR, SEND_ERROR,
 };
 use super::target::Target;
-use crate::cmd::tls::{Connected, TlsClientArgs, handshake_failure};
+use crate::cmd::tls::{Connected, TlsBackend, TlsClientArgs, handshake_failure};
 use rama::http::client::{
     h2::{self, H2ClientConfig},
     http1::{self, ClientIo, Http1ClientConfig},
@@ -16,7 +17,6 @@ use rama::http::{Body, Request, Response, Version};
 use rama::net::address::Domain;
 use rama::net::dns::{DnsOverwrite, HickoryDns};
 use rama::tcp::client::{TcpConnectConfig, TcpConnectError, tcp_connect};
-use rama::tls::rustls::TlsConnectorLayer;
 use rama::tls::types::{AlpnList, ApplicationProtocol};
 use rama::{Layer, Service};
 use std::net::IpAddr;
@@ -31,7 +31,15 @@ pub(crate) struct Connector {
     tls_args: TlsClientArgs,
     alpn: AlpnList,
     /// built on the first `https://` hop, so that TLS flags only matter for https
-    tls: OnceLock<TlsConnectorLayer>,
+    tls: OnceLock<TlsLayer>,
+}
+
+/// The TLS connector layer of the `--tls-backend` in use.
+#[derive(Debug)]
+enum TlsLayer {
+    Rustls(rama::tls::rustls::TlsConnectorLayer),
+    #[cfg(feature = "boring")]
+    Boring(rama::tls::boring::TlsConnectorLayer),
 }
 
 impl Connector {
@@ -61,17 +69,34 @@ impl Connector {
         })
     }
 
-    fn tls_layer(&self) -> Result<&TlsConnectorLayer, Failure> {
+    fn tls_layer(&self) -> Result<&TlsLayer, Failure> {
         if let Some(layer) = self.tls.get() {
             return Ok(layer);
         }
         let config = self.tls_args.client_config(self.alpn.clone())?;
-        let layer = TlsConnectorLayer::new(&config).map_err(|e| {
+        let refused = |e: rama::tls::config::ConfigError| {
             Failure::new(
                 super::exit::SSL_CONNECT_ERROR,
                 format!("TLS configuration: {e}"),
             )
-        })?;
+        };
+        let layer = match self.tls_args.backend {
+            TlsBackend::Rustls => TlsLayer::Rustls(
+                rama::tls::rustls::TlsConnectorLayer::new(&config).map_err(refused)?,
+            ),
+            #[cfg(feature = "boring")]
+            TlsBackend::Boring => TlsLayer::Boring(
+                rama::tls::boring::TlsConnectorLayer::new(&config).map_err(refused)?,
+            ),
+            // `client_config` refused it already
+            #[cfg(not(feature = "boring"))]
+            TlsBackend::Boring => {
+                return Err(Failure::new(
+                    super::exit::NOT_BUILT_IN,
+                    "--tls-backend boring: rama was not built with the boring feature",
+                ));
+            }
+        };
         Ok(self.tls.get_or_init(|| layer))
     }
 
@@ -80,7 +105,7 @@ impl Connector {
     pub(crate) async fn send(
         &self,
         target: &Target,
-        mut req: Request<Body>,
+        req: Request<Body>,
         verbose: bool,
     ) -> Result<Response<Body>, Failure> {
         // the TLS flags are checked (files read) before connecting, as curl does
@@ -97,25 +122,52 @@ impl Connector {
             trace_request(verbose, &req);
             return exchange(stream, req, h2, target).await;
         };
-        let tls = tls_layer
-            .layer(Connected::new(stream))
-            .serve(target.authority.clone())
-            .await
-            .map_err(|e| handshake_failure(&e))?
-            .conn;
-        let alpn = tls.negotiated().and_then(|p| p.alpn.clone());
-        let h2 = match alpn {
-            Some(p) => p == ApplicationProtocol::H2,
-            None => req.version() == Version::HTTP_2,
-        };
-        *req.version_mut() = if h2 {
-            Version::HTTP_2
-        } else {
-            Version::HTTP_11
-        };
-        trace_request(verbose, &req);
-        exchange(tls, req, h2, target).await
+        match tls_layer {
+            TlsLayer::Rustls(layer) => {
+                let tls = layer
+                    .layer(Connected::new(stream))
+                    .serve(target.authority.clone())
+                    .await
+                    .map_err(|e| handshake_failure(&e))?
+                    .conn;
+                let alpn = tls.negotiated().and_then(|p| p.alpn.clone());
+                exchange_tls(tls, alpn, req, verbose, target).await
+            }
+            #[cfg(feature = "boring")]
+            TlsLayer::Boring(layer) => {
+                let tls = layer
+                    .layer(Connected::new(stream))
+                    .serve(target.authority.clone())
+                    .await
+                    .map_err(|e| crate::cmd::tls::boring_handshake_failure(&e))?
+                    .conn;
+                let alpn = tls.negotiated().and_then(|p| p.alpn.clone());
+                exchange_tls(tls, alpn, req, verbose, target).await
+            }
+        }
     }
+}
+
+/// The exchange over a TLS stream that negotiated `alpn`: h2 when ALPN says so (or, without
+/// ALPN, when the request asks for it), HTTP/1.1 otherwise.
+async fn exchange_tls<IO: ClientIo>(
+    tls: IO,
+    alpn: Option<ApplicationProtocol>,
+    mut req: Request<Body>,
+    verbose: bool,
+    target: &Target,
+) -> Result<Response<Body>, Failure> {
+    let h2 = match alpn {
+        Some(p) => p == ApplicationProtocol::H2,
+        None => req.version() == Version::HTTP_2,
+    };
+    *req.version_mut() = if h2 {
+        Version::HTTP_2
+    } else {
+        Version::HTTP_11
+    };
+    trace_request(verbose, &req);
+    exchange(tls, req, h2, target).await
 }
 
 fn trace_request(verbose: bool, req: &Request<Body>) {

@@ -8,7 +8,9 @@
 //!   its side.
 //! - `--tls` (HTTP mode): TLS in front, with a self-signed certificate for localhost,
 //!   127.0.0.1 and ::1 (or `--cert`/`--key`), ALPN by `--http-version`, and the ClientHello
-//!   captured for the JSON's `tls` section (see [`tls`]).
+//!   captured for the JSON's `tls` section (see [`tls`]); `--tls-backend boring` (builds with
+//!   the `boring` feature) terminates with BoringSSL instead of rustls, same config and the
+//!   same `tls` section.
 
 mod http;
 mod tls;
@@ -26,7 +28,6 @@ use rama::{
     tls::{
         cert::self_signed,
         config::{CertifiedKey, ServerConfig},
-        rustls::TlsAcceptorLayer,
         types::{AlpnList, ApplicationProtocol},
     },
 };
@@ -65,7 +66,8 @@ pub(crate) struct EchoArgs {
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
 
-    /// With --tls: the TLS library (rustls; boring is not built in yet).
+    /// With --tls: the TLS library, rustls (the default) or boring (BoringSSL, in builds
+    /// with the `boring` feature).
     #[arg(
         long,
         value_enum,
@@ -123,9 +125,7 @@ pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
         EchoMode::Http => {
             let version = args.http_version.unwrap_or(HttpVersion::Auto);
             if args.tls {
-                let acceptor = tls_acceptor(&args, version)?;
-                let service = acceptor.into_layer(http::server(version));
-                serve_tcp("echo", args.bind, &args.shutdown, service).await
+                serve_tls(&args, version).await
             } else {
                 serve_tcp("echo", args.bind, &args.shutdown, http::server(version)).await
             }
@@ -133,11 +133,36 @@ pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
     }
 }
 
-/// The TLS acceptor of `--tls`: the certificate, ALPN for `version`, ClientHello capture.
-fn tls_acceptor(args: &EchoArgs, version: HttpVersion) -> Result<TlsAcceptorLayer, OpaqueError> {
+/// The HTTP echo behind the `--tls-backend` acceptor, until shutdown.
+async fn serve_tls(args: &EchoArgs, version: HttpVersion) -> Result<(), OpaqueError> {
     if let Err(failure) = args.tls_backend.check() {
         return Err(OpaqueError::from_display(failure.message));
     }
+    let config = tls_config(args, version)?;
+    match args.tls_backend {
+        TlsBackend::Rustls => {
+            let acceptor = rama::tls::rustls::TlsAcceptorLayer::new(&config)
+                .context("configure TLS (rustls)")?;
+            let service = acceptor.into_layer(http::server(version));
+            serve_tcp("echo", args.bind, &args.shutdown, service).await
+        }
+        #[cfg(feature = "boring")]
+        TlsBackend::Boring => {
+            let acceptor = rama::tls::boring::TlsAcceptorLayer::new(&config)
+                .context("configure TLS (boring)")?;
+            let service = acceptor.into_layer(http::server(version));
+            serve_tcp("echo", args.bind, &args.shutdown, service).await
+        }
+        #[cfg(not(feature = "boring"))]
+        TlsBackend::Boring => Err(OpaqueError::from_display(
+            "--tls-backend boring: not built with the boring feature",
+        )),
+    }
+}
+
+/// The TLS config of `--tls`, for either backend: the certificate, ALPN for `version`,
+/// ClientHello capture.
+fn tls_config(args: &EchoArgs, version: HttpVersion) -> Result<ServerConfig, OpaqueError> {
     let cert = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => {
             CertifiedKey::from_pem_files(cert, key).context("load the --cert/--key certificate")?
@@ -154,10 +179,9 @@ fn tls_acceptor(args: &EchoArgs, version: HttpVersion) -> Result<TlsAcceptorLaye
         HttpVersion::Http1 => [ApplicationProtocol::HTTP_11].into_iter().collect(),
         HttpVersion::H2 => [ApplicationProtocol::H2].into_iter().collect(),
     };
-    let config = ServerConfig::new(cert.into())
+    Ok(ServerConfig::new(cert.into())
         .with_alpn(alpn)
-        .with_client_hello_capture(true);
-    TlsAcceptorLayer::new(&config).context("configure TLS")
+        .with_client_hello_capture(true))
 }
 
 /// Writes back every byte it reads, until the client half-closes; then closes its own side.
