@@ -120,8 +120,9 @@ impl TlsClientArgs {
     }
 }
 
-/// A failed TLS handshake with curl's exit code: 60 when the server's certificate was not
-/// trusted, 28 on a timeout, 35 otherwise.
+/// A failed TLS handshake (either backend: both return rama-tls's `TlsError`) with curl's
+/// exit code: 60 when the server's certificate was not trusted, 28 on a timeout, 35
+/// otherwise.
 pub(crate) fn handshake_failure(err: &TlsError) -> Failure {
     if err.is_timeout() {
         return Failure::new(OPERATION_TIMEDOUT, err.to_string());
@@ -132,35 +133,30 @@ pub(crate) fn handshake_failure(err: &TlsError) -> Failure {
             format!("SSL certificate problem: {reason:?} ({err})"),
         ),
         Some(other) => Failure::new(SSL_CONNECT_ERROR, format!("{err}: {other}")),
-        None => Failure::new(SSL_CONNECT_ERROR, format!("{err}: {}", chain(err))),
+        None => {
+            let causes = chain(err);
+            match boring_verify_reason(&causes) {
+                Some(reason) => Failure::new(
+                    PEER_FAILED_VERIFICATION,
+                    format!("SSL certificate problem: {reason} ({err})"),
+                ),
+                None => Failure::new(SSL_CONNECT_ERROR, format!("{err}: {causes}")),
+            }
+        }
     }
-}
-
-/// A failed BoringSSL handshake with curl's exit code: 60 when the server's certificate was
-/// not trusted, 28 on a timeout, 35 otherwise.
-///
-/// rama-tls keeps BoringSSL's handshake error as text only; its verification failures read
-/// "cert verification failed - <reason>", which is what is looked for here.
-#[cfg(feature = "boring")]
-pub(crate) fn boring_handshake_failure(err: &rama::tls::boring::TlsError) -> Failure {
-    if err.is_timeout() {
-        return Failure::new(OPERATION_TIMEDOUT, err.to_string());
-    }
-    let causes = chain(err);
-    if let Some((_, reason)) = causes.split_once(BORING_VERIFY_FAILED) {
-        let reason = reason.trim_start_matches([' ', '-']);
-        return Failure::new(
-            PEER_FAILED_VERIFICATION,
-            format!("SSL certificate problem: {reason} ({err})"),
-        );
-    }
-    Failure::new(SSL_CONNECT_ERROR, format!("{err}: {causes}"))
 }
 
 /// How BoringSSL's handshake error starts its reason when the peer's certificate failed
-/// verification.
-#[cfg(feature = "boring")]
+/// verification (rama-tls keeps BoringSSL's handshake error as text only).
 const BORING_VERIFY_FAILED: &str = "cert verification failed";
+
+/// The verification failure reason in BoringSSL's handshake error text `causes`, if the
+/// handshake failed because the peer's certificate was not trusted.
+fn boring_verify_reason(causes: &str) -> Option<&str> {
+    causes
+        .split_once(BORING_VERIFY_FAILED)
+        .map(|(_, reason)| reason.trim_start_matches([' ', '-']).trim_end())
+}
 
 /// The rustls error somewhere in `err`'s source chain (tokio-rustls wraps it in an
 /// `io::Error`, whose `source()` skips the wrapped error itself).
@@ -276,6 +272,26 @@ mod tests {
             let err = result.unwrap_err();
             assert_eq!(err.code, NOT_BUILT_IN);
             assert!(err.message.contains("not built with"), "{err}");
+        }
+    }
+
+    #[test]
+    fn boring_verification_reasons_table() {
+        for (causes, want) in [
+            (
+                "TLS handshake failed: cert verification failed - self-signed certificate \
+                 [CERTIFICATE_VERIFY_FAILED]",
+                Some("self-signed certificate [CERTIFICATE_VERIFY_FAILED]"),
+            ),
+            (
+                "TLS handshake failed: cert verification failed - unable to get local issuer \
+                 certificate ",
+                Some("unable to get local issuer certificate"),
+            ),
+            ("TLS handshake failed error:10000100:SSL routines", None),
+            ("", None),
+        ] {
+            assert_eq!(boring_verify_reason(causes), want, "{causes}");
         }
     }
 

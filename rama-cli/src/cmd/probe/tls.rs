@@ -181,7 +181,7 @@ impl ProbeTlsArgs {
                     .layer(Connected::new(stream))
                     .serve(authority.clone())
                     .await
-                    .map_err(|e| crate::cmd::tls::boring_handshake_failure(&e))?
+                    .map_err(|e| handshake_failure(&e))?
                     .conn;
                 tls.negotiated().cloned()
             }

@@ -139,7 +139,7 @@ impl Connector {
                     .layer(Connected::new(stream))
                     .serve(target.authority.clone())
                     .await
-                    .map_err(|e| crate::cmd::tls::boring_handshake_failure(&e))?
+                    .map_err(|e| handshake_failure(&e))?
                     .conn;
                 let alpn = tls.negotiated().and_then(|p| p.alpn.clone());
                 exchange_tls(tls, alpn, req, verbose, target).await
