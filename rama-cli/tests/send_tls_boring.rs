@@ -1,7 +1,8 @@
 //! `rama send --tls-backend boring` side by side with curl, against `rama serve echo --tls`
 //! with rustls, and `rama send` (rustls) against `rama serve echo --tls --tls-backend
 //! boring`: the same exit codes (60 untrusted, 0 with -k or --cacert, 35 not TLS, 58 bad
-//! client certificate) and the same answers (the echo's method, path, HTTP version).
+//! client certificate) and the same answers (the echo's method, path, HTTP version); and
+//! `--cert/--key` with boring against an mTLS server (served with, refused without).
 
 #![cfg(feature = "boring")]
 #![allow(
@@ -252,4 +253,84 @@ fn boring_probe_reports_the_handshake() {
     assert_eq!(code, 60, "{text}");
     assert!(text.contains("verification: FAILED"), "{text}");
     server.stop_cleanly();
+}
+
+/// A server that requires client certificates of `ca` (rustls acceptor + HttpServer::auto,
+/// in this process); its address.
+async fn mtls_server(
+    ca: &CertificateAuthority,
+) -> (std::net::SocketAddr, rama::graceful::Shutdown) {
+    use rama::Layer;
+    use rama::http::{Body, Request, Response, server::HttpServer};
+    use rama::tls::config::{ClientAuth, ServerConfig};
+    use rama::tls::rustls::TlsAcceptorLayer;
+    let config = ServerConfig::new(ca.issue(&["localhost", "127.0.0.1"]).unwrap().into())
+        .with_alpn(rama::tls::types::AlpnList::h2_http11())
+        .with_client_auth(ClientAuth::required_pem(&ca.cert_pem()).unwrap());
+    let hello = rama::service_fn(async |_req: Request<Body>| {
+        Ok::<_, std::convert::Infallible>(Response::new(Body::from("hello, client")))
+    });
+    let service = TlsAcceptorLayer::new(&config)
+        .unwrap()
+        .into_layer(HttpServer::auto().service(hello));
+    let listener = rama::tcp::server::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = rama::graceful::Shutdown::manual();
+    shutdown.spawn_task(listener.serve_graceful(shutdown.guard(), service));
+    (addr, shutdown)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boring_client_certificates_like_curl() {
+    if !tool_available("curl") {
+        return;
+    }
+    let dir = TempDir::new("send-tls-boring-mtls");
+    let ca = CertificateAuthority::generate("send_tls_boring mTLS CA").unwrap();
+    let client = ca.issue(&["send-client"]).unwrap();
+    let ca_file = dir.write("ca.pem", &ca.cert_pem());
+    let cert_file = dir.write("client.pem", &client.chain_pem());
+    let key_file = dir.write("client.key", &client.key_pem());
+    let (addr, shutdown) = mtls_server(&ca).await;
+    let url = format!("https://127.0.0.1:{}/", addr.port());
+    let outcome = move |flags: Vec<String>| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            both("boring", &flags, &url)
+        })
+    };
+    // with the client certificate: served, same body
+    let flags = vec![
+        "--cacert".into(),
+        ca_file.clone(),
+        "--cert".into(),
+        cert_file,
+        "--key".into(),
+        key_file,
+    ];
+    let ((curl_code, curl_out), (rama_code, rama_out)) =
+        tokio::time::timeout(Duration::from_secs(30), outcome(flags))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!((curl_code, rama_code), (0, 0));
+    assert_eq!(curl_out, b"hello, client");
+    assert_eq!(rama_out, curl_out);
+    // without one: refused, nothing on stdout
+    let flags = vec!["--cacert".into(), ca_file];
+    let ((curl_code, curl_out), (rama_code, rama_out)) =
+        tokio::time::timeout(Duration::from_secs(30), outcome(flags))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_ne!(curl_code, 0);
+    assert_ne!(rama_code, 0);
+    assert!(curl_out.is_empty() && rama_out.is_empty());
+    shutdown.trigger().trigger();
+    tokio::time::timeout(Duration::from_secs(10), shutdown.shutdown())
+        .await
+        .unwrap();
 }
