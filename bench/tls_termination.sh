@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# TLS termination benchmark on loopback: rama (rustls) vs nginx, same run, same machine,
+# TLS termination benchmark on loopback: rama (rustls, and optionally a second rama server such
+# as the BoringSSL backend) vs nginx, same run, same machine,
 # same certificate and key (a self-signed ECDSA P-256 one made by tls_term).
 #
 #   handshakes  wrk over HTTPS with `Connection: close`: every request opens a new TCP
@@ -10,7 +11,10 @@
 #   bulk        wrk over keep-alive HTTPS fetching a 1 MiB response (`/bulk`), MiB/s
 #
 # Both servers: TLS 1.3 only, TLS_AES_128_GCM_SHA256, x25519, 2 workers (rama: one
-# single-threaded runtime per core sharing the listener; nginx: worker_processes 2). What
+# single-threaded runtime per core sharing the listener; nginx: worker_processes 2; BoringSSL
+# picks its TLS 1.3 suite itself, in the client's order (AES-GCM first on CPUs with AES
+# instructions), so the clients (wrk, openssl s_client) offer only TLS_AES_128_GCM_SHA256,
+# through an OpenSSL config (OPENSSL_CONF, `Ciphersuites` in `system_default`). What
 # each negotiated is checked with `openssl s_client` before the run (twice, the second time
 # offering the first session: it must not be resumed) and printed.
 # Rounds rotate the order of the servers; the best round of each is reported, because the
@@ -20,11 +24,18 @@
 #
 # usage: bench/tls_termination.sh [--rounds R] [--seconds S] [--conns C] [--bulk-conns C]
 #                                 [--rama 'CMD {bind} {cert} {key}'] [--rama2 NAME='CMD ...']
+#                                 [--boring]
 #
 #   --rama    the command that starts rama's server; {bind} is replaced by 127.0.0.1:PORT,
-#             {cert} and {key} by the PEM files both servers serve (default: tls_term)
-#   --rama2   a second rama server to measure alongside, NAME=CMD with the same
-#             placeholders (for the BoringSSL backend, once it exists)
+#             {cert} and {key} by the PEM files both servers serve, {tls_term} by the path of
+#             the tls_term the script builds (default: tls_term with rustls, named
+#             rama-rustls; a custom command is named rama)
+#   --rama2   a second rama server to measure alongside, NAME=CMD with the same placeholders
+#   --boring  shorthand for --rama2 'rama-boring={tls_term} --backend boring --bind {bind}
+#             --cert {cert} --key {key}' (tls_term's BoringSSL backend)
+#
+# tls_term is built with the `boring` feature of rama-bench (BoringSSL, a cmake build of
+# several minutes the first time) when a command asks for `--backend boring`.
 #
 # Installs wrk and nginx-light with apt-get when missing. Stops everything it started on
 # exit. Ports: BENCH_PORT_BASE (default 29200) .. +2.
@@ -37,7 +48,8 @@ BULK_CONNS=4
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 TLS_TERM="$TARGET_DIR/release/tls_term"
-RAMA_CMD="$TLS_TERM --bind {bind} --cert {cert} --key {key}"
+RAMA_CMD="{tls_term} --bind {bind} --cert {cert} --key {key}"
+RAMA_NAME=rama-rustls
 RAMA2_NAME=""
 RAMA2_CMD=""
 
@@ -47,14 +59,20 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --bulk-conns) BULK_CONNS="$2"; shift 2 ;;
-        --rama) RAMA_CMD="$2"; shift 2 ;;
+        --rama) RAMA_CMD="$2"; RAMA_NAME=rama; shift 2 ;;
         --rama2) RAMA2_NAME="${2%%=*}"; RAMA2_CMD="${2#*=}"; shift 2 ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        --boring) RAMA2_NAME=rama-boring
+            RAMA2_CMD="{tls_term} --backend boring --bind {bind} --cert {cert} --key {key}"; shift ;;
+        -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
 if [[ -n "$RAMA2_CMD" && ( -z "$RAMA2_NAME" || "$RAMA2_NAME" == "$RAMA2_CMD" ) ]]; then
     echo "--rama2 takes NAME=CMD" >&2
+    exit 2
+fi
+if [[ "$RAMA2_NAME" == nginx || "$RAMA2_NAME" == "$RAMA_NAME" ]]; then
+    echo "--rama2: the name $RAMA2_NAME is taken" >&2
     exit 2
 fi
 
@@ -85,8 +103,10 @@ install_missing nginx nginx-light
 install_missing openssl openssl
 NGINX="$(command -v nginx)"
 
-echo "building release binaries" >&2
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench --bin tls_term)
+FEATURES=()
+if [[ "$RAMA_CMD $RAMA2_CMD" == *"--backend boring"* ]]; then FEATURES=(--features boring); fi
+echo "building release binaries ${FEATURES[*]}" >&2
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench "${FEATURES[@]}" --bin tls_term)
 
 # one certificate and key for every server
 "$TLS_TERM" --bind 127.0.0.1:0 --write-cert-dir "$WORK/cert" --threads 1 >"$WORK/certgen.log" 2>&1 &
@@ -96,6 +116,20 @@ kill "$CERTGEN" 2>/dev/null || true
 wait "$CERTGEN" 2>/dev/null || true
 CERT="$WORK/cert/cert.pem" KEY="$WORK/cert/key.pem"
 [[ -s "$KEY" ]] || { echo "tls_term did not write a certificate" >&2; exit 1; }
+
+# the clients offer TLS_AES_128_GCM_SHA256 only: OpenSSL's default order puts AES-256-GCM
+# first, and BoringSSL (unlike rustls and nginx here) cannot be told which TLS 1.3 suites to
+# allow, it takes the client's first acceptable one
+cat >"$WORK/openssl-client.cnf" <<'EOF'
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_section
+[ssl_section]
+system_default = system_default_section
+[system_default_section]
+Ciphersuites = TLS_AES_128_GCM_SHA256
+EOF
+CLIENT_OPENSSL_CONF="$WORK/openssl-client.cnf"
 
 # nginx's workers run as another user when started as root: let them read the body file
 chmod a+x "$WORK"
@@ -120,6 +154,7 @@ wait_port() { # wait until something listens on 127.0.0.1:$1
 
 rama_cmd() { # rama_cmd TEMPLATE PORT
     local cmd="${1//\{bind\}/127.0.0.1:$2}"
+    cmd="${cmd//\{tls_term\}/$TLS_TERM}"
     cmd="${cmd//\{cert\}/$CERT}"
     echo "${cmd//\{key\}/$KEY}"
 }
@@ -166,12 +201,14 @@ RUST_LOG=warn start $(rama_cmd "$RAMA_CMD" "$RAMA_PORT")
 RAMA_PID=$LAST_PID RAMA_LOG=$LAST_LOG
 start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 NGINX_PID=$LAST_PID
-SERVERS=(rama nginx)
-declare -A PORT=([rama]=$RAMA_PORT [nginx]=$NGINX_PORT)
-declare -A PID=([rama]=$RAMA_PID [nginx]=$NGINX_PID)
+SERVERS=("$RAMA_NAME" nginx)
+declare -A PORT=([$RAMA_NAME]=$RAMA_PORT [nginx]=$NGINX_PORT)
+declare -A PID=([$RAMA_NAME]=$RAMA_PID [nginx]=$NGINX_PID)
+declare -A LOG=([$RAMA_NAME]=$RAMA_LOG)
 if [[ -n "$RAMA2_CMD" ]]; then
     # shellcheck disable=SC2046
     RUST_LOG=warn start $(rama_cmd "$RAMA2_CMD" "$RAMA2_PORT")
+    LOG[$RAMA2_NAME]=$LAST_LOG
     SERVERS+=("$RAMA2_NAME")
     PORT[$RAMA2_NAME]=$RAMA2_PORT
     PID[$RAMA2_NAME]=$LAST_PID
@@ -188,11 +225,11 @@ declare -A NEGOTIATED=()
 for server in "${SERVERS[@]}"; do
     port="${PORT[$server]}" sess="$WORK/$server.session"
     # the input stays open a moment so that s_client reads a post-handshake session ticket
-    first=$(sleep 0.5 | openssl s_client -connect "127.0.0.1:$port" -servername localhost -CAfile "$CERT" \
+    first=$(sleep 0.5 | OPENSSL_CONF="$CLIENT_OPENSSL_CONF" openssl s_client -connect "127.0.0.1:$port" -servername localhost -CAfile "$CERT" \
         -sess_out "$sess" </dev/null 2>&1 || true)
     second=""
     if [[ -s "$sess" ]]; then
-        second=$(sleep 0.5 | openssl s_client -connect "127.0.0.1:$port" -servername localhost -CAfile "$CERT" \
+        second=$(sleep 0.5 | OPENSSL_CONF="$CLIENT_OPENSSL_CONF" openssl s_client -connect "127.0.0.1:$port" -servername localhost -CAfile "$CERT" \
             -sess_in "$sess" </dev/null 2>&1 || true)
     fi
     proto=$(awk '/^New, |^Reused, / {print $2, $NF; exit}' <<<"$first")
@@ -221,7 +258,7 @@ run_wrk() { # run_wrk handshake|bulk PORT -> "requests/s requests MiB/s errors"
     else
         args=(-t2 -c"$BULK_CONNS" -d"${SECONDS_PER_RUN}s") path=/bulk
     fi
-    wrk "${args[@]}" "https://127.0.0.1:$2$path" | awk '
+    OPENSSL_CONF="$CLIENT_OPENSSL_CONF" wrk "${args[@]}" "https://127.0.0.1:$2$path" | awk '
         / requests in / {n = $1; b = $5}
         /^Requests\/sec:/ {r = $2}
         /^Transfer\/sec:/ {t = $2; u = t; sub(/[0-9.]+/, "", u); sub(/[A-Za-z]+$/, "", t)
@@ -277,22 +314,32 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # rama's own count of handshake kinds (printed by tls_term when it stops)
-kill "$RAMA_PID" 2>/dev/null || true
-wait "$RAMA_PID" 2>/dev/null || true
-RAMA_COUNTS=$(grep -h '^handshakes:' "$RAMA_LOG" 2>/dev/null || true)
+declare -A COUNTS=()
+for server in "${SERVERS[@]}"; do
+    [[ "$server" == nginx ]] && continue
+    kill "${PID[$server]}" 2>/dev/null || true
+    wait "${PID[$server]}" 2>/dev/null || true
+    COUNTS[$server]=$(grep -h '^handshakes:' "${LOG[$server]}" 2>/dev/null || true)
+done
 
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 
 echo
 echo "TLS termination, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(nginx -v 2>&1 | sed 's/.*: //'), $(openssl version | cut -d' ' -f1-2), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
 for server in "${SERVERS[@]}"; do echo "  $server: ${NEGOTIATED[$server]}"; done
-echo "  one connection per request: wrk completed ${HS_REQUESTS[rama]} requests with 'Connection: close' on rama," \
-    "tls_term counted ${RAMA_COUNTS:-?} (which also include $ROUNDS x $BULK_CONNS bulk" \
-    "connections, 2 openssl s_client, and up to $CONNS x $ROUNDS cut off at the end of a run);" \
-    "nginx: ${HS_REQUESTS[nginx]} requests, ${HS_CONNS[nginx]} connections accepted (stub_status)"
-printf "%-8s %13s %15s %10s %13s\n" server "handshakes/s" "us CPU/handsh." "bulk MiB/s" "ms CPU/GiB"
+echo "  one connection per request (tls_term's counts also include $ROUNDS x $BULK_CONNS bulk" \
+    "connections, 2 openssl s_client, and up to $CONNS x $ROUNDS cut off at the end of a run):"
 for server in "${SERVERS[@]}"; do
-    printf "%-8s %13s %15s %10s %13s\n" "$server" "${HS[$server]:-?}" "${HS_CPU[$server]:-?}" "${BULK[$server]:-?}" "${BULK_CPU[$server]:-?}"
+    if [[ "$server" == nginx ]]; then
+        echo "    nginx: ${HS_REQUESTS[nginx]} requests, ${HS_CONNS[nginx]} connections accepted (stub_status)"
+    else
+        echo "    $server: wrk completed ${HS_REQUESTS[$server]} requests with 'Connection: close'," \
+            "tls_term counted ${COUNTS[$server]:-?}"
+    fi
+done
+printf "%-12s %13s %15s %10s %13s\n" server "handshakes/s" "us CPU/handsh." "bulk MiB/s" "ms CPU/GiB"
+for server in "${SERVERS[@]}"; do
+    printf "%-12s %13s %15s %10s %13s\n" "$server" "${HS[$server]:-?}" "${HS_CPU[$server]:-?}" "${BULK[$server]:-?}" "${BULK_CPU[$server]:-?}"
 done
 echo
 for server in "${SERVERS[@]}"; do

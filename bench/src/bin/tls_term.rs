@@ -1,11 +1,12 @@
-//! tls_term: TLS termination on rama (`TcpListener` → rustls `TlsAcceptorLayer`) in front of
-//! an HTTP hello server or a raw echo / sink, for `bench/tls_termination.sh`.
+//! tls_term: TLS termination on rama (`TcpListener` → rustls or BoringSSL `TlsAcceptorLayer`)
+//! in front of an HTTP hello server or a raw echo / sink, for `bench/tls_termination.sh`.
 //!
 //! ```text
 //! tls_term --bind 127.0.0.1:29200                       # HTTP, self-signed ECDSA P-256 cert
 //! tls_term --bind 127.0.0.1:29200 --cert c.pem --key k.pem --write-cert-dir /tmp/x
 //! tls_term --bind 127.0.0.1:29200 --mode echo           # raw TLS echo (or --mode sink)
 //! tls_term --bind 127.0.0.1:29200 --multi-thread        # one work-stealing runtime
+//! tls_term --bind 127.0.0.1:29200 --backend boring      # BoringSSL (feature `boring`)
 //! ```
 //!
 //! HTTP mode (`HttpServer::auto`, HTTP/1.1 and h2 by ALPN) answers `200 hello` on every
@@ -17,13 +18,24 @@
 //! P-256 certificate for `localhost` and `127.0.0.1`; `--write-cert-dir` writes the served
 //! certificate and key as `cert.pem` and `key.pem` (so a peer server can serve the same).
 //!
+//! `--backend boring` (built with the `boring` feature) terminates with
+//! `rama_tls::boring::TlsAcceptorLayer` instead, with the same settings on an `SslAcceptor`
+//! built here (`TlsAcceptorLayer::from_boring`), because the neutral `ServerConfig` cannot
+//! turn BoringSSL's session cache and tickets off: TLS 1.3 only, `--group`, the ALPN list,
+//! `SSL_SESS_CACHE_OFF` and `SSL_OP_NO_TICKET`. BoringSSL does not let a server choose its
+//! TLS 1.3 suites: it takes AES-128-GCM first when the CPU has AES instructions (ChaCha20
+//! first otherwise); tls_term counts every handshake that negotiated a suite other than
+//! `--cipher` and prints the count on exit.
+//!
 //! By default one single-threaded runtime per core shares the listening socket
 //! (`rama_tcp::server::serve_graceful_on_threads`, the layout `rama serve` uses). Prints
 //! `listening on ADDR`; on SIGINT or SIGTERM prints how many handshakes were full, resumed
-//! or needed a HelloRetryRequest, and exits.
+//! or needed a HelloRetryRequest (rustls only) or negotiated another suite than `--cipher`
+//! (BoringSSL only), and exits.
 
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
+use rama_core::extensions::ExtensionsMut;
 use rama_core::{
     Layer, Service,
     error::{BoxError, ErrorContext},
@@ -53,7 +65,15 @@ use std::{
     },
     time::Duration,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// rustls (`rama_tls::rustls`).
+    Rustls,
+    /// BoringSSL (`rama_tls::boring`; needs the `boring` feature of rama-bench).
+    Boring,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
@@ -66,8 +86,13 @@ enum Mode {
 }
 
 #[derive(Debug, Parser)]
-#[command(about = "rama TLS termination (rustls) in front of HTTP hello or a raw echo/sink")]
+#[command(
+    about = "rama TLS termination (rustls or BoringSSL) in front of HTTP hello or a raw echo/sink"
+)]
 struct Cli {
+    /// The TLS library.
+    #[arg(long, value_enum, default_value_t = Backend::Rustls)]
+    backend: Backend,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:29200")]
     bind: SocketAddr,
@@ -101,12 +126,14 @@ struct Cli {
     multi_thread: bool,
 }
 
-/// Handshakes seen, by kind (rustls' `HandshakeKind`).
+/// Handshakes seen, by kind (rustls' `HandshakeKind`; BoringSSL's `session_reused` and
+/// negotiated suite).
 #[derive(Debug, Default)]
 struct HandshakeCounts {
     full: AtomicU64,
     resumed: AtomicU64,
     retry: AtomicU64,
+    other_suite: AtomicU64,
 }
 
 impl HandshakeCounts {
@@ -119,13 +146,31 @@ impl HandshakeCounts {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn summary(&self) -> String {
-        format!(
-            "handshakes: full {}, resumed {}, with HelloRetryRequest {}",
-            self.full.load(Ordering::Relaxed),
-            self.resumed.load(Ordering::Relaxed),
-            self.retry.load(Ordering::Relaxed),
-        )
+    #[cfg_attr(
+        not(feature = "boring"),
+        expect(dead_code, reason = "only the boring backend records this way")
+    )]
+    fn record_boring(&self, resumed: bool, expected_suite: bool) {
+        let counter = if resumed { &self.resumed } else { &self.full };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if !expected_suite {
+            self.other_suite.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn summary(&self, backend: Backend) -> String {
+        let full = self.full.load(Ordering::Relaxed);
+        let resumed = self.resumed.load(Ordering::Relaxed);
+        match backend {
+            Backend::Rustls => format!(
+                "handshakes: full {full}, resumed {resumed}, with HelloRetryRequest {}",
+                self.retry.load(Ordering::Relaxed),
+            ),
+            Backend::Boring => format!(
+                "handshakes: full {full}, resumed {resumed}, with another suite than --cipher {}",
+                self.other_suite.load(Ordering::Relaxed),
+            ),
+        }
     }
 }
 
@@ -151,21 +196,25 @@ fn load_cert(cli: &Cli) -> Result<CertifiedKey, BoxError> {
     Ok(cert)
 }
 
-/// The acceptor: TLS 1.3, one suite, one group, no resumption.
-fn acceptor(cli: &Cli, cert: CertifiedKey) -> Result<TlsAcceptorLayer, BoxError> {
+/// The ALPN list the server offers for `mode`.
+fn alpn(mode: Mode) -> AlpnList {
+    match mode {
+        Mode::Http => AlpnList::h2_http11(),
+        Mode::Echo | Mode::Sink => AlpnList::new(),
+    }
+}
+
+/// The rustls acceptor: TLS 1.3, one suite, one group, no resumption.
+fn rustls_acceptor(cli: &Cli, cert: CertifiedKey) -> Result<TlsAcceptorLayer, BoxError> {
     let suite = CipherSuite::from_name(&cli.cipher)
         .with_context(|| format!("unknown cipher suite {}", cli.cipher))?;
     let group = SupportedGroup::from_name(&cli.group)
         .with_context(|| format!("unknown key exchange group {}", cli.group))?;
-    let alpn = match cli.mode {
-        Mode::Http => AlpnList::h2_http11(),
-        Mode::Echo | Mode::Sink => AlpnList::new(),
-    };
     let config = ServerConfig::new(ServerCertSource::Static(Arc::new(cert)))
         .with_min_version(ProtocolVersion::TLS_V1_3)
         .with_cipher_suites(vec![suite])
         .with_groups(vec![group])
-        .with_alpn(alpn);
+        .with_alpn(alpn(cli.mode));
     let built = TlsAcceptorLayer::new(&config).context("build the TLS acceptor")?;
     // as nginx with `ssl_session_cache off; ssl_session_tickets off;`: no session is kept,
     // so no connection can resume and every one is a full handshake
@@ -181,7 +230,7 @@ fn acceptor(cli: &Cli, cert: CertifiedKey) -> Result<TlsAcceptorLayer, BoxError>
 
 type Tls = TlsStream<RewindStream<TcpStream>>;
 
-async fn echo(mut tls: Tls) -> Result<(), BoxError> {
+async fn echo<T: AsyncRead + AsyncWrite + Unpin>(mut tls: T) -> Result<(), BoxError> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = tls.read(&mut buf).await?;
@@ -194,18 +243,22 @@ async fn echo(mut tls: Tls) -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn sink(mut tls: Tls) -> Result<(), BoxError> {
+async fn sink<T: AsyncRead + Unpin>(mut tls: T) -> Result<(), BoxError> {
     let mut buf = vec![0u8; 64 * 1024];
     while tls.read(&mut buf).await? != 0 {}
     Ok(())
 }
 
-/// Everything behind TLS for `mode`, after counting the handshake kind.
-fn behind_tls(
+/// Everything behind TLS for `mode`, after `on_handshake` looked at the stream.
+fn behind_tls<T, F>(
     mode: Mode,
     bulk: Bytes,
-    counts: Arc<HandshakeCounts>,
-) -> impl Service<Tls, Output = (), Error = BoxError> + Clone {
+    on_handshake: F,
+) -> impl Service<T, Output = (), Error = BoxError> + Clone
+where
+    T: AsyncRead + AsyncWrite + ExtensionsMut + Send + Sync + Unpin + 'static,
+    F: Fn(&T) + Clone + Send + Sync + 'static,
+{
     let http = HttpServer::auto().service(service_fn(move |req: Request<Body>| {
         let body = if req.uri().path().starts_with("/bulk") {
             Body::from(bulk.clone())
@@ -221,8 +274,8 @@ fn behind_tls(
             Ok::<_, Infallible>(res)
         }
     }));
-    service_fn(move |tls: Tls| {
-        counts.record(tls.rustls_state().handshake_kind());
+    service_fn(move |tls: T| {
+        on_handshake(&tls);
         let http = http.clone();
         async move {
             match mode {
@@ -234,21 +287,122 @@ fn behind_tls(
     })
 }
 
-fn main() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+#[cfg(feature = "boring")]
+mod boring_backend {
+    //! `--backend boring`: the BoringSSL acceptor with the rustls side's settings.
+
+    use super::{Cli, HandshakeCounts, alpn};
+    use boring::{
+        pkey::PKey,
+        ssl::{AlpnError, SslAcceptor, SslMethod, SslOptions, SslSessionCacheMode, SslVersion},
+        x509::X509,
+    };
+    use rama_core::error::{BoxError, ErrorContext};
+    use rama_net::stream::RewindStream;
+    use rama_tcp::TcpStream;
+    use rama_tls::{
+        boring::{TlsAcceptorLayer, TlsStream},
+        config::{CertifiedKey, DEFAULT_HANDSHAKE_TIMEOUT},
+        types::{AlpnList, CipherSuite, SupportedGroup},
+    };
+
+    /// The stream the BoringSSL acceptor hands on.
+    pub(super) type Tls = TlsStream<RewindStream<TcpStream>>;
+
+    /// BoringSSL's name for a key exchange group.
+    fn group_name(group: SupportedGroup) -> Result<&'static str, BoxError> {
+        Ok(match group.value() {
+            0x0017 => "P-256",
+            0x0018 => "P-384",
+            0x0019 => "P-521",
+            0x001d => "X25519",
+            other => return Err(format!("group {other:#06x} is not mapped for BoringSSL").into()),
+        })
+    }
+
+    /// TLS 1.3 only, `--group`, ALPN, the certificate, and no session cache or tickets (as
+    /// nginx with `ssl_session_cache off; ssl_session_tickets off;`). The TLS 1.3 suite is
+    /// BoringSSL's choice (see the module docs of the binary).
+    pub(super) fn acceptor(cli: &Cli, cert: &CertifiedKey) -> Result<TlsAcceptorLayer, BoxError> {
+        let group = SupportedGroup::from_name(&cli.group)
+            .with_context(|| format!("unknown key exchange group {}", cli.group))?;
+        let mut builder = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls())
+            .context("create a BoringSSL server context")?;
+        builder
+            .set_min_proto_version(Some(SslVersion::TLS1_3))
+            .context("set the minimum version")?;
+        builder
+            .set_max_proto_version(Some(SslVersion::TLS1_3))
+            .context("set the maximum version")?;
+        builder
+            .set_curves_list(group_name(group)?)
+            .context("set the key exchange group")?;
+        let mut chain = X509::stack_from_pem(cert.chain_pem().as_bytes())
+            .context("parse the certificate chain")?
+            .into_iter();
+        let leaf = chain.next().context("the certificate chain is empty")?;
+        builder
+            .set_certificate(&leaf)
+            .context("set the certificate")?;
+        for extra in chain {
+            builder
+                .add_extra_chain_cert(extra)
+                .context("add a chain certificate")?;
+        }
+        let key = PKey::private_key_from_pem(cert.key_pem().as_bytes()).context("parse the key")?;
+        builder.set_private_key(&key).context("set the key")?;
+        builder
+            .check_private_key()
+            .context("the key does not match the certificate")?;
+        let ours = alpn(cli.mode);
+        if !ours.is_empty() {
+            builder.set_alpn_select_callback(move |_ssl, offered| {
+                select_alpn(&ours, offered).ok_or(AlpnError::NOACK)
+            });
+        }
+        builder.set_session_cache_mode(SslSessionCacheMode::OFF);
+        builder.set_options(SslOptions::NO_TICKET);
+        Ok(TlsAcceptorLayer::from_boring(
+            builder.build(),
+            Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            false,
+        ))
+    }
+
+    /// Our first protocol (server preference) that the client offered, as the slice of the
+    /// client's wire list (one-byte length prefixes).
+    fn select_alpn<'a>(ours: &AlpnList, offered: &'a [u8]) -> Option<&'a [u8]> {
+        let mut entries = Vec::new();
+        let mut rest = offered;
+        while let Some((&len, tail)) = rest.split_first() {
+            let (id, tail) = tail.split_at_checked(usize::from(len))?;
+            entries.push(id);
+            rest = tail;
+        }
+        ours.iter()
+            .find_map(|p| entries.iter().copied().find(|id| *id == p.as_bytes()))
+    }
+
+    /// Counts `tls`'s handshake: resumed or not, and whether its suite is `expected`.
+    pub(super) fn record(counts: &HandshakeCounts, expected: CipherSuite, tls: &Tls) {
+        let ssl = tls.ssl();
+        let suite = ssl
+            .current_cipher()
+            .and_then(|c| c.standard_name())
+            .and_then(CipherSuite::from_name);
+        counts.record_boring(ssl.session_reused(), suite == Some(expected));
+    }
+}
+
+/// Runs `server` on `cli.bind` until SIGINT/SIGTERM, then prints the handshake counts.
+fn run<S>(cli: &Cli, server: S, counts: &HandshakeCounts) -> Result<(), BoxError>
+where
+    S: Service<TcpStream, Error: Into<BoxError>> + Clone,
+{
     let threads = cli
         .threads
         .or_else(|| std::thread::available_parallelism().ok())
         .unwrap_or(NonZeroUsize::MIN);
-    let cert = load_cert(&cli)?;
-    let counts = Arc::new(HandshakeCounts::default());
-    let bulk = Bytes::from(vec![b'x'; cli.bulk_bytes]);
-    let server = acceptor(&cli, cert)?.into_layer(behind_tls(cli.mode, bulk, counts.clone()));
-
     let mut runtime = if cli.multi_thread {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(threads.get());
@@ -274,8 +428,45 @@ fn main() -> Result<(), BoxError> {
             announce(addr)?;
         }
         let result = shutdown.shutdown_with_limit(Duration::from_secs(5)).await;
-        eprintln!("{}", counts.summary());
+        eprintln!("{}", counts.summary(cli.backend));
         result?;
         Ok(())
     })
+}
+
+fn main() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let cert = load_cert(&cli)?;
+    let counts = Arc::new(HandshakeCounts::default());
+    let bulk = Bytes::from(vec![b'x'; cli.bulk_bytes]);
+    match cli.backend {
+        Backend::Rustls => {
+            let seen = counts.clone();
+            let record = move |tls: &Tls| seen.record(tls.rustls_state().handshake_kind());
+            let server =
+                rustls_acceptor(&cli, cert)?.into_layer(behind_tls(cli.mode, bulk, record));
+            run(&cli, server, &counts)
+        }
+        #[cfg(feature = "boring")]
+        Backend::Boring => {
+            let expected = CipherSuite::from_name(&cli.cipher)
+                .with_context(|| format!("unknown cipher suite {}", cli.cipher))?;
+            let seen = counts.clone();
+            let record =
+                move |tls: &boring_backend::Tls| boring_backend::record(&seen, expected, tls);
+            let server = boring_backend::acceptor(&cli, &cert)?
+                .into_layer(behind_tls(cli.mode, bulk, record));
+            run(&cli, server, &counts)
+        }
+        #[cfg(not(feature = "boring"))]
+        Backend::Boring => Err(
+            "--backend boring needs tls_term built with the `boring` feature \
+             (cargo build --release -p rama-bench --features boring --bin tls_term)"
+                .into(),
+        ),
+    }
 }
