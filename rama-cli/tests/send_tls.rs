@@ -13,64 +13,9 @@ mod support;
 
 use rama::tls::cert::CertificateAuthority;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use support::{RAMA, Rama, tool_available};
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("rama-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Run `program ARGS...` (killed after 20 s); its exit code and stdout.
-fn run(program: &str, args: &[&str]) -> (i32, Vec<u8>) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            if !status.success() {
-                eprintln!(
-                    "{program} {args:?}: {status}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            return (status.code().unwrap_or(-1), out.stdout);
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} did not finish in time");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use std::path::Path;
+use std::time::Duration;
+use support::{RAMA, Rama, TempDir, run_program, tool_available};
 
 /// Run the same request with curl and with `rama send`; both exit codes and stdouts.
 fn both(flags: &[&str], url: &str) -> ((i32, Vec<u8>), (i32, Vec<u8>)) {
@@ -80,7 +25,10 @@ fn both(flags: &[&str], url: &str) -> ((i32, Vec<u8>), (i32, Vec<u8>)) {
     let mut rama_args = vec!["send", "-s", "--max-time", "10"];
     rama_args.extend_from_slice(flags);
     rama_args.push(url);
-    (run("curl", &curl_args), run(RAMA, &rama_args))
+    (
+        run_program("curl", &curl_args),
+        run_program(RAMA, &rama_args),
+    )
 }
 
 fn echo_summary(out: &[u8]) -> (String, String, String) {
@@ -171,7 +119,7 @@ fn ca_signed_server_with_cacert_like_curl() {
     let ((curl_code, _), (rama_code, _)) = both(&["--cacert", &ca_file, "--resolve", &wrong], &url);
     assert_eq!((curl_code, rama_code), (60, 60));
     // --tlsv1.3 is accepted (the echo speaks 1.3)
-    let (code, out) = run(
+    let (code, out) = run_program(
         RAMA,
         &[
             "send",
@@ -191,7 +139,7 @@ fn ca_signed_server_with_cacert_like_curl() {
 
 #[test]
 fn unavailable_backend_and_bad_ca_file_have_curl_codes() {
-    let (code, _) = run(
+    let (code, _) = run_program(
         RAMA,
         &[
             "send",
@@ -204,7 +152,7 @@ fn unavailable_backend_and_bad_ca_file_have_curl_codes() {
     // with the feature, boring is there and the refused connection gives 7
     let expected = if cfg!(feature = "boring") { 7 } else { 4 };
     assert_eq!(code, expected);
-    let (code, _) = run(
+    let (code, _) = run_program(
         RAMA,
         &[
             "send",

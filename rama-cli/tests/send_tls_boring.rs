@@ -16,64 +16,8 @@ mod support;
 
 use rama::tls::cert::CertificateAuthority;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use support::{RAMA, Rama, tool_available};
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("rama-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Run `program ARGS...` (killed after 20 s); its exit code and stdout.
-fn run(program: &str, args: &[&str]) -> (i32, Vec<u8>) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            if !status.success() {
-                eprintln!(
-                    "{program} {args:?}: {status}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            return (status.code().unwrap_or(-1), out.stdout);
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} did not finish in time");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use std::time::Duration;
+use support::{RAMA, Rama, TempDir, run_program, tool_available};
 
 /// The same request with curl and with `rama send --tls-backend BACKEND`; both exit codes
 /// and stdouts.
@@ -84,7 +28,10 @@ fn both(backend: &str, flags: &[&str], url: &str) -> ((i32, Vec<u8>), (i32, Vec<
     let mut rama_args = vec!["send", "-s", "--max-time", "10", "--tls-backend", backend];
     rama_args.extend_from_slice(flags);
     rama_args.push(url);
-    (run("curl", &curl_args), run(RAMA, &rama_args))
+    (
+        run_program("curl", &curl_args),
+        run_program(RAMA, &rama_args),
+    )
 }
 
 fn echo_summary(out: &[u8]) -> (String, String, String) {
@@ -202,7 +149,7 @@ fn boring_client_with_cacert_and_tls_versions_like_curl() {
         both("boring", &["--cacert", &ca_file, "--resolve", &wrong], &url);
     assert_eq!((curl_code, rama_code), (60, 60));
     for (flag, version) in [("--tlsv1.3", "TLSv1.3"), ("--tlsv1.2", "TLSv1.3")] {
-        let (code, out) = run(
+        let (code, out) = run_program(
             RAMA,
             &[
                 "send",
@@ -238,7 +185,7 @@ fn boring_client_against_a_plain_server_is_a_handshake_failure() {
 fn boring_probe_reports_the_handshake() {
     let server = Rama::start(&["serve", "echo", "--tls", "--bind", "127.0.0.1:0"]);
     let target = format!("127.0.0.1:{}", server.addr().port());
-    let (code, out) = run(
+    let (code, out) = run_program(
         RAMA,
         &["probe", "tls", "--tls-backend", "boring", "-k", &target],
     );
@@ -248,7 +195,7 @@ fn boring_probe_reports_the_handshake() {
     assert!(text.contains("alpn: h2"), "{text}");
     assert!(text.contains("verification: skipped (-k)"), "{text}");
     // without -k: the self-signed chain is shown, verification fails, exit 60
-    let (code, out) = run(RAMA, &["probe", "tls", "--tls-backend", "boring", &target]);
+    let (code, out) = run_program(RAMA, &["probe", "tls", "--tls-backend", "boring", &target]);
     let text = String::from_utf8_lossy(&out);
     assert_eq!(code, 60, "{text}");
     assert!(text.contains("verification: FAILED"), "{text}");

@@ -58,3 +58,57 @@ impl DerefMut for Rama {
 pub(crate) fn run_to_exit(args: &[&str], timeout: Duration) -> (ExitStatus, String) {
     rama_test_support::run_to_exit(RAMA, args, timeout)
 }
+
+/// A temporary directory removed on drop.
+pub(crate) struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("rama-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub(crate) fn write(&self, name: &str, contents: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run `program ARGS...` (killed after 20 s); its exit code and stdout.
+pub(crate) fn run_program(program: &str, args: &[&str]) -> (i32, Vec<u8>) {
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            if !status.success() {
+                eprintln!(
+                    "{program} {args:?}: {status}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            return (status.code().unwrap_or(-1), out.stdout);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{program} {args:?} did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
