@@ -20,6 +20,7 @@
 //! | listen, connect and forward over TCP | `tcp` (feature `tcp`) |
 //! | terminate or originate TLS, route by SNI, issue certificates, read ClientHellos | `tls` (feature `tls`) |
 //! | serve and send HTTP/1.x and h2, with header case and order kept | `http` (feature `http`) |
+//! | forward, reverse, SOCKS5, HAProxy PROXY protocol, MITM proxies; upstream proxy pools | `proxy` (feature `proxy`) |
 //! | log with `RUST_LOG` | `telemetry` (feature `telemetry`) |
 //!
 //! # Features
@@ -82,6 +83,11 @@ pub use rama_tls as tls;
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 #[doc(inline)]
 pub use rama_http as http;
+
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+#[doc(inline)]
+pub use rama_proxy as proxy;
 
 #[cfg(feature = "telemetry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "telemetry")))]

@@ -31,6 +31,7 @@ mod host;
 mod host_with_opt_port;
 mod ip_class;
 mod parse;
+mod proxy_address;
 mod socket_address;
 
 pub use authority::Authority;
@@ -39,4 +40,5 @@ pub use error::{AddressKind, AddressParseError, AddressParseErrorKind, DomainPar
 pub use host::Host;
 pub use host_with_opt_port::HostWithOptPort;
 pub use ip_class::IpClass;
+pub use proxy_address::{ProxyAddress, ProxyAddressParseError};
 pub use socket_address::SocketAddress;

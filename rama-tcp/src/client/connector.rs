@@ -7,7 +7,7 @@ use super::{
 use crate::TcpStream;
 use rama_core::{Service, error::BoxError, extensions::ExtensionsMut};
 use rama_net::{
-    address::{Authority, Host},
+    address::{Authority, Host, ProxyAddress},
     client::EstablishedClientConnection,
     dns::DnsResolver,
     stream::SocketInfo,
@@ -182,7 +182,15 @@ impl<R: DnsResolver> Service<TcpRequest> for TcpConnector<R> {
     type Output = EstablishedClientConnection<TcpStream, TcpRequest>;
     type Error = TcpConnectError;
 
+    /// Connects to the request's authority; a request that carries a [`ProxyAddress`] in
+    /// its extensions is refused (connecting directly would bypass the proxy it asks for).
     async fn serve(&self, input: TcpRequest) -> Result<Self::Output, Self::Error> {
+        if let Some(proxy) = input.extensions.get::<ProxyAddress>() {
+            return Err(TcpConnectError::proxy_requested(
+                input.authority.clone(),
+                proxy,
+            ));
+        }
         let conn = tcp_connect(&input.authority, &*self.resolver, &self.config).await?;
         Ok(EstablishedClientConnection { conn, input })
     }

@@ -1,7 +1,7 @@
 //! [`TcpConnectError`]: why a connect failed, naming the target.
 
 use rama_core::error::BoxError;
-use rama_net::address::Authority;
+use rama_net::address::{Authority, ProxyAddress};
 use std::{fmt, io, net::SocketAddr, time::Duration};
 
 /// A TCP connect failed. The message names the target and the cause:
@@ -26,6 +26,9 @@ enum Kind {
     Connect(Vec<(SocketAddr, io::Error)>),
     /// The total timeout passed.
     Timeout(Duration),
+    /// The request asked for an upstream proxy (shown without its password), which a plain
+    /// TCP connector cannot honour.
+    ProxyRequested(String),
 }
 
 impl TcpConnectError {
@@ -54,6 +57,13 @@ impl TcpConnectError {
         Self {
             target,
             kind: Kind::Timeout(after),
+        }
+    }
+
+    pub(crate) fn proxy_requested(target: Authority, proxy: &ProxyAddress) -> Self {
+        Self {
+            target,
+            kind: Kind::ProxyRequested(proxy.to_string()),
         }
     }
 
@@ -144,6 +154,11 @@ impl fmt::Display for TcpConnectError {
             }
             Kind::NoAddresses => f.write_str("resolve: no IPv6 or IPv4 address"),
             Kind::Timeout(after) => write!(f, "timed out after {after:?}"),
+            Kind::ProxyRequested(proxy) => write!(
+                f,
+                "the request asks for the proxy {proxy}, but a TCP connector connects directly \
+                 (wrap it in a proxy connector such as rama-proxy's ProxyConnector)"
+            ),
             Kind::Connect(attempts) => match attempts.as_slice() {
                 [] => f.write_str("no address to connect to"),
                 [(addr, err)] if self.target.host().as_ip() == Some(addr.ip()) => {
@@ -178,6 +193,7 @@ impl From<TcpConnectError> for io::Error {
                 .last()
                 .map_or(io::ErrorKind::Other, |(_, e)| e.kind()),
             Kind::Resolve(_) | Kind::NoAddresses => io::ErrorKind::NotFound,
+            Kind::ProxyRequested(_) => io::ErrorKind::Unsupported,
         };
         Self::new(kind, err)
     }

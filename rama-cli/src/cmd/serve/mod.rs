@@ -6,6 +6,8 @@
 mod discard;
 mod echo;
 mod forward;
+mod proxy;
+mod reverse;
 mod run;
 
 use clap::Subcommand;
@@ -22,6 +24,10 @@ pub(crate) enum ServeCommand {
     /// Forward every connection to --to HOST:PORT, a layer-4 proxy
     /// (default bind 127.0.0.1:62001).
     Forward(forward::ForwardArgs),
+    /// An HTTP(S) and SOCKS5 forward proxy on one port (default bind 127.0.0.1:62002).
+    Proxy(proxy::ProxyArgs),
+    /// A reverse proxy in front of one or more --upstream URLs (default bind 127.0.0.1:62003).
+    Reverse(reverse::ReverseArgs),
 }
 
 impl ServeCommand {
@@ -31,6 +37,8 @@ impl ServeCommand {
             Self::Echo(args) => echo::run(args).await,
             Self::Discard(args) => discard::run(args).await,
             Self::Forward(args) => forward::run(args).await,
+            Self::Proxy(args) => proxy::run(args).await,
+            Self::Reverse(args) => reverse::run(args).await,
         }
     }
 }
