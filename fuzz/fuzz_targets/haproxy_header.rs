@@ -1,0 +1,6 @@
+//! (being written by the module's owner)
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});
