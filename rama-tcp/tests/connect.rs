@@ -363,3 +363,27 @@ async fn connector_service_keeps_the_request_and_its_extensions() {
     assert_eq!(peer_of(&established.conn), listener.local_addr().unwrap());
     assert!(established.conn.nodelay().unwrap());
 }
+
+#[tokio::test]
+async fn a_request_for_a_proxy_is_refused_not_sent_direct() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut req = TcpRequest::new(target(port));
+    let proxy: rama_net::address::ProxyAddress =
+        "http://user:secret@127.0.0.1:3128".parse().unwrap();
+    req.extensions_mut().insert(proxy);
+    let err = TcpConnector::with_resolver(InMemoryDns::new())
+        .serve(req)
+        .await
+        .err()
+        .unwrap();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("asks for the proxy http://user:***@127.0.0.1:3128"),
+        "{msg}"
+    );
+    assert!(!msg.contains("secret"), "{msg}");
+    // nothing reached the target directly
+    let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+    assert!(accepted.is_err(), "the connector connected directly");
+}
