@@ -1,1 +1,5 @@
-//! (being written: see the crate docs)
+//! The HAProxy PROXY protocol, v1 (text) and v2 (binary).
+//!
+//! (being written)
+
+pub mod proto;
