@@ -1,0 +1,114 @@
+//! The fallback for tunnels the MITM does not decrypt: connect to the CONNECT target and
+//! relay the bytes both ways, the peeked ones first.
+
+use rama_core::{
+    Service,
+    error::{BoxError, ErrorContext},
+};
+use rama_net::{
+    address::Authority,
+    client::EstablishedClientConnection,
+    stream::{ForwardConfig, ForwardStats, forward_bidirectional},
+};
+use rama_tcp::client::TcpRequest;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Connect to `target` with `connector` and relay bytes between it and `client` until both
+/// directions end. `client` replays whatever was peeked from it, so the target sees the
+/// stream from its first byte.
+pub(crate) async fn tunnel<S, C, IO>(
+    client: &mut S,
+    target: &Authority,
+    connector: &C,
+    config: &ForwardConfig,
+) -> Result<ForwardStats, BoxError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
+    C::Error: Into<BoxError>,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let EstablishedClientConnection { mut conn, .. } = connector
+        .serve(TcpRequest::new(target.clone()))
+        .await
+        .with_context(|| format!("connect to the tunnel target {target}"))?;
+    let stats = forward_bidirectional(client, &mut conn, config)
+        .await
+        .with_context(|| format!("relay the tunnel to {target}"))?;
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use rama_net::stream::RewindStream;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Dials the request's authority (an IP and port) over loopback.
+    struct Dial;
+
+    impl Service<TcpRequest> for Dial {
+        type Output = EstablishedClientConnection<tokio::net::TcpStream, TcpRequest>;
+        type Error = BoxError;
+
+        async fn serve(&self, req: TcpRequest) -> Result<Self::Output, BoxError> {
+            let conn = tokio::net::TcpStream::connect(req.authority.to_string()).await?;
+            Ok(EstablishedClientConnection::new(conn, req))
+        }
+    }
+
+    #[tokio::test]
+    async fn replays_the_peeked_bytes_then_relays_both_ways() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let origin = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = vec![0u8; 11];
+            s.read_exact(&mut got).await.unwrap();
+            s.write_all(b"pong").await.unwrap();
+            got
+        });
+        let connector = Dial;
+        let (mut peer, near) = tokio::io::duplex(1024);
+        let mut near = RewindStream::new(near, Bytes::from_static(b"peeked "));
+        let target: Authority = addr.to_string().parse().unwrap();
+        let relay = tokio::spawn(async move {
+            tunnel(&mut near, &target, &connector, &ForwardConfig::new()).await
+        });
+        peer.write_all(b"ping").await.unwrap();
+        let mut pong = [0u8; 4];
+        tokio::time::timeout(Duration::from_secs(5), peer.read_exact(&mut pong))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&pong, b"pong");
+        assert_eq!(origin.await.unwrap(), b"peeked ping");
+        drop(peer);
+        let stats = tokio::time::timeout(Duration::from_secs(5), relay)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(stats.client_to_upstream(), 11);
+    }
+
+    #[tokio::test]
+    async fn a_refused_target_is_an_error_naming_it() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let connector = Dial;
+        let (_peer, mut near) = tokio::io::duplex(64);
+        let target: Authority = format!("127.0.0.1:{port}").parse().unwrap();
+        let err = tunnel(&mut near, &target, &connector, &ForwardConfig::new())
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{err}").contains(&format!("127.0.0.1:{port}")),
+            "{err}"
+        );
+    }
+}

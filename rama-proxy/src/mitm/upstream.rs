@@ -1,0 +1,266 @@
+//! The HTTP service on a decrypted tunnel: each request gets the tunnel's absolute
+//! `https://host:port` URI, loses its hop-by-hop headers, and goes to the MITM's client
+//! (inspection included); a failure becomes a `502` that says what failed.
+
+use rama_core::{Service, error::BoxError};
+use rama_http::{Body, HeaderMap, Request, Response, StatusCode, Uri, Version, header};
+use rama_net::address::Authority;
+use std::sync::Arc;
+
+/// What the MITM knows about the tunnel a decrypted request came through. Each intercepted
+/// request carries it in its extensions (`req.extensions().get::<MitmTunnel>()`), as does
+/// the decrypted connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MitmTunnel {
+    /// The CONNECT target: where requests are forwarded.
+    pub target: Authority,
+    /// The SNI the client sent, if any.
+    pub server_name: Option<String>,
+}
+
+impl MitmTunnel {
+    /// A tunnel to `target`, with the client's SNI.
+    #[must_use]
+    pub const fn new(target: Authority, server_name: Option<String>) -> Self {
+        Self {
+            target,
+            server_name,
+        }
+    }
+}
+
+/// Serves the requests of one decrypted tunnel with the MITM's client.
+pub(crate) struct TunnelService<C> {
+    pub(crate) client: Arc<C>,
+    pub(crate) tunnel: Arc<MitmTunnel>,
+}
+
+impl<C> Service<Request<Body>> for TunnelService<C>
+where
+    C: Service<Request<Body>, Output = Response<Body>>,
+    C::Error: Into<BoxError>,
+{
+    type Output = Response<Body>;
+    type Error = BoxError;
+
+    async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, BoxError> {
+        let target = &self.tunnel.target;
+        let mut req = match upstream_request(req, target) {
+            Ok(req) => req,
+            Err(err) => return Ok(error_response(StatusCode::BAD_REQUEST, &err)),
+        };
+        req.extensions_mut().insert((*self.tunnel).clone());
+        let (method, uri) = (req.method().clone(), req.uri().clone());
+        match self.client.serve(req).await {
+            Ok(mut res) => {
+                strip_hop_by_hop(res.headers_mut());
+                Ok(res)
+            }
+            Err(err) => {
+                let err: BoxError = err.into();
+                tracing::debug!(%method, %uri, "MITM upstream request failed: {err:#}");
+                Ok(error_response(
+                    StatusCode::BAD_GATEWAY,
+                    &format!("upstream {uri} failed: {err:#}"),
+                ))
+            }
+        }
+    }
+}
+
+/// `req` made ready for the client: the URI `https://TARGET` + its path and query, HTTP/1.1
+/// (the client then picks h2 or HTTP/1.1 by ALPN with the target, whatever the client of
+/// the MITM spoke), hop-by-hop headers removed.
+pub(crate) fn upstream_request(
+    req: Request<Body>,
+    target: &Authority,
+) -> Result<Request<Body>, String> {
+    let (mut parts, body) = req.into_parts();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    if !path.starts_with('/') {
+        return Err(format!(
+            "the MITM serves origin-form requests only, not {:?}",
+            parts.uri.to_string()
+        ));
+    }
+    let uri: Uri = format!("https://{target}{path}")
+        .parse()
+        .map_err(|e| format!("build the upstream URI for {target}{path}: {e}"))?;
+    parts.uri = uri;
+    parts.version = Version::HTTP_11;
+    strip_hop_by_hop(&mut parts.headers);
+    Ok(Request::from_parts(parts, body))
+}
+
+/// Remove the headers that belong to one connection (RFC 9110 §7.6.1): those named in
+/// `Connection`, and the usual hop-by-hop ones. `TE: trailers` stays.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<header::HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| header::HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        header::CONNECTION,
+        header::UPGRADE,
+        header::TRANSFER_ENCODING,
+        header::PROXY_AUTHORIZATION,
+        header::PROXY_AUTHENTICATE,
+    ] {
+        headers.remove(name);
+    }
+    for name in ["keep-alive", "proxy-connection"] {
+        headers.remove(name);
+    }
+    let te_trailers = headers
+        .get(header::TE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
+        });
+    headers.remove(header::TE);
+    if te_trailers {
+        headers.insert(header::TE, header::HeaderValue::from_static("trailers"));
+    }
+}
+
+/// A plain-text error answer from the MITM itself.
+pub(crate) fn error_response(status: StatusCode, message: &str) -> Response<Body> {
+    let mut res = Response::new(Body::from(format!("rama MITM: {message}\n")));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rama_core::service_fn;
+
+    #[test]
+    fn upstream_request_table() {
+        // (request URI, version, target, expected URI or error part)
+        let cases: [(&str, Version, &str, Result<&str, &str>); 6] = [
+            (
+                "/",
+                Version::HTTP_11,
+                "a.test:443",
+                Ok("https://a.test:443/"),
+            ),
+            (
+                "/p?q=1",
+                Version::HTTP_11,
+                "a.test:8443",
+                Ok("https://a.test:8443/p?q=1"),
+            ),
+            // h2 requests come absolute: the path is kept, the host is the tunnel's
+            (
+                "https://other.test/x",
+                Version::HTTP_2,
+                "a.test:443",
+                Ok("https://a.test:443/x"),
+            ),
+            (
+                "/v6",
+                Version::HTTP_11,
+                "[::1]:8443",
+                Ok("https://[::1]:8443/v6"),
+            ),
+            ("*", Version::HTTP_11, "a.test:443", Err("origin-form")),
+            (
+                "/",
+                Version::HTTP_10,
+                "127.0.0.1:1",
+                Ok("https://127.0.0.1:1/"),
+            ),
+        ];
+        for (uri, version, target, expected) in cases {
+            let req = Request::builder()
+                .uri(uri)
+                .version(version)
+                .body(Body::empty())
+                .unwrap();
+            let target: Authority = target.parse().unwrap();
+            match (upstream_request(req, &target), expected) {
+                (Ok(req), Ok(want)) => {
+                    assert_eq!(req.uri().to_string(), want, "{uri}");
+                    assert_eq!(req.version(), Version::HTTP_11, "{uri}");
+                }
+                (Err(err), Err(part)) => assert!(err.contains(part), "{uri}: {err}"),
+                (got, want) => panic!("{uri}: {:?} vs {want:?}", got.map(|r| r.uri().clone())),
+            }
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_headers_go() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("connection", "keep-alive, x-private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("te", "gzip, trailers"),
+            ("upgrade", "websocket"),
+            ("x-kept", "yes"),
+            ("host", "a.test"),
+        ] {
+            h.append(k, v.parse().unwrap());
+        }
+        strip_hop_by_hop(&mut h);
+        let mut names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["host", "te", "x-kept"]);
+        assert_eq!(h["te"], "trailers");
+    }
+
+    #[tokio::test]
+    async fn client_errors_become_502_and_requests_carry_the_tunnel() {
+        let tunnel = Arc::new(MitmTunnel::new("a.test:443".parse().unwrap(), None));
+        let client = service_fn(async |req: Request<Body>| {
+            if req.uri().path() == "/fail" {
+                return Err::<Response<Body>, BoxError>("certificate not trusted".into());
+            }
+            let seen = req
+                .extensions()
+                .get::<MitmTunnel>()
+                .map(|t| t.target.to_string());
+            Ok(Response::new(Body::from(format!("{} {seen:?}", req.uri()))))
+        });
+        let svc = TunnelService {
+            client: Arc::new(client),
+            tunnel,
+        };
+        let res = svc
+            .serve(Request::get("/ok").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let body = res.into_body().collect_bytes(1024).await.unwrap();
+        assert_eq!(&body[..], b"https://a.test:443/ok Some(\"a.test:443\")");
+
+        let res = svc
+            .serve(Request::get("/fail").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+        let body = res.into_body().collect_bytes(1024).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("certificate not trusted"), "{text}");
+        assert!(text.contains("https://a.test:443/fail"), "{text}");
+    }
+}
