@@ -120,7 +120,14 @@ mod tests {
         };
         let tunnel = Interception::Tunnel;
         // (case, sni, alpn offer, h2 on, expected)
-        let cases: [(&str, Option<&str>, &[&str], bool, Interception); 9] = [
+        type Case = (
+            &'static str,
+            Option<&'static str>,
+            &'static [&'static str],
+            bool,
+            Interception,
+        );
+        let cases: [Case; 9] = [
             (
                 "browser",
                 Some("a.test"),
