@@ -1,0 +1,71 @@
+//! Upgrade pass-through (WebSocket and any other `Upgrade`): the client's upgrade request goes
+//! upstream with its `Upgrade` and `Connection: upgrade`; when the upstream answers
+//! `101 Switching Protocols`, that answer is relayed to the client, and once both sides have
+//! handed over their connections, bytes are copied both ways until either side ends.
+
+use rama_core::graceful::ShutdownSignal;
+use rama_http::client::http1::OnClientUpgrade;
+use rama_http::server::upgrade::{OnUpgrade, Upgraded};
+use rama_net::stream::{ForwardConfig, forward_bidirectional};
+use std::time::Duration;
+
+/// How long to wait for the upstream connection to be handed over after its `101` arrived
+/// (the client connection task hands it over right after the response head).
+const HANDOVER_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits for the upstream side of an upgrade: the client connection task puts the IO into
+/// the slot just after it delivered the `101`.
+async fn upstream_io(upstream: &OnClientUpgrade) -> Option<Upgraded> {
+    let deadline = tokio::time::Instant::now() + HANDOVER_WAIT;
+    let mut pause = Duration::from_micros(50);
+    loop {
+        if let Some(io) = upstream.take() {
+            return Some(io);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// Spawns the relay of an upgraded exchange: waits for both connections, then copies bytes
+/// both ways (idle timeout of `config`) until one side ends, or until `shutdown` fires.
+pub(crate) fn spawn_relay(
+    client: OnUpgrade,
+    upstream: OnClientUpgrade,
+    config: ForwardConfig,
+    shutdown: Option<ShutdownSignal>,
+) {
+    let relay = async move {
+        let Some(mut upstream_io) = upstream_io(&upstream).await else {
+            tracing::debug!("upgrade: the upstream connection was not handed over");
+            return;
+        };
+        let mut client_io = match client.upgraded().await {
+            Ok(io) => io,
+            Err(err) => {
+                tracing::debug!("upgrade: the client connection was not handed over: {err}");
+                return;
+            }
+        };
+        match forward_bidirectional(&mut client_io, &mut upstream_io, &config).await {
+            Ok(stats) => tracing::debug!(
+                to_upstream = stats.client_to_upstream(),
+                to_client = stats.upstream_to_client(),
+                "upgraded connection ended"
+            ),
+            Err(err) => tracing::debug!("upgraded connection failed: {err}"),
+        }
+    };
+    tokio::spawn(async move {
+        match shutdown {
+            Some(signal) => tokio::select! {
+                () = relay => {}
+                () = signal.cancelled() => tracing::debug!("upgraded connection closed for shutdown"),
+            },
+            None => relay.await,
+        }
+    });
+}
