@@ -1,0 +1,153 @@
+//! `http_mitm_proxy` between curl and the `https_server` example: curl trusts the MITM's
+//! CA, the MITM trusts the origin's CA (`--upstream-ca`); the MITM logs what it decrypted.
+//!
+//! curl is required under `CI=true`; elsewhere the test is skipped with a printed reason.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use rama_test_support::{ChildServer, IO_TIMEOUT, run_client, run_to_exit, tool_available};
+use std::{path::PathBuf, time::Duration};
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rama-mitm-example-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn http_mitm_proxy_intercepts_curl() {
+    if !tool_available("curl") {
+        return;
+    }
+    let dir = temp_dir("intercept");
+    let (origin_dir, ca_dir) = (dir.join("origin"), dir.join("mitm"));
+    let origin = ChildServer::start(
+        env!("CARGO_BIN_EXE_https_server"),
+        &["127.0.0.1:0", origin_dir.to_str().unwrap()],
+    );
+    let origin_ca = origin_dir.join("ca.pem").display().to_string();
+    let proxy = ChildServer::start(
+        env!("CARGO_BIN_EXE_http_mitm_proxy"),
+        &[
+            "127.0.0.1:0",
+            ca_dir.to_str().unwrap(),
+            "--upstream-ca",
+            &origin_ca,
+        ],
+    );
+    let proxy_url = format!("http://{}", proxy.addr());
+    let mitm_ca = ca_dir.join("ca.pem").display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ca_dir.join("ca.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the CA key must be private");
+    }
+
+    // by name (SNI localhost) over h2, and by IP (no SNI: a leaf for 127.0.0.1) over HTTP/1.1
+    let port = origin.addr().port();
+    for (url, version, expected) in [
+        (
+            format!("https://localhost:{port}/by-name"),
+            "--http2",
+            "hello over HTTP/2.0 (ALPN h2, ",
+        ),
+        (
+            format!("https://127.0.0.1:{port}/by-ip"),
+            "--http1.1",
+            "hello over HTTP/2.0 (ALPN h2, ",
+        ),
+    ] {
+        let out = run_client(
+            "curl",
+            &[
+                "-sS",
+                "--max-time",
+                "10",
+                "-x",
+                &proxy_url,
+                "--cacert",
+                &mitm_ca,
+                version,
+                &url,
+            ],
+            b"",
+            IO_TIMEOUT,
+        );
+        let out = String::from_utf8(out).unwrap();
+        // the MITM's own client speaks h2 with the origin whatever curl spoke
+        assert!(out.starts_with(expected), "{url}: {out}");
+    }
+    assert!(
+        proxy.wait_for_stderr(
+            &format!("intercepted GET https://localhost:{port}/by-name -> 200"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        proxy.stderr()
+    );
+    assert!(
+        proxy.wait_for_stderr(
+            &format!("intercepted GET https://127.0.0.1:{port}/by-ip -> 200"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        proxy.stderr()
+    );
+
+    // without the MITM's CA curl refuses the leaf (60): the traffic was intercepted
+    let (status, _) = run_to_exit(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "10",
+            "-x",
+            &proxy_url,
+            &format!("https://localhost:{port}/"),
+        ],
+        IO_TIMEOUT,
+    );
+    assert_eq!(status.code(), Some(60));
+
+    proxy.stop_cleanly();
+
+    // a MITM that does not trust the origin (webpki roots only): 502
+    let proxy = ChildServer::start(
+        env!("CARGO_BIN_EXE_http_mitm_proxy"),
+        &["127.0.0.1:0", ca_dir.to_str().unwrap()],
+    );
+    let out = run_client(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "10",
+            "-x",
+            &format!("http://{}", proxy.addr()),
+            "--cacert",
+            &mitm_ca,
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("https://localhost:{port}/"),
+        ],
+        b"",
+        IO_TIMEOUT,
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "502");
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
