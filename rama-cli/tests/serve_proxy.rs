@@ -1,0 +1,206 @@
+//! `rama serve proxy`: the real binary as an HTTP, HTTPS and SOCKS5 proxy on one port, with
+//! curl as the client and `rama serve echo` as the origin, all on loopback.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::{IO_TIMEOUT, Rama, free_port, tool_available};
+
+struct Curl {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs curl (bounded by its own `--max-time` and by `IO_TIMEOUT` here).
+async fn curl(args: &[&str]) -> Curl {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("curl")
+            .args(["-sS", "--max-time", "8"])
+            .args(&args)
+            .output()
+    });
+    let out = tokio::time::timeout(IO_TIMEOUT, run)
+        .await
+        .expect("curl finished in time")
+        .unwrap()
+        .expect("curl runs");
+    Curl {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn echo() -> Rama {
+    Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"])
+}
+
+/// The echo's JSON names the path it was asked for.
+fn assert_echoed(got: &Curl, path: &str) {
+    assert_eq!(got.code, 0, "curl failed: {}", got.stderr);
+    assert!(got.stdout.contains(path), "{}", got.stdout);
+}
+
+#[tokio::test]
+async fn http_and_socks5_on_one_port() {
+    if !tool_available("curl") {
+        return;
+    }
+    let origin = echo();
+    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0"]);
+    let x = format!("http://{}", proxy.addr());
+    let port = origin.addr().port();
+
+    let got = curl(&["-x", &x, &format!("http://127.0.0.1:{port}/absolute-form")]).await;
+    assert_echoed(&got, "/absolute-form");
+    let got = curl(&["-p", "-x", &x, &format!("http://127.0.0.1:{port}/tunnel")]).await;
+    assert_echoed(&got, "/tunnel");
+
+    let socks = proxy.addr().to_string();
+    let got = curl(&[
+        "--socks5",
+        &socks,
+        &format!("http://127.0.0.1:{port}/socks5"),
+    ])
+    .await;
+    assert_echoed(&got, "/socks5");
+    let got = curl(&[
+        "--socks5-hostname",
+        &socks,
+        &format!("http://localhost:{port}/socks5h"),
+    ])
+    .await;
+    assert_echoed(&got, "/socks5h");
+
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
+
+#[tokio::test]
+async fn auth_is_required_on_both_protocols() {
+    if !tool_available("curl") {
+        return;
+    }
+    let origin = echo();
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--auth",
+        "john:s3cret",
+        "--username-labels",
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let url = format!("http://127.0.0.1:{}/auth", origin.addr().port());
+
+    let got = curl(&["-x", &x, "-o", "/dev/null", "-w", "%{http_code}", &url]).await;
+    assert_eq!(got.stdout, "407", "{}", got.stderr);
+    let got = curl(&[
+        "-x",
+        &x,
+        "--proxy-user",
+        "john:wrong",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &url,
+    ])
+    .await;
+    assert_eq!(got.stdout, "407", "{}", got.stderr);
+    let got = curl(&["-x", &x, "--proxy-user", "john-country-us:s3cret", &url]).await;
+    assert_echoed(&got, "/auth");
+    // the credentials are not forwarded to the origin
+    assert!(
+        !got.stdout
+            .to_ascii_lowercase()
+            .contains("proxy-authorization"),
+        "{}",
+        got.stdout
+    );
+
+    let socks = format!("socks5h://john:s3cret@{}", proxy.addr());
+    let got = curl(&["-x", &socks, &url]).await;
+    assert_echoed(&got, "/auth");
+    let socks = format!("socks5h://john:nope@{}", proxy.addr());
+    let got = curl(&["-x", &socks, &url]).await;
+    assert_ne!(got.code, 0, "a wrong SOCKS5 password was accepted");
+
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
+
+#[tokio::test]
+async fn https_proxy_with_a_self_signed_certificate() {
+    if !tool_available("curl") {
+        return;
+    }
+    let origin = echo();
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--tls-self-signed",
+    ]);
+    let x = format!("https://{}", proxy.addr());
+    let port = origin.addr().port();
+    let got = curl(&[
+        "-x",
+        &x,
+        "--proxy-insecure",
+        &format!("http://127.0.0.1:{port}/https-proxy"),
+    ])
+    .await;
+    assert_echoed(&got, "/https-proxy");
+    let got = curl(&[
+        "-p",
+        "-x",
+        &x,
+        "--proxy-insecure",
+        &format!("http://127.0.0.1:{port}/https-tunnel"),
+    ])
+    .await;
+    assert_echoed(&got, "/https-tunnel");
+    // SOCKS5 still answers on the same port
+    let socks = proxy.addr().to_string();
+    let got = curl(&[
+        "--socks5",
+        &socks,
+        &format!("http://127.0.0.1:{port}/socks5"),
+    ])
+    .await;
+    assert_echoed(&got, "/socks5");
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
+
+#[tokio::test]
+async fn connect_to_a_closed_port_fails_fast_with_502() {
+    if !tool_available("curl") {
+        return;
+    }
+    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0"]);
+    let x = format!("http://{}", proxy.addr());
+    let closed = free_port();
+    let start = Instant::now();
+    let got = curl(&["-p", "-x", &x, &format!("http://127.0.0.1:{closed}/")]).await;
+    assert_ne!(got.code, 0);
+    assert!(got.stderr.contains("502"), "{}", got.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    proxy.stop_cleanly();
+}
