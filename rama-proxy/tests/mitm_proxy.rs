@@ -20,7 +20,7 @@ use rama_http::{
 };
 use rama_net::stream::RewindStream;
 use rama_net::{address::Domain, dns::InMemoryDns};
-use rama_proxy::mitm::{InspectLayer, Inspector, MitmProxy, MitmTunnel};
+use rama_proxy::mitm::{InspectLayer, Inspector, MitmConfig, MitmProxy, MitmTunnel};
 use rama_tcp::{TcpStream, client::TcpConnector, server::TcpListener};
 use rama_test_support::{KillOnDrop, free_port, pattern, tool_available};
 use rama_tls::{
@@ -36,7 +36,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -197,10 +197,9 @@ async fn start_mitm(
     trust: &str,
     recorder: Arc<Recorder>,
 ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let tls = ClientConfig::new().with_verification(ServerVerification::custom_pem(trust).unwrap());
     let client = EasyHttpWebClient::with_connector(connector())
-        .with_tls_config(
-            ClientConfig::new().with_verification(ServerVerification::custom_pem(trust).unwrap()),
-        )
+        .with_tls_config(tls.clone())
         .unwrap();
     let client = InspectLayer::from_arc(recorder).into_layer(client);
     let inner = service_fn(async |req: Request<Body>| {
@@ -211,7 +210,8 @@ async fn start_mitm(
         ))))
     });
     let issuer = Arc::new(DynamicIssuer::new(ca));
-    let mitm = MitmProxy::new(inner, issuer, client, connector()).unwrap();
+    let config = MitmConfig::new().with_upstream_tls(tls);
+    let mitm = MitmProxy::with_config(inner, issuer, client, connector(), config).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(listener.serve(HttpServer::auto().service(mitm)));
@@ -463,6 +463,81 @@ async fn tls_for_another_protocol_is_tunneled_not_decrypted() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "hello from the origin itself\n"
+    );
+    assert!(recorder.seen().is_empty());
+    task.abort();
+    origin_task.abort();
+}
+
+/// A TLS client without ALPN whose decrypted bytes are not HTTP: decrypted (the client sees
+/// the MITM's leaf), then relayed to the origin over a new TLS connection that verifies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decrypted_non_http_is_relayed_over_tls() {
+    if !tool_available("openssl") {
+        return;
+    }
+    let dir = TempDir::new("nonhttp");
+    let origin_ca = CertificateAuthority::generate("origin CA").unwrap();
+    // the origin greets first, then echoes one line, then closes
+    let config = ServerConfig::new(origin_ca.issue(&["localhost"]).unwrap().into());
+    let imap_like = service_fn(async |tls: TlsStream<RewindStream<TcpStream>>| {
+        let mut tls = BufReader::new(tls);
+        tls.get_mut().write_all(b"* OK origin ready\n").await?;
+        let mut line = String::new();
+        tls.read_line(&mut line).await?;
+        tls.get_mut()
+            .write_all(format!("echo: {line}").as_bytes())
+            .await?;
+        tls.get_mut().shutdown().await?;
+        Ok::<_, BoxError>(())
+    });
+    let origin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_port = origin.local_addr().unwrap().port();
+    let origin_task = tokio::spawn(
+        origin.serve(
+            TlsAcceptorLayer::new(&config)
+                .unwrap()
+                .into_layer(imap_like),
+        ),
+    );
+
+    let mitm_ca = Arc::new(CertificateAuthority::generate("test MITM CA").unwrap());
+    std::fs::write(dir.0.join("mitm-ca.pem"), mitm_ca.cert_pem()).unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let (proxy, task) = start_mitm(mitm_ca, &origin_ca.cert_pem(), recorder.clone()).await;
+
+    let mut child = tokio::process::Command::new("openssl")
+        .args([
+            "s_client",
+            "-proxy",
+            &proxy.to_string(),
+            "-connect",
+            &format!("localhost:{origin_port}"),
+            "-servername",
+            "localhost",
+            // trusts only the MITM's CA: the handshake is with the MITM
+            "-CAfile",
+            &dir.path("mitm-ca.pem"),
+            "-verify_return_error",
+            "-quiet",
+            "-ign_eof",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"a001 NOOP\n").await.unwrap();
+    let out = tokio::time::timeout(WAIT, child.wait_with_output())
+        .await
+        .expect("openssl s_client did not finish")
+        .unwrap();
+    drop(stdin);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "* OK origin ready\necho: a001 NOOP\n"
     );
     assert!(recorder.seen().is_empty());
     task.abort();

@@ -3,31 +3,37 @@
 
 use super::{
     fallback::tunnel,
+    sniff::http_start,
     tls::{Interception, TunnelReason, classify, server_alpn},
     upstream::{MitmTunnel, TunnelService, error_response},
 };
 use rama_core::{
     Layer, Service,
     error::{BoxError, ErrorContext},
-    extensions::ExtensionsMut,
+    extensions::{ExtensionsMut, ExtensionsRef},
 };
 use rama_http::{
     Body, Method, Request, Response, StatusCode,
-    server::{HttpServer, upgrade::OnUpgrade},
+    server::{HttpServer, HttpService, upgrade::OnUpgrade},
 };
 use rama_net::{
     address::Authority,
     client::EstablishedClientConnection,
-    stream::{ForwardConfig, RewindStream, Stream},
+    stream::{ForwardConfig, PeekOutcome, RewindStream, Stream, forward_bidirectional, peek_until},
 };
 use rama_tcp::client::TcpRequest;
 use rama_tls::{
     cert::DynamicIssuer,
     client_hello::{PeekClientHelloConfig, peek_client_hello},
-    config::{ConfigError, ServerCertSource, ServerConfig},
-    rustls::TlsAcceptorLayer,
+    config::{ClientConfig, ConfigError, ServerCertSource, ServerConfig},
+    rustls::{TlsAcceptorLayer, TlsConnectorLayer, TlsStream},
 };
-use std::{fmt, sync::Arc};
+use std::{fmt, sync::Arc, time::Duration};
+
+/// How long a decrypted stream without ALPN is given to show it is HTTP (its first bytes)
+/// before it is treated as a protocol in which the server speaks first (IMAPS, SMTPS) and
+/// relayed to the target over a new TLS connection.
+pub const FIRST_BYTES_WAIT: Duration = Duration::from_secs(3);
 
 /// An HTTP proxy service that intercepts `CONNECT` tunnels:
 ///
@@ -38,6 +44,8 @@ use std::{fmt, sync::Arc};
 ///   │     ─► HTTP server (h2 or HTTP/1.1) on the decrypted stream
 ///   │     ─► each request: https://host:port/path ─► client (inspection, then TLS to the
 ///   │        target, verified) ─► response streamed back; a failure is a 502
+///   │     (no ALPN and the decrypted bytes are not HTTP: relayed over a new TLS
+///   │      connection to host:port, verified as `MitmConfig::with_upstream_tls` says)
 ///   ├─ TLS for another protocol (ALPN) ─► byte tunnel to host:port, not decrypted
 ///   └─ not TLS ─► byte tunnel to host:port, the peeked bytes replayed
 /// other requests ─► the inner service (a forward proxy, a 405, ...)
@@ -58,9 +66,10 @@ pub struct MitmProxy<Inner, Client, Connector> {
 
 struct Shared<Client, Connector> {
     client: Arc<Client>,
-    connector: Connector,
+    connector: Arc<Connector>,
     issuer: Arc<DynamicIssuer>,
     acceptor: TlsAcceptorLayer,
+    upstream_tls: TlsConnectorLayer,
     server_config: ServerConfig,
     h2: bool,
     http: HttpServer,
@@ -102,6 +111,7 @@ pub struct MitmConfig {
     http: HttpServer,
     peek: PeekClientHelloConfig,
     forward: ForwardConfig,
+    upstream_tls: ClientConfig,
 }
 
 impl Default for MitmConfig {
@@ -113,7 +123,7 @@ impl Default for MitmConfig {
 impl MitmConfig {
     /// h2 offered to clients that offer it, [`HttpServer::auto`] with its defaults, the
     /// ClientHello peek's defaults (10 s, 64 KiB), the default [`ForwardConfig`] for byte
-    /// tunnels.
+    /// tunnels, webpki roots for re-encrypted tunnels.
     #[must_use]
     pub fn new() -> Self {
         Self {
@@ -121,7 +131,18 @@ impl MitmConfig {
             http: HttpServer::auto(),
             peek: PeekClientHelloConfig::new(),
             forward: ForwardConfig::new(),
+            upstream_tls: ClientConfig::new(),
         }
+    }
+
+    /// The TLS settings (verification above all) of the connections that relay decrypted
+    /// streams that turned out not to be HTTP (a client without ALPN). HTTP requests go
+    /// through the client given to the [`MitmProxy`] and its own TLS settings: give both
+    /// the same verification.
+    #[must_use]
+    pub fn with_upstream_tls(mut self, config: ClientConfig) -> Self {
+        self.upstream_tls = config;
+        self
     }
 
     /// Whether h2 is offered to clients that offer it (on by default). The MITM's side
@@ -166,7 +187,8 @@ impl<Inner, Client, Connector> MitmProxy<Inner, Client, Connector> {
     ///
     /// # Errors
     ///
-    /// When rustls refuses the acceptor's config (it does not with the defaults).
+    /// When rustls refuses the acceptor's config (it does not with the defaults) or the
+    /// upstream TLS config ([`MitmConfig::with_upstream_tls`]).
     pub fn new(
         inner: Inner,
         issuer: Arc<DynamicIssuer>,
@@ -191,13 +213,15 @@ impl<Inner, Client, Connector> MitmProxy<Inner, Client, Connector> {
         let server_config = ServerConfig::new(ServerCertSource::resolver(issuer.clone()))
             .with_alpn(server_alpn(config.h2));
         let acceptor = TlsAcceptorLayer::new(&server_config)?;
+        let upstream_tls = TlsConnectorLayer::new(&config.upstream_tls)?;
         Ok(Self {
             inner,
             shared: Arc::new(Shared {
                 client: Arc::new(client),
-                connector,
+                connector: Arc::new(connector),
                 issuer,
                 acceptor,
+                upstream_tls,
                 server_config,
                 h2: config.h2,
                 http: config.http,
@@ -234,7 +258,7 @@ where
     Client::Error: Into<BoxError>,
     Connector: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
     Connector::Error: Into<BoxError>,
-    IO: Stream + Unpin,
+    IO: Stream + ExtensionsRef + Unpin,
 {
     type Output = Response<Body>;
     type Error = BoxError;
@@ -290,10 +314,10 @@ where
     Client::Error: Into<BoxError>,
     Connector: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
     Connector::Error: Into<BoxError>,
-    IO: Stream + Unpin,
+    IO: Stream + ExtensionsRef + Unpin,
 {
     /// Peek, classify, then decrypt and serve HTTP, or relay bytes.
-    async fn intercept<S>(&self, io: S, target: Authority) -> Result<(), BoxError>
+    async fn intercept<S>(self: &Arc<Self>, io: S, target: Authority) -> Result<(), BoxError>
     where
         S: Stream + ExtensionsMut + Unpin,
     {
@@ -315,14 +339,19 @@ where
                     .and_then(|h| h.server_name())
                     .map(str::to_owned);
                 tracing::debug!(%target, %server_name, "MITM: decrypting");
-                let tunnel = Arc::new(MitmTunnel::new(target, sni.clone()));
+                let tunnel = Arc::new(MitmTunnel::new(target.clone(), sni.clone()));
                 stream.extensions_mut().insert((*tunnel).clone());
                 let http = self.http.clone().service(TunnelService {
                     client: self.client.clone(),
                     tunnel,
                 });
+                let decrypted = Decrypted {
+                    shared: self.clone(),
+                    http,
+                    target,
+                };
                 if sni.is_some() {
-                    self.acceptor.layer(http).serve(stream).await?;
+                    self.acceptor.layer(decrypted).serve(stream).await?;
                 } else {
                     // no SNI to resolve by: a leaf for the CONNECT host, this connection only
                     let leaf = self
@@ -333,7 +362,7 @@ where
                     let mut config = self.server_config.clone();
                     config.cert = leaf.into();
                     TlsAcceptorLayer::new(&config)?
-                        .into_layer(http)
+                        .into_layer(decrypted)
                         .serve(stream)
                         .await?;
                 }
@@ -360,6 +389,64 @@ where
             "MITM: byte tunnel closed"
         );
         Ok(())
+    }
+
+    /// Relay a decrypted stream that is not HTTP to `target` over a new TLS connection.
+    async fn relay_tls<S>(&self, client: &mut S, target: &Authority) -> Result<(), BoxError>
+    where
+        S: Stream + Unpin,
+    {
+        tracing::debug!(%target, "MITM: decrypted stream is not HTTP: relayed over TLS");
+        let connector = self.upstream_tls.layer(self.connector.clone());
+        let EstablishedClientConnection {
+            conn: mut upstream, ..
+        } = connector
+            .serve(TcpRequest::new(target.clone()))
+            .await
+            .with_context(|| format!("connect to {target} over TLS"))?;
+        forward_bidirectional(client, &mut upstream, &self.forward)
+            .await
+            .with_context(|| format!("relay the decrypted stream to {target}"))?;
+        Ok(())
+    }
+}
+
+/// What runs on a decrypted stream: HTTP when ALPN agreed on it or the first bytes look
+/// like it, else a relay over a new TLS connection to the target.
+struct Decrypted<Client, Connector> {
+    shared: Arc<Shared<Client, Connector>>,
+    http: HttpService<TunnelService<Client>>,
+    target: Authority,
+}
+
+impl<Client, Connector, IO, T> Service<TlsStream<T>> for Decrypted<Client, Connector>
+where
+    Client: Service<Request<Body>, Output = Response<Body>>,
+    Client::Error: Into<BoxError>,
+    Connector: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
+    Connector::Error: Into<BoxError>,
+    IO: Stream + ExtensionsRef + Unpin,
+    T: Stream + Unpin,
+{
+    type Output = ();
+    type Error = BoxError;
+
+    async fn serve(&self, tls: TlsStream<T>) -> Result<(), BoxError> {
+        if tls.negotiated().is_some_and(|p| p.alpn.is_some()) {
+            // the classification let through only HTTP protocols
+            return self.http.serve(tls).await;
+        }
+        let peeked = peek_until(tls, 32, FIRST_BYTES_WAIT, |seen| http_start(seen).is_some())
+            .await
+            .context("read the first decrypted bytes")?;
+        match (http_start(&peeked.bytes), peeked.outcome) {
+            (Some(true), _) => self.http.serve(peeked.stream).await,
+            (None, PeekOutcome::Eof) if peeked.bytes.is_empty() => Ok(()),
+            _ => {
+                let mut stream = peeked.stream;
+                self.shared.relay_tls(&mut stream, &self.target).await
+            }
+        }
     }
 }
 

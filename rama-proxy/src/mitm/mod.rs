@@ -23,8 +23,10 @@
 //! (plain HTTP through `CONNECT`, SSH, ...) is relayed byte for byte to the target, the
 //! peeked bytes first. A TLS ClientHello whose ALPN offer names no HTTP version the MITM
 //! serves (`imap`, `h3` only, ...) is relayed without decrypting: the MITM could not inspect
-//! it anyway. A ClientHello without ALPN is decrypted and served as HTTP/1.x (or h2 with
-//! prior knowledge).
+//! it anyway. A ClientHello without ALPN is decrypted; when its first bytes are HTTP/1.x or
+//! the h2 preface it is served as HTTP, else (or when the client sends nothing within
+//! [`FIRST_BYTES_WAIT`]: the server speaks first) the decrypted bytes are relayed to the
+//! target over a new TLS connection ([`MitmConfig::with_upstream_tls`]).
 //!
 //! # Security
 //!
@@ -76,11 +78,12 @@ mod ca;
 mod fallback;
 mod inspect;
 mod intercept;
+mod sniff;
 mod tls;
 mod upstream;
 
 pub use ca::{CaFiles, DEFAULT_CA_NAME};
 pub use inspect::{Inspect, InspectLayer, Inspector};
-pub use intercept::{MitmConfig, MitmProxy};
+pub use intercept::{FIRST_BYTES_WAIT, MitmConfig, MitmProxy};
 pub use tls::{Interception, TunnelReason, classify};
 pub use upstream::MitmTunnel;
