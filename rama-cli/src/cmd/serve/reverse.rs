@@ -1,8 +1,31 @@
-//! `rama serve reverse`: a reverse proxy in front of one or more upstream servers.
+//! `rama serve reverse --upstream URL...`: a reverse proxy in front of one or more upstream
+//! servers (`rama::proxy::reverse::ReverseProxy` behind the HTTP/1.1 + h2 server).
+//!
+//! Requests are balanced over the upstreams (`--balance`), failed connections are retried
+//! on the next upstream for idempotent requests, an upstream that fails `--max-fails` times
+//! in a row is left out for `--fail-timeout` seconds, and `--health-path` probes each
+//! upstream periodically. The upstream sees its own authority as `Host` (like nginx's
+//! `proxy_pass`) unless `--preserve-host` is given, and a `Forwarded` header (`--forwarded`).
+//! Upstream connections are kept alive and reused.
+//!
+//! The upstreams are the operator's choice, so loopback and private addresses are allowed.
 
+use super::run::serve_tcp;
+use crate::cmd::args::{ShutdownArgs, parse_secs};
 use clap::Args;
-use rama::error::OpaqueError;
-use std::net::SocketAddr;
+use rama::{
+    error::{ErrorContext, OpaqueError},
+    graceful::Executor,
+    http::client::{EasyHttpWebClient, http1::Http1ClientConfig},
+    http::server::HttpServer,
+    proxy::reverse::{
+        ActiveHealthCheck, Balance, ForwardedHeaders, HostHeader, PassiveHealth, RetryPolicy,
+        ReverseProxy, Upstream,
+    },
+    tcp::client::{TcpConnectConfig, TcpConnector},
+    tls::config::{ClientConfig, ServerVerification},
+};
+use std::{net::SocketAddr, time::Duration};
 
 /// Flags of `rama serve reverse`.
 #[derive(Debug, Args)]
@@ -10,12 +33,138 @@ pub(crate) struct ReverseArgs {
     /// The IP:PORT to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:62003")]
     bind: SocketAddr,
+
+    /// An upstream server, `http://HOST:PORT` or `https://HOST:PORT`, optionally with a path
+    /// prefix; repeat for several.
+    #[arg(long = "upstream", value_name = "URL", required = true)]
+    upstreams: Vec<Upstream>,
+
+    /// How to spread requests: round-robin, least-conn, hash:header:NAME, hash:client-ip or
+    /// hash:path (consistent hashing: the same key goes to the same upstream).
+    #[arg(long, value_name = "STRATEGY", default_value = "round-robin")]
+    balance: Balance,
+
+    /// Probe each upstream with `GET PATH` every --health-interval seconds; an upstream that
+    /// fails 3 probes in a row gets no requests until 2 succeed.
+    #[arg(long, value_name = "PATH")]
+    health_path: Option<String>,
+
+    /// Seconds between health probes.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    health_interval: Duration,
+
+    /// Send the client's Host to the upstream instead of the upstream's own authority.
+    #[arg(long)]
+    preserve_host: bool,
+
+    /// Which forwarding headers to add: forwarded (RFC 7239), x-forwarded
+    /// (X-Forwarded-For/-Proto/-Host), both or none.
+    #[arg(long, value_name = "KIND", default_value = "forwarded", value_parser = parse_forwarded)]
+    forwarded: ForwardedHeaders,
+
+    /// Give up connecting to an upstream after this many seconds (the request then goes to
+    /// the next upstream if it is idempotent, else gets 504).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    connect_timeout: Duration,
+
+    /// Answer 504 when an upstream's response head has not arrived after this many seconds
+    /// (connecting included); 0 waits forever.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    timeout: Duration,
+
+    /// How many other upstreams an idempotent request may try after a connection failure.
+    #[arg(long, value_name = "N", default_value = "2")]
+    retries: u32,
+
+    /// Leave an upstream out after N failures in a row (0: never).
+    #[arg(long, value_name = "N", default_value = "3")]
+    max_fails: u32,
+
+    /// How many seconds an upstream that failed --max-fails times is left out.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    fail_timeout: Duration,
+
+    /// Do not verify the certificates of https:// upstreams (for tests only).
+    #[arg(short = 'k', long)]
+    insecure: bool,
+
+    #[command(flatten)]
+    shutdown: ShutdownArgs,
+}
+
+fn parse_forwarded(s: &str) -> Result<ForwardedHeaders, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "forwarded" => Ok(ForwardedHeaders::Forwarded),
+        "x-forwarded" => Ok(ForwardedHeaders::XForwarded),
+        "both" => Ok(ForwardedHeaders::Both),
+        "none" => Ok(ForwardedHeaders::None),
+        _ => Err(format!(
+            "`{s}` is not one of forwarded, x-forwarded, both, none"
+        )),
+    }
 }
 
 /// Run the reverse proxy until shutdown.
 pub(super) async fn run(args: ReverseArgs) -> Result<(), OpaqueError> {
-    Err(OpaqueError::from_display(format!(
-        "serve reverse on {}: not available in this build yet",
-        args.bind
-    )))
+    let connector = TcpConnector::new()
+        .with_config(TcpConnectConfig::new().with_connect_timeout(args.connect_timeout));
+    let mut client = EasyHttpWebClient::with_connector(connector)
+        // the proxy bounds the wait for the head itself (--timeout)
+        .with_http1_config(Http1ClientConfig::new().with_response_head_timeout(None));
+    if args.insecure {
+        client = client
+            .with_tls_config(ClientConfig::new().with_verification(ServerVerification::Insecure))
+            .context("configure TLS to the upstreams")?;
+    }
+    let head_timeout = (!args.timeout.is_zero()).then_some(args.timeout);
+    tracing::info!(
+        upstreams = ?args.upstreams.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        balance = %args.balance,
+        "reverse: configured"
+    );
+    let proxy = ReverseProxy::new(client, args.upstreams)?
+        .with_balance(args.balance)
+        .with_host_header(if args.preserve_host {
+            HostHeader::Preserve
+        } else {
+            HostHeader::Rewrite
+        })
+        .with_forwarded_headers(args.forwarded)
+        .with_response_head_timeout(head_timeout)
+        .with_retry(RetryPolicy::new().with_max_attempts(args.retries.saturating_add(1)))
+        .with_passive_health(
+            PassiveHealth::new()
+                .with_max_failures(args.max_fails)
+                .with_cool_down(args.fail_timeout),
+        );
+    if let Some(path) = &args.health_path {
+        let check = ActiveHealthCheck::new(path)
+            .map_err(OpaqueError::from_std)
+            .with_context(|| format!("--health-path {path:?}"))?
+            .with_interval(args.health_interval);
+        // not tied to the shutdown: they only read, and end with the process
+        proxy.spawn_health_checks(&check, &Executor::new());
+    }
+    let service = HttpServer::auto().service(proxy);
+    serve_tcp("reverse", args.bind, &args.shutdown, service).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_table() {
+        let cases = [
+            ("forwarded", Some(ForwardedHeaders::Forwarded)),
+            ("X-Forwarded", Some(ForwardedHeaders::XForwarded)),
+            ("both", Some(ForwardedHeaders::Both)),
+            ("none", Some(ForwardedHeaders::None)),
+            ("xff", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_forwarded(input).ok(), want, "{input:?}");
+        }
+    }
 }
