@@ -5,7 +5,7 @@ use super::{
     fallback::tunnel,
     sniff::http_start,
     tls::{Interception, TunnelReason, classify, server_alpn},
-    upstream::{MitmTunnel, TunnelService, error_response},
+    upstream::{MitmTunnel, TunnelService, connect_extensions, error_response},
 };
 use rama_core::{
     Layer, Service,
@@ -274,6 +274,7 @@ where
             Ok(target) => target,
             Err(message) => return Ok(error_response(StatusCode::BAD_REQUEST, &message)),
         };
+        let extensions = connect_extensions(std::mem::take(req.extensions_mut()));
         let shared = self.shared.clone();
         tokio::spawn(async move {
             let io = match on_upgrade.upgraded().await {
@@ -283,7 +284,7 @@ where
                     return;
                 }
             };
-            if let Err(err) = shared.intercept(io, target.clone()).await {
+            if let Err(err) = shared.intercept(io, target.clone(), extensions).await {
                 tracing::debug!(%target, "MITM tunnel ended with an error: {err:#}");
             }
         });
@@ -317,7 +318,12 @@ where
     IO: Stream + ExtensionsRef + Unpin,
 {
     /// Peek, classify, then decrypt and serve HTTP, or relay bytes.
-    async fn intercept<S>(self: &Arc<Self>, io: S, target: Authority) -> Result<(), BoxError>
+    async fn intercept<S>(
+        self: &Arc<Self>,
+        io: S,
+        target: Authority,
+        connect_extensions: http::Extensions,
+    ) -> Result<(), BoxError>
     where
         S: Stream + ExtensionsMut + Unpin,
     {
@@ -344,6 +350,7 @@ where
                 let http = self.http.clone().service(TunnelService {
                     client: self.client.clone(),
                     tunnel,
+                    connect_extensions,
                 });
                 let decrypted = Decrypted {
                     shared: self.clone(),

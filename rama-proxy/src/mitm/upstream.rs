@@ -34,6 +34,10 @@ impl MitmTunnel {
 pub(crate) struct TunnelService<C> {
     pub(crate) client: Arc<C>,
     pub(crate) tunnel: Arc<MitmTunnel>,
+    /// What the CONNECT request carried (the proxy user, username labels, an upstream
+    /// `ProxyAddress` picked by a proxy database layer): each decrypted request gets a copy,
+    /// under its own entries.
+    pub(crate) connect_extensions: http::Extensions,
 }
 
 impl<C> Service<Request<Body>> for TunnelService<C>
@@ -50,6 +54,12 @@ where
             Ok(req) => req,
             Err(err) => return Ok(error_response(StatusCode::BAD_REQUEST, &err)),
         };
+        if !self.connect_extensions.is_empty() {
+            let own = std::mem::take(req.extensions_mut());
+            let mut merged = self.connect_extensions.clone();
+            merged.extend(own);
+            *req.extensions_mut() = merged;
+        }
         req.extensions_mut().insert((*self.tunnel).clone());
         let (method, uri) = (req.method().clone(), req.uri().clone());
         match self.client.serve(req).await {
@@ -67,6 +77,15 @@ where
             }
         }
     }
+}
+
+/// The extensions of a CONNECT request worth handing to the requests of its tunnel: all but
+/// the upgrade handle, the outer connection's extensions and the CONNECT's header record.
+pub(crate) fn connect_extensions(mut extensions: http::Extensions) -> http::Extensions {
+    extensions.remove::<rama_http::server::upgrade::OnUpgrade>();
+    extensions.remove::<rama_core::extensions::Extensions>();
+    extensions.remove::<rama_http::wire::OriginalHeaderNames>();
+    extensions
 }
 
 /// `req` made ready for the client: the URI `https://TARGET` + its path and query, HTTP/1.1
@@ -229,6 +248,10 @@ mod tests {
         assert_eq!(h["te"], "trailers");
     }
 
+    /// What a proxy-auth layer would have put on the CONNECT request.
+    #[derive(Debug, Clone, PartialEq)]
+    struct ProxyUser(&'static str);
+
     #[tokio::test]
     async fn client_errors_become_502_and_requests_carry_the_tunnel() {
         let tunnel = Arc::new(MitmTunnel::new("a.test:443".parse().unwrap(), None));
@@ -240,18 +263,36 @@ mod tests {
                 .extensions()
                 .get::<MitmTunnel>()
                 .map(|t| t.target.to_string());
-            Ok(Response::new(Body::from(format!("{} {seen:?}", req.uri()))))
+            // the CONNECT's entries fill in, the request's own win
+            let user = req.extensions().get::<ProxyUser>().map(|u| u.0);
+            let own = req.extensions().get::<u8>();
+            Ok(Response::new(Body::from(format!(
+                "{} {seen:?} {user:?} {own:?}",
+                req.uri()
+            ))))
         });
+        let mut on_connect = http::Extensions::new();
+        on_connect.insert(ProxyUser("john"));
+        on_connect.insert(7u8);
+        on_connect.insert(rama_core::extensions::Extensions::new());
         let svc = TunnelService {
             client: Arc::new(client),
             tunnel,
+            connect_extensions: connect_extensions(on_connect),
         };
-        let res = svc
-            .serve(Request::get("/ok").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        assert!(
+            svc.connect_extensions
+                .get::<rama_core::extensions::Extensions>()
+                .is_none()
+        );
+        let mut req = Request::get("/ok").body(Body::empty()).unwrap();
+        req.extensions_mut().insert(9u8);
+        let res = svc.serve(req).await.unwrap();
         let body = res.into_body().collect_bytes(1024).await.unwrap();
-        assert_eq!(&body[..], b"https://a.test:443/ok Some(\"a.test:443\")");
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            "https://a.test:443/ok Some(\"a.test:443\") Some(\"john\") Some(9)"
+        );
 
         let res = svc
             .serve(Request::get("/fail").body(Body::empty()).unwrap())
