@@ -462,6 +462,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_proxy_and_its_config_are_send_and_sync() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        type Svc = rama_core::service::BoxService<Request<Body>, Response<Body>, BoxError>;
+        type Conn = rama_core::service::BoxService<
+            TcpRequest,
+            EstablishedClientConnection<rama_tcp::TcpStream, TcpRequest>,
+            BoxError,
+        >;
+        send_sync::<MitmProxy<Svc, Svc, Conn>>();
+        send_sync::<MitmConfig>();
+    }
+
+    #[test]
     fn connect_target_table() {
         let cases: [(&str, Result<&str, &str>); 4] = [
             ("a.test:443", Ok("a.test:443")),
