@@ -1,46 +1,4 @@
-//! [`ProxyAuthLayer`]: HTTP proxy authentication with `Proxy-Authorization: Basic`
-//! (RFC 9110 §11.7.2), answering `407 Proxy Authentication Required` with
-//! `Proxy-Authenticate: Basic realm="rama"` when the credentials are missing or wrong.
-//!
-//! - Credentials are compared in constant time ([`Basic::ct_eq`]), against every configured
-//!   user, and never logged.
-//! - The authenticated user goes into the request's extensions as a
-//!   [`UserId::Username`]; `Proxy-Authorization` is removed before the inner service sees
-//!   the request, so it is never forwarded.
-//! - Label mode ([`ProxyAuthLayer::with_username_labels`]): the username is split with
-//!   [`UsernameLabels`] (`john-country-us` → `john` + `["country", "us"]`), the base name is
-//!   authenticated and the labels go into the extensions for a proxy-DB layer.
-//!
-//! ```
-//! use rama_core::{Layer, Service, service_fn};
-//! use rama_http::{Body, Request, Response, StatusCode};
-//! use rama_net::user::{Basic, UserId};
-//! use rama_proxy::http::server::ProxyAuthLayer;
-//! use rama_proxy::username::UsernameLabels;
-//! use std::convert::Infallible;
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let inner = service_fn(async |req: Request<Body>| {
-//!     let user = req.extensions().get::<UserId>().cloned();
-//!     let labels = req.extensions().get::<UsernameLabels>().map(|l| l.labels().join(","));
-//!     Ok::<_, Infallible>(Response::new(Body::from(format!("{user:?} {labels:?}"))))
-//! });
-//! let svc = ProxyAuthLayer::new([Basic::new("john", "secret")?])
-//!     .with_username_labels('-')
-//!     .into_layer(inner);
-//!
-//! let res = svc.serve(Request::new(Body::empty())).await?;
-//! assert_eq!(res.status(), StatusCode::PROXY_AUTHENTICATION_REQUIRED);
-//!
-//! let login = Basic::new("john-country-us", "secret")?.to_header_value();
-//! let req = Request::builder().header("proxy-authorization", login).body(Body::empty())?;
-//! let res = svc.serve(req).await?;
-//! let text = res.into_body().collect_string(1024).await?;
-//! assert_eq!(text, r#"Some(Username("john")) Some("country,us")"#);
-//! # Ok(())
-//! # }
-//! ```
+//! [`ProxyAuthLayer`]: HTTP proxy authentication with `Proxy-Authorization: Basic`.
 
 use crate::username::UsernameLabels;
 use rama_core::{Layer, Service};
@@ -49,8 +7,49 @@ use rama_net::user::{Basic, UserId};
 use std::fmt;
 use std::sync::Arc;
 
-/// Requires `Proxy-Authorization: Basic` credentials of one of the configured users; see
-/// the [module docs](self).
+/// Requires `Proxy-Authorization: Basic` credentials of one of the configured users
+/// (RFC 9110 §11.7.2), answering `407 Proxy Authentication Required` with
+/// `Proxy-Authenticate: Basic realm="rama"` when they are missing or wrong.
+///
+/// - Credentials are compared in constant time ([`Basic::ct_eq`]), against every configured
+///   user, and never logged.
+/// - The authenticated user goes into the request's extensions as a
+///   [`UserId::Username`]; `Proxy-Authorization` is removed before the inner service sees
+///   the request, so it is never forwarded.
+/// - Label mode ([`ProxyAuthLayer::with_username_labels`]): the username is split with
+///   [`UsernameLabels`] (`john-country-us` → `john` + `["country", "us"]`), the base name is
+///   authenticated and the labels go into the extensions for a proxy-DB layer.
+///
+/// ```
+/// use rama_core::{Layer, Service, service_fn};
+/// use rama_http::{Body, Request, Response, StatusCode};
+/// use rama_net::user::{Basic, UserId};
+/// use rama_proxy::http::server::ProxyAuthLayer;
+/// use rama_proxy::username::UsernameLabels;
+/// use std::convert::Infallible;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let inner = service_fn(async |req: Request<Body>| {
+///     let user = req.extensions().get::<UserId>().cloned();
+///     let labels = req.extensions().get::<UsernameLabels>().map(|l| l.labels().join(","));
+///     Ok::<_, Infallible>(Response::new(Body::from(format!("{user:?} {labels:?}"))))
+/// });
+/// let svc = ProxyAuthLayer::new([Basic::new("john", "secret")?])
+///     .with_username_labels('-')
+///     .into_layer(inner);
+///
+/// let res = svc.serve(Request::new(Body::empty())).await?;
+/// assert_eq!(res.status(), StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+///
+/// let login = Basic::new("john-country-us", "secret")?.to_header_value();
+/// let req = Request::builder().header("proxy-authorization", login).body(Body::empty())?;
+/// let res = svc.serve(req).await?;
+/// let text = res.into_body().collect_string(1024).await?;
+/// assert_eq!(text, r#"Some(Username("john")) Some("country,us")"#);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct ProxyAuthLayer {
     config: Arc<AuthConfig>,

@@ -1,13 +1,4 @@
-//! How a forward proxy answers when it cannot reach the target: the status and a short
-//! plain-text reason (no credentials, no internal addresses beyond the target's own).
-//!
-//! | failure | status |
-//! |---|---|
-//! | the target is refused by the [`TargetPolicy`](crate::policy::TargetPolicy) | `403 Forbidden` |
-//! | the name does not resolve | `502 Bad Gateway` |
-//! | connection refused, unreachable, reset, TLS or protocol failure upstream | `502 Bad Gateway` |
-//! | the connect (or the upstream response) timed out | `504 Gateway Timeout` |
-//! | the request is not a proxy request, or its target is malformed | `400 Bad Request` |
+//! [`UpstreamError`]: how a forward proxy answers when it cannot reach the target.
 
 use crate::policy::find_policy_error;
 use rama_core::error::{BoxError, find_in_chain};
@@ -18,7 +9,16 @@ use std::time::Duration;
 
 /// Why a proxied request or tunnel could not reach its target, with the status the proxy
 /// answers. Opaque: ask with [`status`](Self::status); the `Display` text is the reason sent
-/// to the client.
+/// to the client: a short plain-text reason naming the target and the cause, never
+/// credentials.
+///
+/// | failure | status |
+/// |---|---|
+/// | the target is refused by the [`TargetPolicy`](crate::policy::TargetPolicy) | `403 Forbidden` |
+/// | the name does not resolve | `502 Bad Gateway` |
+/// | connection refused, unreachable, reset, TLS or protocol failure upstream | `502 Bad Gateway` |
+/// | the connect (or the upstream response) timed out | `504 Gateway Timeout` |
+/// | the request is not a proxy request, or its target is malformed | `400 Bad Request` |
 #[derive(Debug)]
 pub struct UpstreamError {
     status: StatusCode,
