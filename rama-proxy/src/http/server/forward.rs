@@ -167,7 +167,8 @@ where
                 "user info in the request URL is not forwarded",
             );
         }
-        let target = authority.to_string();
+        // shares the URI's bytes: no copy unless an error names it
+        let target = authority.clone();
         let (mut parts, body) = req.into_parts();
         remove_hop_by_hop_headers(&mut parts.headers);
         // the URL's authority is the target (RFC 9112 §3.2.2); the client writes Host from it
