@@ -15,6 +15,7 @@ use rama_net::{
     dns::InMemoryDns,
     user::Basic,
 };
+use rama_proxy::policy::TargetPolicy;
 use rama_proxy::socks5::{
     client::{socks5_handshake, socks5_request},
     proto::{Command, Reply, ReplyCode, Request, UdpHeader},
@@ -514,4 +515,34 @@ async fn udp_associate_relays_both_ways_until_the_tcp_connection_closes() {
         !matches!(late, Ok(Ok(_))),
         "no answer after the association ended"
     );
+}
+
+#[tokio::test]
+async fn udp_policy_drops_datagrams_to_refused_targets() {
+    let echo = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let echo_addr = echo.local_addr().unwrap();
+    let _echo = Task(tokio::spawn(async move {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from)) = echo.recv_from(&mut buf).await {
+            let _ = echo.send_to(&buf[..n], from).await;
+        }
+    }));
+    // loopback refused for UDP
+    let acceptor = Socks5Acceptor::new(connector()).with_udp_policy(TargetPolicy::public_only());
+    let (proxy, _p) = start(acceptor).await;
+    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut control = tokio::net::TcpStream::connect(proxy).await.unwrap();
+    let request = Request {
+        command: Command::UdpAssociate,
+        destination: client.local_addr().unwrap().into(),
+    };
+    let reply = socks5_request(&mut control, &request, None).await.unwrap();
+    let relay = reply.bound.as_socket_address().unwrap().to_socket_addr();
+    client
+        .send_to(&datagram(0, echo_addr, b"ping"), relay)
+        .await
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    let answer = tokio::time::timeout(Duration::from_millis(300), client.recv_from(&mut buf)).await;
+    assert!(answer.is_err(), "a refused destination gets nothing");
 }

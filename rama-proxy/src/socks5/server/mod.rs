@@ -53,6 +53,7 @@ pub use auth::Socks5Auth;
 pub use error::{Side, Socks5ServerError};
 pub use reply_code::reply_code_for;
 
+use crate::policy::TargetPolicy;
 use crate::socks5::proto::{
     AuthMethod, Command, MethodReply, MethodSelection, ReadError, Reply, ReplyCode, Request,
     UsernamePasswordReply, UsernamePasswordRequest,
@@ -88,6 +89,7 @@ pub struct Socks5Acceptor<C> {
     bind: bool,
     udp_associate: bool,
     forward: ForwardConfig,
+    udp_policy: Option<TargetPolicy>,
 }
 
 impl<C> Socks5Acceptor<C> {
@@ -104,6 +106,7 @@ impl<C> Socks5Acceptor<C> {
             bind: true,
             udp_associate: true,
             forward: ForwardConfig::new(),
+            udp_policy: None,
         }
     }
 
@@ -146,6 +149,16 @@ impl<C> Socks5Acceptor<C> {
     #[must_use]
     pub const fn with_udp_associate(mut self, enabled: bool) -> Self {
         self.udp_associate = enabled;
+        self
+    }
+
+    /// Check UDP ASSOCIATE destinations (after resolving names) against `policy`;
+    /// datagrams to refused addresses are dropped. CONNECT targets are checked by the
+    /// connector (a [`PolicyConnector`](crate::policy::PolicyConnector)), which never sees
+    /// UDP, so give the same policy here. Without it every UDP destination is allowed.
+    #[must_use]
+    pub fn with_udp_policy(mut self, policy: TargetPolicy) -> Self {
+        self.udp_policy = Some(policy);
         self
     }
 

@@ -6,6 +6,7 @@
 //! (`FRAG` ≠ 0) are dropped. The association ends when the TCP connection closes.
 
 use super::{Side, Socks5Acceptor, Socks5ServerError, send_reply, socket_info};
+use crate::policy::TargetPolicy;
 use crate::socks5::proto::{Reply, ReplyCode, UdpHeader};
 use rama_core::extensions::ExtensionsRef;
 use rama_net::{
@@ -70,6 +71,7 @@ where
         out_v4: None,
         out_v6: None,
         resolve_timeout: acceptor.udp_resolve_timeout,
+        policy: acceptor.udp_policy.clone(),
     };
     let mut from_client = vec![0u8; MAX_DATAGRAM];
     let mut from_v4 = vec![0u8; MAX_DATAGRAM];
@@ -114,6 +116,7 @@ struct Association {
     out_v4: Option<UdpSocket>,
     out_v6: Option<UdpSocket>,
     resolve_timeout: Duration,
+    policy: Option<TargetPolicy>,
 }
 
 impl Association {
@@ -142,6 +145,10 @@ impl Association {
         let Some(target) = self.resolve(&header.destination).await else {
             return;
         };
+        if let Some(Err(err)) = self.policy.as_ref().map(|p| p.check_ip(target.ip())) {
+            tracing::debug!(%target, error = %err, "SOCKS5 UDP: datagram dropped");
+            return;
+        }
         let socket = match self.outbound(target.ip()).await {
             Ok(socket) => socket,
             Err(err) => {
