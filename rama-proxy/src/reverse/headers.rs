@@ -122,6 +122,19 @@ pub(crate) struct Hop {
     pub(crate) local: Option<SocketAddr>,
     /// `http` or `https`
     pub(crate) proto: Protocol,
+    /// the request's authority when it has no `Host` header (HTTP/2's `:authority`)
+    pub(crate) authority: Option<http::uri::Authority>,
+}
+
+impl Hop {
+    /// The host the client asked for: its `Host` header, else the request's authority.
+    fn host(&self, headers: &HeaderMap) -> Option<HeaderValue> {
+        headers.get(header::HOST).cloned().or_else(|| {
+            self.authority
+                .as_ref()
+                .and_then(|a| HeaderValue::try_from(a.as_str()).ok())
+        })
+    }
 }
 
 /// Adds this hop to the forwarding headers `mode` asks for. `Host` must still be the
@@ -140,10 +153,10 @@ pub(crate) fn add_forwarded(
         if with_by && let Some(local) = hop.local {
             element = element.with_by(NodeId::from(local));
         }
-        if let Some(host) = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.parse::<HostWithOptPort>().ok())
+        if let Some(host) = hop
+            .host(headers)
+            .and_then(|h| h.to_str().ok().map(str::parse::<HostWithOptPort>))
+            .and_then(Result::ok)
         {
             element = element.with_host(host);
         }
@@ -179,7 +192,7 @@ pub(crate) fn add_forwarded(
                 "http"
             }),
         );
-        if let Some(host) = headers.get(header::HOST).cloned() {
+        if let Some(host) = hop.host(headers) {
             headers.insert(&X_FORWARDED_HOST, host);
         }
     }
@@ -317,6 +330,7 @@ mod tests {
             peer: Some("192.0.2.7:50000".parse().unwrap()),
             local: Some("127.0.0.1:8080".parse().unwrap()),
             proto,
+            authority: None,
         }
     }
 
@@ -396,12 +410,14 @@ mod tests {
             peer: None,
             local: None,
             proto: Protocol::Https,
+            authority: Some("h2.example:8443".parse().unwrap()),
         };
         add_forwarded(&mut m, ForwardedHeaders::Both, true, &hop);
         assert_eq!(
             names(&m),
             [
-                "forwarded: for=unknown;proto=https",
+                "forwarded: for=unknown;host=\"h2.example:8443\";proto=https",
+                "x-forwarded-host: h2.example:8443",
                 "x-forwarded-proto: https"
             ]
         );

@@ -277,6 +277,11 @@ where
             } else {
                 Protocol::Http
             },
+            authority: parts
+                .uri
+                .authority()
+                .filter(|_| !parts.headers.contains_key(header::HOST))
+                .cloned(),
         };
         let shutdown = upgrading
             .then(|| parts.connection_get::<ShutdownSignal>().cloned())
