@@ -22,6 +22,23 @@
 //! row to an h2 or HTTP/1.1 origin reuse one connection. Without the feature, `https://`
 //! URLs fail with an error that names it.
 //!
+//! Proxies: a [`ProxyAddress`] in a request's extensions (put there by hand or by a layer
+//! such as rama-proxy's `ProxySelectLayer`) sends it through that proxy, and the pool keeps
+//! its connections apart from direct ones (and from other proxies'):
+//!
+//! - `http://` through an `http://` or `https://` proxy: the client asks its connector for
+//!   a connection to the proxy itself (the [`ForwardToProxy`] marker) and sends the request
+//!   in absolute form (`GET http://host/path`), with `Proxy-Authorization` from the
+//!   proxy's credentials;
+//! - `https://` (and anything through SOCKS5, and h2 prior knowledge): the connector opens
+//!   a tunnel to the origin (`CONNECT` or SOCKS5) and the client runs TLS to the origin
+//!   through it.
+//!
+//! Either way the connector must speak proxies: use rama-proxy's `ProxyConnector`
+//! (`EasyHttpWebClient::with_connector(ProxyConnector::new(TcpConnector::new()))`, or
+//! `rama_proxy::client::proxy_web_client`). A plain [`TcpConnector`] refuses a request
+//! that asks for a proxy, so a proxy is never bypassed silently.
+//!
 //! ```no_run
 //! use rama_core::Service;
 //! use rama_http::client::EasyHttpWebClient;
@@ -37,13 +54,14 @@
 //! # }
 //! ```
 
-use super::pool::{Pool, PoolConfig, PoolKey, PoolVersion};
+use super::pool::{Pool, PoolConfig, PoolKey, PoolVersion, ProxyKey};
+use super::proxy::ForwardToProxy;
 use super::{h2, http1};
 use crate::{Body, Request, Response, Version};
 use rama_core::Service;
 use rama_core::error::{BoxError, ErrorContext, OpaqueError};
 use rama_core::extensions::ExtensionsRef;
-use rama_net::address::Authority;
+use rama_net::address::{Authority, ProxyAddress};
 use rama_net::client::EstablishedClientConnection;
 use rama_tcp::client::{TcpConnector, TcpRequest};
 use std::sync::Arc;
@@ -240,12 +258,54 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError
         http::uri::Authority::try_from(format!("{}:{port}", authority.host()))
             .context("the request URI's authority")?
     };
+    let proxy = req
+        .extensions()
+        .get::<ProxyAddress>()
+        .map(|p| ProxyKey::new(p.clone(), false));
     Ok(PoolKey {
         scheme,
         authority,
-        proxy: None,
+        proxy,
         version,
     })
+}
+
+/// The connector's request for `key`: the origin's authority, with the proxy (and, to
+/// reach the proxy itself, the [`ForwardToProxy`] marker) in its extensions.
+fn connect_request(key: &PoolKey) -> Result<TcpRequest, BoxError> {
+    let mut req = TcpRequest::new(connect_target(key)?);
+    if let Some(proxy) = &key.proxy {
+        req.extensions.insert(proxy.proxy().clone());
+        if proxy.is_forward() {
+            req.extensions.insert(ForwardToProxy);
+        }
+    }
+    Ok(req)
+}
+
+/// Where a connection for `key` goes, for error messages: the origin, and the proxy.
+fn describe(key: &PoolKey) -> String {
+    match &key.proxy {
+        Some(p) if p.is_forward() => format!("proxy {} (for {})", p.proxy(), key.authority),
+        Some(p) => format!("{} through proxy {}", key.authority, p.proxy()),
+        None => key.authority.to_string(),
+    }
+}
+
+/// For a request sent to an HTTP proxy in absolute form: its credentials as
+/// `Proxy-Authorization` (unless the request has one).
+fn add_proxy_authorization(req: &mut Request<Body>, proxy: &ProxyAddress) -> Result<(), BoxError> {
+    if let Some(credentials) = &proxy.credentials
+        && !req
+            .headers()
+            .contains_key(http::header::PROXY_AUTHORIZATION)
+    {
+        let value = http::HeaderValue::try_from(credentials.to_header_value())
+            .context("the proxy credentials as a header value")?;
+        req.headers_mut()
+            .insert(http::header::PROXY_AUTHORIZATION, value);
+    }
+    Ok(())
 }
 
 /// The address to connect to for `key`.
@@ -264,19 +324,23 @@ where
     IO: http1::ClientIo + ExtensionsRef,
 {
     async fn connect(&self, key: &PoolKey) -> Result<IO, BoxError> {
-        let authority = connect_target(key)?;
+        let req = connect_request(key)?;
         let established = self
             .inner
             .connector
-            .serve(TcpRequest::new(authority.clone()))
+            .serve(req)
             .await
             .map_err(Into::into)
-            .with_context(|| format!("connect to {authority}"))?;
+            .with_context(|| format!("connect to {}", describe(key)))?;
         Ok(established.conn)
     }
 
     async fn connect_http1(&self, key: &PoolKey) -> Result<http1::SendRequest, BoxError> {
         let io = self.connect(key).await?;
+        if key.proxy.as_ref().is_some_and(ProxyKey::is_forward) {
+            let config = self.inner.http1.with_absolute_form(true);
+            return self.handshake_http1_with(io, config).await;
+        }
         self.handshake_http1(io).await
     }
 
@@ -289,7 +353,15 @@ where
         &self,
         io: T,
     ) -> Result<http1::SendRequest, BoxError> {
-        let (send, conn) = http1::handshake(io, self.inner.http1).await?;
+        self.handshake_http1_with(io, self.inner.http1).await
+    }
+
+    async fn handshake_http1_with<T: http1::ClientIo>(
+        &self,
+        io: T,
+        config: http1::Http1ClientConfig,
+    ) -> Result<http1::SendRequest, BoxError> {
+        let (send, conn) = http1::handshake(io, config).await?;
         tokio::spawn(async move {
             if let Err(err) = conn.await {
                 tracing::debug!(%err, "HTTP/1 client connection ended with an error");
@@ -325,7 +397,7 @@ where
         offer: AlpnOffer,
     ) -> Result<(rama_tls::rustls::TlsStream<IO>, PoolVersion), BoxError> {
         use rama_core::Layer;
-        let authority = connect_target(key)?;
+        let req = connect_request(key)?;
         let connector = self
             .inner
             .tls
@@ -333,9 +405,9 @@ where
             .context("configure TLS")?
             .layer(self.inner.connector.clone());
         let established = connector
-            .serve(TcpRequest::new(authority.clone()))
+            .serve(req)
             .await
-            .with_context(|| format!("connect to {authority} over TLS"))?;
+            .with_context(|| format!("connect to {} over TLS", describe(key)))?;
         let alpn = established.conn.negotiated().and_then(|p| p.alpn.as_ref());
         let version = negotiated_version(alpn, offer);
         if offer == AlpnOffer::Both {
@@ -474,7 +546,7 @@ where
     type Output = Response<Body>;
     type Error = BoxError;
 
-    async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, BoxError> {
+    async fn serve(&self, mut req: Request<Body>) -> Result<Response<Body>, BoxError> {
         #[cfg(feature = "tls")]
         if req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
             return self.serve_https(req).await;
@@ -486,7 +558,16 @@ where
         } else {
             PoolVersion::Http1
         };
-        let key = target(&req, version)?;
+        let mut key = target(&req, version)?;
+        // plain http through an HTTP(S) proxy: the request goes to the proxy in absolute
+        // form (h2 prior knowledge tunnels instead)
+        if !use_h2 && let Some(proxy) = key.proxy.take() {
+            let forward = proxy.proxy().is_http();
+            if forward {
+                add_proxy_authorization(&mut req, proxy.proxy())?;
+            }
+            key.proxy = Some(ProxyKey::new(proxy.proxy().clone(), forward));
+        }
         let pool = &self.inner.pool;
         if use_h2 {
             pool.send_h2(&key, req, || self.connect_h2(&key)).await

@@ -10,6 +10,7 @@
 //! | a ready-made pooled client (DNS → TCP → HTTP/1 or h2 → pool) | [`EasyHttpWebClient`] |
 //! | `client.get(url).json(&v).send()` on any HTTP client service | [`HttpClientExt`], [`RequestBuilder`], [`ResponseExt`] |
 //! | keep connections for reuse yourself | [`pool::Pool`] |
+//! | send requests through an upstream proxy | a `ProxyAddress` in the request's extensions, a proxy-aware connector (rama-proxy's `ProxyConnector`); see [`proxy`] |
 //!
 //! Both follow one shape: `handshake(io, config)` returns a handle to send requests and a
 //! connection future that owns the IO and must be spawned. Responses come back once their
@@ -45,6 +46,7 @@ pub mod ext;
 pub mod h2;
 pub mod http1;
 pub mod pool;
+pub mod proxy;
 mod tls;
 
 pub use easy::{ClientVersion, EasyHttpWebClient};

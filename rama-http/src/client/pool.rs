@@ -37,6 +37,7 @@ use super::{Error, h2, http1};
 use crate::{Body, Request, Response};
 use http::uri::{Authority, Scheme};
 use rama_core::error::BoxError;
+use rama_net::address::ProxyAddress;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -64,10 +65,80 @@ pub struct PoolKey {
     pub scheme: Scheme,
     /// `host:port` of the origin (the port written out, no user info).
     pub authority: Authority,
-    /// The proxy the connection goes through, if any (its address, as text).
-    pub proxy: Option<String>,
+    /// The proxy the connection goes through, if any: proxied and direct connections, and
+    /// connections through different proxies or with different proxy credentials, never
+    /// mix.
+    pub proxy: Option<ProxyKey>,
     /// The HTTP version spoken on it.
     pub version: PoolVersion,
+}
+
+/// The proxy part of a [`PoolKey`]: the proxy (protocol, address, credentials, the
+/// password included in comparisons but never printed) and whether the connection goes to
+/// the proxy itself for absolute-form requests (`forward`) or tunnels through it.
+#[derive(Clone)]
+pub struct ProxyKey {
+    proxy: ProxyAddress,
+    forward: bool,
+}
+
+impl ProxyKey {
+    /// The key of connections through `proxy`; `forward`: to the proxy itself, for
+    /// absolute-form requests.
+    #[must_use]
+    pub const fn new(proxy: ProxyAddress, forward: bool) -> Self {
+        Self { proxy, forward }
+    }
+
+    /// The proxy.
+    #[must_use]
+    pub const fn proxy(&self) -> &ProxyAddress {
+        &self.proxy
+    }
+
+    /// Whether the connection goes to the proxy itself (absolute-form requests) rather
+    /// than through a tunnel.
+    #[must_use]
+    pub const fn is_forward(&self) -> bool {
+        self.forward
+    }
+
+    fn credentials(&self) -> Option<(&str, &str)> {
+        self.proxy
+            .credentials
+            .as_ref()
+            .map(|c| (c.username(), c.password()))
+    }
+}
+
+impl PartialEq for ProxyKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.forward == other.forward
+            && self.proxy.protocol == other.proxy.protocol
+            && self.proxy.authority == other.proxy.authority
+            && self.credentials() == other.credentials()
+    }
+}
+
+impl Eq for ProxyKey {}
+
+impl std::hash::Hash for ProxyKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.forward.hash(state);
+        self.proxy.protocol.hash(state);
+        self.proxy.authority.hash(state);
+        self.credentials().hash(state);
+    }
+}
+
+impl fmt::Debug for ProxyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // the address's Debug hides the password
+        f.debug_struct("ProxyKey")
+            .field("proxy", &self.proxy)
+            .field("forward", &self.forward)
+            .finish()
+    }
 }
 
 /// Pool settings.
@@ -486,6 +557,53 @@ mod tests {
         let h = BuildHasherDefault::<Fnv>::default();
         assert_eq!(h.hash_one(key("a:80")), h.hash_one(key("A:80")));
         assert_ne!(h.hash_one(key("a:80")), h.hash_one(key("a:81")));
+    }
+
+    #[test]
+    fn proxy_keys_keep_proxied_and_direct_apart() {
+        use std::hash::BuildHasher;
+        let key = |proxy: Option<(&str, bool)>| PoolKey {
+            scheme: Scheme::HTTP,
+            authority: Authority::from_static("a:80"),
+            proxy: proxy.map(|(p, forward)| ProxyKey::new(p.parse().unwrap(), forward)),
+            version: PoolVersion::Http1,
+        };
+        let h = BuildHasherDefault::<Fnv>::default();
+        let same = [
+            (None, None),
+            (Some(("http://p:1", false)), Some(("http://p:1", false))),
+            (
+                Some(("http://u:pw@p:1", true)),
+                Some(("http://u:pw@p:1", true)),
+            ),
+        ];
+        for (a, b) in same {
+            assert_eq!(key(a), key(b), "{a:?}");
+            assert_eq!(h.hash_one(key(a)), h.hash_one(key(b)), "{a:?}");
+        }
+        let apart = [
+            (None, Some(("http://p:1", false))),
+            (Some(("http://p:1", false)), Some(("http://p:1", true))),
+            (Some(("http://p:1", false)), Some(("https://p:1", false))),
+            (Some(("http://p:1", false)), Some(("http://p:2", false))),
+            (
+                Some(("http://u:pw@p:1", false)),
+                Some(("http://u:other@p:1", false)),
+            ),
+            (
+                Some(("http://u:pw@p:1", false)),
+                Some(("http://v:pw@p:1", false)),
+            ),
+            (
+                Some(("socks5://p:1", false)),
+                Some(("socks5h://p:1", false)),
+            ),
+        ];
+        for (a, b) in apart {
+            assert_ne!(key(a), key(b), "{a:?} {b:?}");
+        }
+        let debug = format!("{:?}", key(Some(("http://u:secret@p:1", false))));
+        assert!(!debug.contains("secret"), "{debug}");
     }
 
     #[tokio::test]
