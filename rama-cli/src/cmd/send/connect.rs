@@ -3,31 +3,39 @@
 //! TLS flags say), an HTTP/1.1 or h2 handshake (h2 by ALPN, or with prior knowledge), the
 //! request, the response head. Failures carry curl's exit codes. TLS is rustls, or
 //! BoringSSL with `--tls-backend boring` (builds with the `boring` feature).
+//!
+//! With a proxy (see [`super::proxy`]) the TCP connection goes to the proxy: a plain
+//! `http://` request through an HTTP(S) proxy is sent to it in absolute form with
+//! `Proxy-Authorization`; otherwise rama-proxy's `ProxyConnector` opens a tunnel (`CONNECT`
+//! or SOCKS5) and TLS and HTTP run through it as they would directly.
 
-use super::exit::{
-    COULD_NOT_CONNECT, COULD_NOT_RESOLVE_HOST, Failure, OPERATION_TIMEDOUT, RECV_ERROR, SEND_ERROR,
-};
+use super::exit::{Failure, RECV_ERROR, SEND_ERROR};
+use super::proxy::{ProxyArgs, connect_failure};
 use super::target::Target;
 use crate::cmd::tls::{Connected, TlsBackend, TlsClientArgs, handshake_failure};
+use rama::http::client::proxy::ForwardToProxy;
 use rama::http::client::{
     h2::{self, H2ClientConfig},
     http1::{self, ClientIo, Http1ClientConfig},
 };
-use rama::http::{Body, Request, Response, Version};
-use rama::net::address::Domain;
+use rama::http::{Body, Request, Response, Version, header};
+use rama::net::address::{Domain, ProxyAddress};
 use rama::net::dns::{DnsOverwrite, HickoryDns};
-use rama::tcp::client::{TcpConnectConfig, TcpConnectError, tcp_connect};
+use rama::net::user::Basic;
+use rama::proxy::client::{ProxyConnector, ProxySelector};
+use rama::tcp::client::{TcpConnectConfig, TcpConnector, TcpRequest};
 use rama::tls::types::{AlpnList, ApplicationProtocol};
 use rama::{Layer, Service};
 use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// How to connect: DNS overrides, the connect timeout, and TLS for `https://`.
+/// How to connect: DNS overrides, the connect timeout, proxies, and TLS for `https://`.
 #[derive(Debug)]
 pub(crate) struct Connector {
-    dns: DnsOverwrite<HickoryDns>,
-    config: TcpConnectConfig,
+    connector: ProxyConnector<TcpConnector<DnsOverwrite<HickoryDns>>>,
+    proxies: ProxySelector,
+    proxy_user: Option<Basic>,
     tls_args: TlsClientArgs,
     alpn: AlpnList,
     /// built on the first `https://` hop, so that TLS flags only matter for https
@@ -43,11 +51,13 @@ enum TlsLayer {
 }
 
 impl Connector {
-    /// A connector with `--resolve HOST:PORT:ADDR` entries, `--connect-timeout`, and the TLS
-    /// flags with the ALPN list to offer for `https://`.
+    /// A connector with `--resolve HOST:PORT:ADDR` entries, `--connect-timeout`, the proxy
+    /// flags (and the environment's proxy variables), and the TLS flags with the ALPN list
+    /// to offer for `https://`.
     pub(crate) fn new(
         resolve: &[String],
         connect_timeout: Option<Duration>,
+        proxy: &ProxyArgs,
         tls_args: TlsClientArgs,
         alpn: AlpnList,
     ) -> Result<Self, Failure> {
@@ -60,9 +70,25 @@ impl Connector {
         if let Some(t) = connect_timeout {
             config = config.with_connect_timeout(t);
         }
+        let mut connector =
+            ProxyConnector::new(TcpConnector::with_resolver(dns.clone()).with_config(config))
+                .with_resolver(dns);
+        if connect_timeout.is_some() {
+            // curl's --connect-timeout covers the proxy handshake too
+            connector = connector.with_handshake_timeout(connect_timeout);
+        }
+        if let Some(tls) = proxy.tls_config()? {
+            connector = connector.with_proxy_tls_config(tls).map_err(|e| {
+                Failure::new(
+                    super::exit::SSL_CONNECT_ERROR,
+                    format!("proxy TLS configuration: {e}"),
+                )
+            })?;
+        }
         Ok(Self {
-            dns,
-            config,
+            connector,
+            proxies: proxy.selector(|name| std::env::var(name).ok())?,
+            proxy_user: proxy.credentials()?,
             tls_args,
             alpn,
             tls: OnceLock::new(),
@@ -114,13 +140,33 @@ impl Connector {
         } else {
             None
         };
-        let stream = tcp_connect(&target.authority, &self.dns, &self.config)
+        let proxy = self.proxy_for(target)?;
+        let h2 = req.version() == Version::HTTP_2;
+        // plain http through an HTTP(S) proxy: absolute form to the proxy itself
+        let forward = !target.tls && !h2 && proxy.as_ref().is_some_and(ProxyAddress::is_http);
+        let mut connect = TcpRequest::new(target.authority.clone());
+        if let Some(proxy) = &proxy {
+            connect.extensions.insert(proxy.clone());
+            if forward {
+                connect.extensions.insert(ForwardToProxy);
+            }
+        }
+        let stream = self
+            .connector
+            .serve(connect)
             .await
-            .map_err(connect_failure)?;
+            .map_err(|e| connect_failure(&e))?
+            .conn;
+        let mut req = req;
+        if forward
+            && let Some(credentials) = proxy.as_ref().and_then(|p| p.credentials.as_ref())
+            && let Ok(value) = header::HeaderValue::try_from(credentials.to_header_value())
+        {
+            req.headers_mut().insert(header::PROXY_AUTHORIZATION, value);
+        }
         let Some(tls_layer) = tls_layer else {
-            let h2 = req.version() == Version::HTTP_2;
             trace_request(verbose, &req);
-            return exchange(stream, req, h2, target).await;
+            return exchange(stream, req, h2, forward, target).await;
         };
         match tls_layer {
             TlsLayer::Rustls(layer) => {
@@ -167,7 +213,7 @@ async fn exchange_tls<IO: ClientIo>(
         Version::HTTP_11
     };
     trace_request(verbose, &req);
-    exchange(tls, req, h2, target).await
+    exchange(tls, req, h2, false, target).await
 }
 
 fn trace_request(verbose: bool, req: &Request<Body>) {
@@ -176,11 +222,13 @@ fn trace_request(verbose: bool, req: &Request<Body>) {
     }
 }
 
-/// The HTTP/1.1 or h2 handshake on `io`, then `req`.
+/// The HTTP/1.1 or h2 handshake on `io`, then `req` (HTTP/1.1 in absolute form when
+/// `absolute`: to a proxy).
 async fn exchange<IO: ClientIo>(
     io: IO,
     req: Request<Body>,
     h2: bool,
+    absolute: bool,
     target: &Target,
 ) -> Result<Response<Body>, Failure> {
     let result = if h2 {
@@ -190,7 +238,9 @@ async fn exchange<IO: ClientIo>(
         tokio::spawn(conn);
         sender.send_request(req).await
     } else {
-        let config = Http1ClientConfig::new().with_response_head_timeout(None);
+        let config = Http1ClientConfig::new()
+            .with_response_head_timeout(None)
+            .with_absolute_form(absolute);
         let (sender, conn) = http1::handshake(io, config)
             .await
             .map_err(|e| Failure::new(SEND_ERROR, format!("HTTP/1 handshake: {e}")))?;
@@ -205,15 +255,19 @@ async fn exchange<IO: ClientIo>(
     })
 }
 
-fn connect_failure(err: TcpConnectError) -> Failure {
-    let code = if err.is_resolve() {
-        COULD_NOT_RESOLVE_HOST
-    } else if err.is_timeout() {
-        OPERATION_TIMEDOUT
-    } else {
-        COULD_NOT_CONNECT
-    };
-    Failure::new(code, err.to_string())
+impl Connector {
+    /// The proxy for `target` (from the flags, else the environment), with `-U`'s
+    /// credentials.
+    fn proxy_for(&self, target: &Target) -> Result<Option<ProxyAddress>, Failure> {
+        let proxy = self
+            .proxies
+            .select(&target.uri)
+            .map_err(|e| Failure::new(super::exit::COULD_NOT_RESOLVE_PROXY, e.to_string()))?;
+        Ok(proxy.map(|p| match &self.proxy_user {
+            Some(user) => p.with_credentials(user.clone()),
+            None => p,
+        }))
+    }
 }
 
 /// `HOST:PORT:ADDR` (ADDR may be bracketed: `[::1]`). The port is accepted but not

@@ -8,6 +8,8 @@ pub(crate) const UNSUPPORTED_PROTOCOL: u8 = 1;
 pub(crate) const MALFORMED_URL: u8 = 3;
 /// A feature this build does not have (e.g. `--tls-backend boring` without BoringSSL).
 pub(crate) const NOT_BUILT_IN: u8 = 4;
+/// The proxy's host name did not resolve.
+pub(crate) const COULD_NOT_RESOLVE_PROXY: u8 = 5;
 /// The host name did not resolve.
 pub(crate) const COULD_NOT_RESOLVE_HOST: u8 = 6;
 /// Nothing accepted the TCP connection.
@@ -28,6 +30,8 @@ pub(crate) const TOO_MANY_REDIRECTS: u8 = 47;
 pub(crate) const SEND_ERROR: u8 = 55;
 /// Receiving the response failed (closed, malformed, cut short).
 pub(crate) const RECV_ERROR: u8 = 56;
+/// A SOCKS5 proxy handshake failed (refused, wrong credentials, not SOCKS5).
+pub(crate) const PROXY: u8 = 97;
 /// The TLS handshake failed.
 pub(crate) const SSL_CONNECT_ERROR: u8 = 35;
 /// The client certificate or key (`--cert`, `--key`) could not be used.

@@ -13,6 +13,8 @@
 //!   `--location-trusted`).
 //! - more than `--max-redirs` (default 50, -1 unlimited) hops: exit 47.
 //!
+//! Proxies (`-x`, `-U`, `--noproxy`, the `*_proxy` variables) follow curl: see [`proxy`].
+//!
 //! Exit codes are curl's: see [`exit`]. On failure one line `rama: (CODE) REASON` goes to
 //! stderr (unless `-s`), then the process exits with CODE.
 
@@ -20,6 +22,7 @@ pub(crate) mod connect;
 pub(crate) mod exit;
 pub(crate) mod output;
 pub(crate) mod progress;
+pub(crate) mod proxy;
 pub(crate) mod request;
 pub(crate) mod target;
 
@@ -110,6 +113,9 @@ pub(crate) struct SendArgs {
     /// TLS flags for https URLs.
     #[command(flatten)]
     pub(crate) tls: TlsClientArgs,
+    /// Proxy flags (-x, -U, --noproxy, --proxy-insecure, --proxy-cacert).
+    #[command(flatten)]
+    pub(crate) proxy: proxy::ProxyArgs,
 }
 
 /// Parses `rama URL ...` as `rama send URL ...`.
@@ -198,8 +204,13 @@ impl SendArgs {
         } else {
             AlpnList::h2_http11()
         };
-        let connector =
-            connect::Connector::new(&self.resolve, self.connect_timeout, self.tls.clone(), alpn)?;
+        let connector = connect::Connector::new(
+            &self.resolve,
+            self.connect_timeout,
+            &self.proxy,
+            self.tls.clone(),
+            alpn,
+        )?;
         let mut target = target::Target::parse(&self.url)?;
         let first_host = target.authority.host().clone();
         let mut sink = output::Sink::open(self.output.as_deref())?;
