@@ -11,6 +11,10 @@
 //!   captured for the JSON's `tls` section (see [`tls`]); `--tls-backend boring` (builds with
 //!   the `boring` feature) terminates with BoringSSL instead of rustls, same config and the
 //!   same `tls` section.
+//! - `--proxy-protocol`: every connection must start with a HAProxy PROXY protocol header
+//!   (v1 or v2, read within 5 seconds, before TLS); the client address it carries replaces
+//!   the peer address (the HTTP echo's `peer_addr`, the TCP echo's debug log line). Connections
+//!   without a valid header are closed. Put it behind proxies you trust only.
 
 mod http;
 mod tls;
@@ -21,9 +25,10 @@ use crate::cmd::tls::TlsBackend;
 use clap::{Args, ValueEnum};
 use rama::{
     Layer, Service,
-    error::{ErrorContext, OpaqueError},
+    error::{BoxError, ErrorContext, OpaqueError},
     extensions::ExtensionsRef,
-    net::stream::SocketInfo,
+    net::stream::{RewindStream, SocketInfo, Stream},
+    proxy::haproxy::HaProxyLayer,
     tcp::TcpStream,
     tls::{
         cert::self_signed,
@@ -77,6 +82,12 @@ pub(crate) struct EchoArgs {
     )]
     tls_backend: TlsBackend,
 
+    /// Require a HAProxy PROXY protocol header (v1 or v2) at the start of every connection
+    /// and report the client address it carries as the peer address. Connections without
+    /// one are closed. Only for ports that trusted proxies alone can reach.
+    #[arg(long)]
+    proxy_protocol: bool,
+
     #[command(flatten)]
     shutdown: ShutdownArgs,
 }
@@ -120,14 +131,14 @@ pub(super) async fn run(args: EchoArgs) -> Result<(), OpaqueError> {
                 )
                 .exit();
             }
-            serve_tcp("echo", args.bind, &args.shutdown, TcpEcho).await
+            serve_echo(&args, TcpEcho).await
         }
         EchoMode::Http => {
             let version = args.http_version.unwrap_or(HttpVersion::Auto);
             if args.tls {
                 serve_tls(&args, version).await
             } else {
-                serve_tcp("echo", args.bind, &args.shutdown, http::server(version)).await
+                serve_echo(&args, http::server(version)).await
             }
         }
     }
@@ -143,20 +154,33 @@ async fn serve_tls(args: &EchoArgs, version: HttpVersion) -> Result<(), OpaqueEr
         TlsBackend::Rustls => {
             let acceptor = rama::tls::rustls::TlsAcceptorLayer::new(&config)
                 .context("configure TLS (rustls)")?;
-            let service = acceptor.into_layer(http::server(version));
-            serve_tcp("echo", args.bind, &args.shutdown, service).await
+            serve_echo(args, acceptor.into_layer(http::server(version))).await
         }
         #[cfg(feature = "boring")]
         TlsBackend::Boring => {
             let acceptor = rama::tls::boring::TlsAcceptorLayer::new(&config)
                 .context("configure TLS (boring)")?;
-            let service = acceptor.into_layer(http::server(version));
-            serve_tcp("echo", args.bind, &args.shutdown, service).await
+            serve_echo(args, acceptor.into_layer(http::server(version))).await
         }
         #[cfg(not(feature = "boring"))]
         TlsBackend::Boring => Err(OpaqueError::from_display(
             "--tls-backend boring: not built with the boring feature",
         )),
+    }
+}
+
+/// Serve `service` on `--bind`, behind the PROXY protocol layer with `--proxy-protocol`.
+async fn serve_echo<S>(args: &EchoArgs, service: S) -> Result<(), OpaqueError>
+where
+    S: Service<TcpStream> + Service<RewindStream<TcpStream>>,
+    <S as Service<TcpStream>>::Error: Into<BoxError>,
+    <S as Service<RewindStream<TcpStream>>>::Error: Into<BoxError>,
+{
+    if args.proxy_protocol {
+        let service = HaProxyLayer::required().into_layer(service);
+        serve_tcp("echo", args.bind, &args.shutdown, service).await
+    } else {
+        serve_tcp("echo", args.bind, &args.shutdown, service).await
     }
 }
 
@@ -188,16 +212,19 @@ fn tls_config(args: &EchoArgs, version: HttpVersion) -> Result<ServerConfig, Opa
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TcpEcho;
 
-impl Service<TcpStream> for TcpEcho {
+impl<S> Service<S> for TcpEcho
+where
+    S: Stream + ExtensionsRef + Unpin,
+{
     type Output = u64;
     type Error = io::Error;
 
-    async fn serve(&self, mut stream: TcpStream) -> Result<u64, io::Error> {
+    async fn serve(&self, stream: S) -> Result<u64, io::Error> {
         let peer = stream
             .extensions()
             .get::<SocketInfo>()
             .map(SocketInfo::peer_addr);
-        let (mut reader, mut writer) = stream.get_mut().split();
+        let (mut reader, mut writer) = tokio::io::split(stream);
         let echoed = tokio::io::copy(&mut reader, &mut writer).await?;
         writer.shutdown().await?;
         tracing::debug!(?peer, echoed, "echo: connection done");
