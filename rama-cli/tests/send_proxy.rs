@@ -2,11 +2,12 @@
 //! the HTTP proxy (absolute-form `http://`, `CONNECT` to `rama serve echo --tls`, `407`
 //! and `-U`), microsocks as the SOCKS5 proxy, the `*_proxy` / `NO_PROXY` variables and
 //! `--noproxy`, and curl's exit codes for a proxy that refuses the connection (7) or the
-//! tunnel (56).
+//! tunnel (56), and an HTTPS proxy (haproxy terminating TLS in front of tinyproxy) verified
+//! with `--proxy-cacert` or not with `--proxy-insecure` (60 when untrusted).
 //!
 //! Both clients run with the proxy variables removed from their environment, then set
 //! only where a case is about them (on the child process, never on the test process).
-//! tinyproxy, microsocks and curl are Debian packages (`.ci/run` installs them); without
+//! tinyproxy, microsocks, haproxy and curl are Debian packages (`.ci/run` installs them); without
 //! one the test is skipped with a message, unless `CI=true`.
 
 #![allow(
@@ -18,6 +19,7 @@
 
 mod support;
 
+use rama::tls::cert::CertificateAuthority;
 use rama_test_support::{KillOnDrop, free_port};
 use serde_json::Value;
 use std::process::{Command, Stdio};
@@ -291,4 +293,55 @@ fn bad_proxy_flags_fail_with_curls_codes() {
         assert_eq!(code, want, "{flags:?}");
         assert!(out.is_empty(), "{flags:?}");
     }
+}
+
+/// haproxy terminating TLS (a certificate for `localhost` from `ca`) in front of
+/// 127.0.0.1:`backend`, in tcp mode: an HTTPS proxy made of tinyproxy.
+fn haproxy_tls(ca: &CertificateAuthority, backend: u16) -> Peer {
+    let port = free_port();
+    let dir = TempDir::new(&format!("send-proxy-haproxy-{port}"));
+    let leaf = ca.issue(&["localhost"]).unwrap();
+    let pem = dir.write(
+        "proxy.pem",
+        &format!("{}{}", leaf.chain_pem(), leaf.key_pem()),
+    );
+    let config = format!(
+        "global\n  maxconn 64\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\
+         frontend tls\n  bind 127.0.0.1:{port} ssl crt {pem}\n  default_backend proxy\n\
+         backend proxy\n  server tinyproxy 127.0.0.1:{backend}\n"
+    );
+    let file = dir.write("haproxy.cfg", &config);
+    spawn_listening("haproxy", &["-db", "-f", &file], port, dir)
+}
+
+#[test]
+fn https_proxy_verification_like_curl() {
+    if !peers_available(&["curl", "tinyproxy", "haproxy"]) {
+        return;
+    }
+    let echo = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"]);
+    let tiny = tinyproxy(None);
+    let ca = CertificateAuthority::generate("send_proxy CA").unwrap();
+    let front = haproxy_tls(&ca, tiny.port);
+    let dir = TempDir::new(&format!("send-proxy-ca-{}", front.port));
+    let ca_file = dir.write("ca.pem", &ca.cert_pem());
+    let proxy = format!("https://localhost:{}", front.port);
+    let url = format!("http://localhost:{}/via-https-proxy", echo.addr().port());
+
+    // an untrusted proxy certificate: 60 for both
+    let ((curl_code, _), (rama_code, _)) = both(&["-x", &proxy], &url, &[]);
+    assert_eq!((curl_code, rama_code), (60, 60));
+    // trusted with --proxy-cacert, or not checked with --proxy-insecure: served, through
+    // tinyproxy (its Via)
+    for flags in [
+        &["--proxy-cacert", ca_file.as_str()][..],
+        &["--proxy-insecure"][..],
+    ] {
+        let mut all = flags.to_vec();
+        all.extend(["-x", proxy.as_str()]);
+        let (_, uri, via) = same_echo(both(&all, &url, &[]), &format!("{flags:?}"));
+        assert_eq!(uri, "/via-https-proxy");
+        assert!(via.contains("tinyproxy"), "{via}");
+    }
+    echo.stop_cleanly();
 }
