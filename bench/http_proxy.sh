@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Forward proxy benchmark on loopback: rama's absolute-form HTTP forward proxy against nginx
+# as a reverse proxy (`proxy_pass`), both in front of the same origin, same run, same machine.
+#
+#   origin   nginx `return 200 "hello"` (worker_processes 1, its own instance and port)
+#   rama     `rama serve proxy` (release build of the CLI: HTTP + SOCKS5 on one port, one
+#            single-threaded runtime per core; upstream connections pooled by the client).
+#            wrk sends absolute-form requests (`GET http://ORIGIN/ HTTP/1.1`): a Lua script
+#            sets `wrk.path` to the origin's absolute URL
+#   nginx    `proxy_pass` to `upstream u { server ORIGIN; keepalive 64; }` with
+#            `proxy_http_version 1.1; proxy_set_header Connection "";` (worker_processes 2)
+#   direct   the origin without a proxy, for scale
+#
+# Load: wrk --latency, HTTP/1.1 keep-alive (default 64 connections on 2 threads). Rounds
+# rotate the order; for each the best requests/s and the lowest p99 over the rounds are
+# reported (the machine is shared and noisy), with the proxy's CPU time per request (user +
+# system from /proc/PID/stat). Ratio rama/nginx for requests/s (> 1: rama faster) and p99
+# (< 1: rama lower).
+#
+# usage: bench/http_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
+#
+# RAMA_BIN=path/to/rama skips the release build and uses that binary.
+# Installs wrk and nginx-light with apt-get when missing. Stops everything it started on exit
+# (KEEP_LOGS=1 keeps the logs). Ports: BENCH_PORT_BASE (default 29500) .. +2.
+set -euo pipefail
+
+ROUNDS=3
+SECONDS_PER_RUN=6
+CONNS=64
+THREADS=2
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) ROUNDS="$2"; shift 2 ;;
+        --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+        --conns) CONNS="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+BASE="${BENCH_PORT_BASE:-29500}"
+ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2))
+WORK="$(mktemp -d)"
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+install_missing() { # install_missing COMMAND PACKAGE
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "installing $2 (Debian package, for $1)" >&2
+        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
+    fi
+}
+install_missing wrk wrk
+install_missing nginx nginx-light
+NGINX="$(command -v nginx)"
+
+if [[ -z "${RAMA_BIN:-}" ]]; then
+    echo "building the release CLI" >&2
+    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli)
+    RAMA_BIN="$TARGET_DIR/release/rama"
+fi
+
+start() { # start NAME CMD...: in the background, log to $WORK/NAME.log, pid in LAST_PID
+    local name="$1"
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+wait_port() { # wait until something listens on 127.0.0.1:$1
+    for _ in $(seq 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    exit 1
+}
+
+nginx_conf() { # nginx_conf NAME WORKERS SERVER-BLOCK: writes $WORK/NAME/nginx.conf
+    local dir="$WORK/$1"
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes $2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir;
+    proxy_temp_path $dir;
+    fastcgi_temp_path $dir;
+    uwsgi_temp_path $dir;
+    scgi_temp_path $dir;
+    keepalive_requests 1000000;
+    $3
+}
+EOF
+}
+
+nginx_conf origin 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
+nginx_conf reverse 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; keepalive_requests 1000000; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+    }"
+
+start origin "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
+start nginx "$NGINX" -p "$WORK/reverse" -c "$WORK/reverse/nginx.conf" -e "$WORK/reverse/error.log"
+NGINX_PID=$LAST_PID
+RUST_LOG=warn start rama "$RAMA_BIN" serve proxy --bind "127.0.0.1:$RAMA_PORT"
+RAMA_PID=$LAST_PID
+for port in "$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT"; do
+    wait_port "$port"
+done
+
+# absolute-form requests to the origin, sent to whatever wrk connects to
+cat >"$WORK/absolute.lua" <<EOF
+wrk.path = "http://127.0.0.1:$ORIGIN_PORT/"
+EOF
+
+# a sanity check before measuring: each path answers the origin's body
+check() { # check LABEL CURL-ARGS...
+    local label="$1" body
+    shift
+    body=$(curl -sS --max-time 5 "$@") || { echo "$label: request failed" >&2; exit 1; }
+    [[ "$body" == hello ]] || { echo "$label: unexpected body: $body" >&2; exit 1; }
+}
+check rama -x "http://127.0.0.1:$RAMA_PORT" "http://127.0.0.1:$ORIGIN_PORT/"
+check nginx "http://127.0.0.1:$NGINX_PORT/"
+
+run_wrk() { # run_wrk PORT [LUA]: "requests/s p99-ms total-requests"
+    local script=()
+    if [[ -n "${2:-}" ]]; then script=(-s "$2"); fi
+    wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "${script[@]}" "http://127.0.0.1:$1/" |
+        awk '
+            function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+            / requests in / {n = $1}
+            /^Requests\/sec:/ {r = $2}
+            /^ +99%/ {p = ms($2)}
+            /Non-2xx/ {bad = $NF}
+            END {printf "%.0f %.2f %d %d", r, p, n, bad}'
+}
+
+cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
+    local total=0 pid t
+    for pid in "$@"; do
+        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+proxy_pids() {
+    case "$1" in
+        rama) echo "$RAMA_PID" ;;
+        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
+        direct) echo "" ;;
+    esac
+}
+
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+declare -A RATE=() P99=() CPU=()
+PROXIES=(rama nginx direct)
+echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections on $THREADS threads" >&2
+for round in $(seq "$ROUNDS"); do
+    shift_by=$(((round - 1) % ${#PROXIES[@]}))
+    order=("${PROXIES[@]:$shift_by}" "${PROXIES[@]:0:$shift_by}")
+    for proxy in "${order[@]}"; do
+        # shellcheck disable=SC2046 # a list of pids
+        before=$(cpu_ticks $(proxy_pids "$proxy"))
+        case "$proxy" in
+            rama) out=$(run_wrk "$RAMA_PORT" "$WORK/absolute.lua") ;;
+            nginx) out=$(run_wrk "$NGINX_PORT") ;;
+            direct) out=$(run_wrk "$ORIGIN_PORT") ;;
+        esac
+        # shellcheck disable=SC2046
+        after=$(cpu_ticks $(proxy_pids "$proxy"))
+        read -r rate p99 total bad <<<"$out"
+        if [[ "${bad:-0}" -gt 0 ]]; then
+            echo "  round $round $proxy: $bad non-2xx answers: the run does not count" >&2
+            continue
+        fi
+        cpu=$(awk -v t=$((after - before)) -v n="$total" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.2f", t * u / n; else print 0 }')
+        echo "  round $round $proxy: $rate req/s, p99 ${p99} ms, ${cpu} us CPU/req" >&2
+        if [[ "$rate" -gt "${RATE[$proxy]:-0}" ]]; then RATE[$proxy]=$rate; fi
+        P99[$proxy]=$(awk -v a="${P99[$proxy]:-0}" -v b="$p99" 'BEGIN { if (a > 0 && a < b) print a; else print b }')
+        CPU[$proxy]=$(awk -v a="${CPU[$proxy]:-0}" -v b="$cpu" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }')
+    done
+done
+
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
+
+echo
+echo "HTTP forward proxy (absolute-form) vs nginx proxy_pass, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
+printf "%-8s %10s %10s %12s\n" proxy "req/s" "p99 ms" "us CPU/req"
+for proxy in "${PROXIES[@]}"; do
+    printf "%-8s %10s %10s %12s\n" "$proxy" "${RATE[$proxy]:-?}" "${P99[$proxy]:-?}" "${CPU[$proxy]:--}"
+done
+echo
+echo "rama/nginx: req/s $(ratio "${RATE[rama]:-}" "${RATE[nginx]:-}"), p99 $(ratio "${P99[rama]:-}" "${P99[nginx]:-}")"
