@@ -432,6 +432,34 @@ async fn tinyproxy_with_basic_auth_wants_credentials() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_prior_knowledge_over_http_tunnels_instead_of_absolute_form() {
+    let ca = CertificateAuthority::generate("client_proxies CA").unwrap();
+    let plain = http_origin().await;
+    let Some(tiny) = tinyproxy(&[plain.port], None) else {
+        return;
+    };
+    let client = client(&ca, None).with_version(rama_http::client::ClientVersion::H2PriorKnowledge);
+    let via_tiny = proxy(&format!("http://127.0.0.1:{}", tiny.port));
+    let url = format!("http://localhost:{}/h2", plain.port);
+    for _ in 0..3 {
+        let res = timeout(WAIT, async {
+            let mut req = Request::get(&url).body(Body::empty()).unwrap();
+            req.extensions_mut().insert(via_tiny.clone());
+            client.serve(req).await.unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(res.version(), rama_http::Version::HTTP_2);
+        let body = res.text().await.unwrap();
+        // h2 requests carry the full URL; through a CONNECT tunnel, no Via
+        assert_eq!(body, format!("GET {url} via=- auth=no"));
+    }
+    // one tunnel, one h2 connection for the three
+    assert_eq!(client.pool().counters().created(), 1);
+    plain.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_proxy_haproxy_tls_in_front_of_tinyproxy() {
     let ca = CertificateAuthority::generate("client_proxies CA").unwrap();
     let proxy_ca = CertificateAuthority::generate("client_proxies proxy CA").unwrap();

@@ -63,3 +63,32 @@ pub fn proxy_web_client<R: rama_net::dns::DnsResolver + Clone>(
         ProxyConnector::new(TcpConnector::with_resolver(resolver.clone())).with_resolver(resolver);
     EasyHttpWebClient::with_connector(connector)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rama_core::Service;
+    use rama_net::dns::InMemoryDns;
+    use rama_tcp::TcpStream;
+    use rama_tcp::client::TcpRequest;
+
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+
+    #[test]
+    fn services_streams_and_futures_are_send_and_sync() {
+        let connector = ProxyConnector::new(TcpConnector::with_resolver(InMemoryDns::new()));
+        send_sync(&connector);
+        send(&connector.serve(TcpRequest::new("a.test:1".parse().unwrap())));
+        let stream: Option<ProxyStream<TcpStream>> = None;
+        send_sync(&stream);
+        let client = proxy_web_client(InMemoryDns::new());
+        let select =
+            rama_core::Layer::into_layer(ProxySelectLayer::new(ProxySelector::none()), client);
+        send_sync(&select);
+        let req = rama_http::Request::new(rama_http::Body::empty());
+        send(&select.serve(req));
+        let err: Option<ProxyConnectError> = None;
+        send_sync(&err);
+    }
+}
