@@ -1,6 +1,7 @@
 //! h2 CONNECT (RFC 9113 §8.5) through the forward proxy over loopback, with the `h2` crate
 //! as the client: the stream's DATA frames carry the tunnel both ways, the client's END_STREAM
-//! half-closes the target, and failures answer 502/403 on the stream.
+//! half-closes the target, and failures answer 502/403 on the stream. Plain `http://`
+//! requests over h2 (`:scheme http`, `:authority` the origin) are forwarded as HTTP/1.1.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -148,4 +149,36 @@ async fn h2_connect_failures_answer_on_the_stream() {
     assert_eq!(response.status(), http::StatusCode::BAD_GATEWAY);
     shutdown.trigger().trigger();
     timeout(WAIT, shutdown.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn h2_requests_for_http_urls_are_forwarded() {
+    use rama_core::service_fn;
+    let origin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = origin.local_addr().unwrap();
+    let origin_shutdown = Shutdown::manual();
+    let svc = HttpServer::http1().service(service_fn(
+        async |req: rama_http::Request<rama_http::Body>| {
+            let text = format!("{:?} {}", req.version(), req.uri());
+            Ok::<_, std::convert::Infallible>(rama_http::Response::new(rama_http::Body::from(text)))
+        },
+    ));
+    origin_shutdown.spawn_task(origin.serve_graceful(origin_shutdown.guard(), svc));
+
+    let (proxy, shutdown) = start_proxy(TargetPolicy::allow_all()).await;
+    let mut send = h2_client(proxy).await.ready().await.unwrap();
+    let req = http::Request::get(format!("http://{origin_addr}/over-h2?q=1"))
+        .body(())
+        .unwrap();
+    let (response, _) = send.send_request(req, true).unwrap();
+    let response = timeout(WAIT, response).await.unwrap().unwrap();
+    assert_eq!(response.status(), http::StatusCode::OK);
+    let body = String::from_utf8(read_all(&mut response.into_body()).await).unwrap();
+    // the origin got an HTTP/1.1 request in origin-form
+    assert_eq!(body, "HTTP/1.1 /over-h2?q=1");
+
+    shutdown.trigger().trigger();
+    timeout(WAIT, shutdown.shutdown()).await.unwrap();
+    origin_shutdown.trigger().trigger();
+    timeout(WAIT, origin_shutdown.shutdown()).await.unwrap();
 }
