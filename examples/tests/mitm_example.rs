@@ -10,8 +10,16 @@
     reason = "test code"
 )]
 
-use rama_test_support::{ChildServer, IO_TIMEOUT, run_client, run_to_exit, tool_available};
-use std::{path::PathBuf, time::Duration};
+use rama_test_support::{
+    ChildServer, IO_TIMEOUT, KillOnDrop, run_client, run_to_exit, tool_available,
+};
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::PathBuf,
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
 
 /// A fresh directory for one test's files.
 fn temp_dir(test: &str) -> PathBuf {
@@ -120,7 +128,65 @@ fn http_mitm_proxy_intercepts_curl() {
     );
     assert_eq!(status.code(), Some(60));
 
-    proxy.stop_cleanly();
+    // graceful shutdown with a decrypted keep-alive connection open: it is closed at once
+    // and the proxy exits cleanly (a tunnel left open would hold it past the time limit)
+    if tool_available("openssl") {
+        let mut client = KillOnDrop(
+            Command::new("openssl")
+                .args([
+                    "s_client",
+                    "-proxy",
+                    &proxy.addr().to_string(),
+                    "-connect",
+                    &format!("localhost:{port}"),
+                    "-servername",
+                    "localhost",
+                    "-alpn",
+                    "http/1.1",
+                    "-CAfile",
+                    &mitm_ca,
+                    "-verify_return_error",
+                    "-quiet",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut stdin = client.0.stdin.take().unwrap();
+        stdin
+            .write_all(b"GET /kept HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let stdout = client.0.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+            let _ = tx.send("EOF".to_owned());
+        });
+        let mut seen = Vec::new();
+        while !seen.iter().any(|l: &String| l.starts_with("hello over")) {
+            seen.push(
+                rx.recv_timeout(IO_TIMEOUT)
+                    .expect("no answer on the kept connection"),
+            );
+        }
+        proxy.stop_cleanly();
+        // the proxy closed the connection: s_client sees the end
+        loop {
+            let line = rx
+                .recv_timeout(IO_TIMEOUT)
+                .expect("the connection was not closed");
+            if line == "EOF" {
+                break;
+            }
+        }
+        drop(stdin);
+    } else {
+        proxy.stop_cleanly();
+    }
 
     // a MITM that does not trust the origin (webpki roots only): 502
     let proxy = ChildServer::start(

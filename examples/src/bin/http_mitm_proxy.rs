@@ -24,12 +24,13 @@
 use rama::{
     Layer,
     error::{BoxError, ErrorContext},
+    graceful::Executor,
     graceful::Shutdown,
     http::{
         Body, Method, Request, Response, StatusCode, Uri, client::EasyHttpWebClient,
         server::HttpServer,
     },
-    proxy::mitm::{CaFiles, InspectLayer, Inspector, MitmProxy},
+    proxy::mitm::{CaFiles, InspectLayer, Inspector, MitmConfig, MitmProxy},
     service_fn,
     tcp::{client::TcpConnector, server::TcpListener},
     tls::{
@@ -120,8 +121,9 @@ async fn main() -> Result<(), BoxError> {
         ServerVerification::WebPkiRoots
     };
     let connector = TcpConnector::new();
-    let client = EasyHttpWebClient::with_connector(connector.clone())
-        .with_tls_config(ClientConfig::new().with_verification(verification))?;
+    let tls = ClientConfig::new().with_verification(verification);
+    let client =
+        EasyHttpWebClient::with_connector(connector.clone()).with_tls_config(tls.clone())?;
     let client = InspectLayer::new(LogRequests).into_layer(client);
 
     // this example intercepts CONNECT only; a full proxy puts a forward proxy here
@@ -133,9 +135,13 @@ async fn main() -> Result<(), BoxError> {
         *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         Ok::<_, BoxError>(res)
     });
-    let mitm = MitmProxy::new(not_connect, issuer, client, connector)?;
-
     let shutdown = Shutdown::default();
+    // tunnels are tracked: shutdown waits for them (up to its limit)
+    let config = MitmConfig::new()
+        .with_upstream_tls(tls)
+        .with_executor(Executor::graceful(shutdown.guard()));
+    let mitm = MitmProxy::with_config(not_connect, issuer, client, connector, config)?;
+
     let listener = TcpListener::bind(args.bind).await?;
     println!("listening on {}", listener.local_addr()?);
     let service = HttpServer::auto().service(mitm);

@@ -11,6 +11,7 @@ use rama_core::{
     Layer, Service,
     error::{BoxError, ErrorContext},
     extensions::{ExtensionsMut, ExtensionsRef},
+    graceful::Executor,
 };
 use rama_http::{
     Body, Method, Request, Response, StatusCode,
@@ -75,6 +76,7 @@ struct Shared<Client, Connector> {
     http: HttpServer,
     peek: PeekClientHelloConfig,
     forward: ForwardConfig,
+    executor: Executor,
 }
 
 impl<Inner: fmt::Debug, Client, Connector> fmt::Debug for MitmProxy<Inner, Client, Connector> {
@@ -112,6 +114,7 @@ pub struct MitmConfig {
     peek: PeekClientHelloConfig,
     forward: ForwardConfig,
     upstream_tls: ClientConfig,
+    executor: Executor,
 }
 
 impl Default for MitmConfig {
@@ -132,7 +135,18 @@ impl MitmConfig {
             peek: PeekClientHelloConfig::new(),
             forward: ForwardConfig::new(),
             upstream_tls: ClientConfig::new(),
+            executor: Executor::new(),
         }
+    }
+
+    /// Where each tunnel's task is spawned (plain `tokio::spawn` by default). Give a
+    /// graceful one ([`Executor::graceful`]) so that shutdown waits for the tunnels: their
+    /// HTTP connections close when idle (h2 with GOAWAY), byte tunnels run to their end or
+    /// the shutdown's time limit.
+    #[must_use]
+    pub fn with_executor(mut self, executor: Executor) -> Self {
+        self.executor = executor;
+        self
     }
 
     /// The TLS settings (verification above all) of the connections that relay decrypted
@@ -227,6 +241,7 @@ impl<Inner, Client, Connector> MitmProxy<Inner, Client, Connector> {
                 http: config.http,
                 peek: config.peek,
                 forward: config.forward,
+                executor: config.executor,
             }),
         })
     }
@@ -276,7 +291,7 @@ where
         };
         let extensions = connect_extensions(std::mem::take(req.extensions_mut()));
         let shared = self.shared.clone();
-        tokio::spawn(async move {
+        self.shared.executor.spawn_task(async move {
             let io = match on_upgrade.upgraded().await {
                 Ok(io) => io,
                 Err(err) => {
