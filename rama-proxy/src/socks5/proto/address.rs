@@ -71,8 +71,9 @@ pub fn field_len(atyp: u8, first: u8) -> Result<usize, ProtocolError> {
 ///
 /// I/O errors (`UnexpectedEof` when the stream ends early) and the errors of [`decode`].
 pub async fn read_from<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Authority, ReadError> {
-    let mut head = [0u8; 2];
-    stream.read_exact(&mut head).await?;
+    let atyp = stream.read_u8().await?;
+    field_len(atyp, 0)?; // an unknown type fails before anything more is read
+    let head = [atyp, stream.read_u8().await?];
     let len = field_len(head[0], head[1])?;
     let mut buf = vec![0u8; len];
     buf[..2].copy_from_slice(&head);
@@ -88,6 +89,11 @@ pub async fn read_from<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Authority
 /// Truncated input, an unknown address type, an empty or invalid domain name.
 pub fn decode(buf: &[u8]) -> Result<(Authority, usize), ProtocolError> {
     let (&atyp, rest) = buf.split_first().ok_or_else(truncated)?;
+    // the whole field must be there before its contents are judged (as a stream reader
+    // would see it)
+    if buf.len() < field_len(atyp, rest.first().copied().unwrap_or(0))? {
+        return Err(truncated());
+    }
     let (host, used): (Host, usize) = match atyp {
         ATYP_IPV4 => {
             let octets: [u8; 4] = rest

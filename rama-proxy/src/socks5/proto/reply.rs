@@ -146,12 +146,12 @@ impl Reply {
     ///
     /// I/O errors and the errors of [`decode`](Self::decode).
     pub async fn read_from<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Self, ReadError> {
-        let mut head = [0u8; 3];
+        check_version(stream.read_u8().await?, SOCKS5_VERSION)?;
+        let mut head = [0u8; 2];
         stream.read_exact(&mut head).await?;
-        check_version(head[0], SOCKS5_VERSION)?;
         let bound = address::read_from(stream).await?;
         Ok(Self {
-            code: ReplyCode::from_byte(head[1]),
+            code: ReplyCode::from_byte(head[0]),
             bound,
         })
     }
