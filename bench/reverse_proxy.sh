@@ -19,6 +19,7 @@
 #
 # usage: bench/reverse_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
 #
+# RAMA_BIN=path/to/rama uses that binary instead of building the release CLI.
 # Installs wrk, nginx-light and haproxy with apt-get when missing. Stops everything it
 # started on exit (KEEP_LOGS=1 keeps the logs). Ports: BENCH_PORT_BASE (default 29300) .. +3.
 set -euo pipefail
@@ -36,7 +37,7 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -70,9 +71,13 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-echo "building the release CLI" >&2
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli --bin rama)
-RAMA_BIN="$TARGET_DIR/release/rama"
+if [[ -n "${RAMA_BIN:-}" ]]; then
+    echo "using RAMA_BIN=$RAMA_BIN (not rebuilt)" >&2
+else
+    echo "building the release CLI" >&2
+    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli --bin rama)
+    RAMA_BIN="$TARGET_DIR/release/rama"
+fi
 
 start() { # start NAME CMD...: in the background, log to $WORK/NAME.log, pid in LAST_PID
     local name="$1"
@@ -102,7 +107,7 @@ worker_processes $workers;
 worker_rlimit_nofile 65536;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 20000; }
+events { worker_connections 4096; }
 http {
     access_log off;
     client_body_temp_path $dir;
@@ -136,7 +141,7 @@ NGINX_PID=$LAST_PID
 cat >"$WORK/haproxy.cfg" <<EOF
 global
     nbthread 2
-    maxconn 20000
+    maxconn 4096
 defaults
     mode http
     timeout connect 5s
@@ -201,7 +206,7 @@ run_wrk() { # "requests/s p99-ms total-requests" of wrk against port $1
             / requests in / {n = $1}
             /^Requests\/sec:/ {r = $2}
             $1 == "99%" {p = ms($2)}
-            END {printf "%.0f %.3f %d", r, p, n}'
+            END {printf "%.0f %.3f %d\n", r, p, n}'
 }
 
 best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (b > a ? b : a) }'; }

@@ -82,6 +82,7 @@ mod balance;
 mod error;
 mod headers;
 mod health;
+mod per_thread;
 mod proxy;
 mod retry;
 mod upgrade;

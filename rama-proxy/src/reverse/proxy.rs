@@ -4,6 +4,7 @@ use super::balance::{Balance, Balancer};
 use super::error::{ErrorKind, ReverseProxyError};
 use super::headers::{self, ForwardedHeaders, Hop, HostHeader};
 use super::health::{self, ActiveHealthCheck, PassiveHealth};
+use super::per_thread::PerThread;
 use super::retry::{self, RetryPolicy};
 use super::upgrade;
 use super::upstream::{Upstream, UpstreamSet, UpstreamState, UpstreamStatus};
@@ -36,6 +37,7 @@ use tokio::task::JoinHandle;
 /// See the [module docs](super) for the request flow and an example.
 pub struct ReverseProxy<C> {
     client: C,
+    per_thread: Option<PerThread<C>>,
     upstreams: Arc<UpstreamSet>,
     balancer: Balancer,
     host: HostHeader,
@@ -85,6 +87,7 @@ impl<C> ReverseProxy<C> {
         let balancer = Balancer::new(Balance::RoundRobin, &upstreams.states);
         Ok(Self {
             client,
+            per_thread: None,
             upstreams,
             balancer,
             host: HostHeader::Preserve,
@@ -95,6 +98,22 @@ impl<C> ReverseProxy<C> {
             passive: PassiveHealth::new(),
             upgrade: ForwardConfig::new(),
         })
+    }
+
+    /// Sends requests with a client per OS thread, made by `make_client` on a thread's first
+    /// request (the client given to [`new`](Self::new) still runs the health checks).
+    ///
+    /// Use it when the server runs a single-threaded runtime per core (as `rama serve`
+    /// does): each exchange then stays on the thread that serves the connection, instead of
+    /// crossing threads twice when a pooled upstream connection belongs to another runtime.
+    /// `make_client` should return a client with its own pool.
+    #[must_use]
+    pub fn with_client_per_thread(
+        mut self,
+        make_client: impl Fn() -> C + Send + Sync + 'static,
+    ) -> Self {
+        self.per_thread = Some(PerThread::new(make_client));
+        self
     }
 
     /// Sets the balancing strategy.
@@ -160,7 +179,8 @@ impl<C> ReverseProxy<C> {
         self.balancer.balance()
     }
 
-    /// The HTTP client requests go out with.
+    /// The HTTP client requests go out with (unless
+    /// [`with_client_per_thread`](Self::with_client_per_thread)), and health checks.
     #[must_use]
     pub const fn client(&self) -> &C {
         &self.client
@@ -372,7 +392,15 @@ where
         req: Request<Body>,
         state: &UpstreamState,
     ) -> Result<Response<Body>, ReverseProxyError> {
-        let exchange = self.client.serve(req);
+        let local;
+        let client = match &self.per_thread {
+            Some(per_thread) => {
+                local = per_thread.get();
+                &*local
+            }
+            None => &self.client,
+        };
+        let exchange = client.serve(req);
         let result = match self.response_head_timeout {
             Some(limit) => match tokio::time::timeout(limit, exchange).await {
                 Ok(result) => result,
@@ -625,6 +653,32 @@ mod tests {
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
         let err = ReverseProxy::new(recording_client(seen), []).unwrap_err();
         assert!(err.to_string().contains("at least one upstream"));
+    }
+
+    #[tokio::test]
+    async fn a_client_per_thread_is_made_once_per_thread() {
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = Seen::default();
+        let counter = made.clone();
+        let shared_seen = Seen::default();
+        let proxy = ReverseProxy::new(recording_client(shared_seen.clone()), upstreams(&[2]))
+            .unwrap()
+            .with_client_per_thread(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                recording_client(seen.clone())
+            });
+        for _ in 0..3 {
+            let res = proxy
+                .serve(Request::get("/").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert!(
+            shared_seen.lock().unwrap().is_empty(),
+            "the shared client is not used"
+        );
     }
 
     #[tokio::test]

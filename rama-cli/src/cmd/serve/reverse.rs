@@ -16,7 +16,7 @@ use clap::Args;
 use rama::{
     error::{ErrorContext, OpaqueError},
     graceful::Executor,
-    http::client::{EasyHttpWebClient, http1::Http1ClientConfig},
+    http::client::{EasyHttpWebClient, http1::Http1ClientConfig, pool::PoolConfig},
     http::server::HttpServer,
     proxy::reverse::{
         ActiveHealthCheck, Balance, ForwardedHeaders, HostHeader, PassiveHealth, RetryPolicy,
@@ -84,6 +84,10 @@ pub(crate) struct ReverseArgs {
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     fail_timeout: Duration,
 
+    /// Idle keep-alive connections kept per upstream and worker thread.
+    #[arg(long, value_name = "N", default_value = "256")]
+    keepalive: usize,
+
     /// Do not verify the certificates of https:// upstreams (for tests only).
     #[arg(short = 'k', long)]
     insecure: bool,
@@ -104,25 +108,49 @@ fn parse_forwarded(s: &str) -> Result<ForwardedHeaders, String> {
     }
 }
 
+/// The upstream client: its own pool of keep-alive connections.
+fn upstream_client(
+    connect_timeout: Duration,
+    keepalive: usize,
+    insecure: bool,
+) -> Result<EasyHttpWebClient, OpaqueError> {
+    let connector = TcpConnector::new()
+        .with_config(TcpConnectConfig::new().with_connect_timeout(connect_timeout));
+    let client = EasyHttpWebClient::with_connector(connector)
+        // the proxy bounds the wait for the head itself (--timeout)
+        .with_http1_config(Http1ClientConfig::new().with_response_head_timeout(None))
+        .with_pool_config(PoolConfig::new().with_max_idle_per_host(keepalive));
+    if insecure {
+        return client
+            .with_tls_config(ClientConfig::new().with_verification(ServerVerification::Insecure))
+            .context("configure TLS to the upstreams");
+    }
+    Ok(client)
+}
+
 /// Run the reverse proxy until shutdown.
 pub(super) async fn run(args: ReverseArgs) -> Result<(), OpaqueError> {
-    let connector = TcpConnector::new()
-        .with_config(TcpConnectConfig::new().with_connect_timeout(args.connect_timeout));
-    let mut client = EasyHttpWebClient::with_connector(connector)
-        // the proxy bounds the wait for the head itself (--timeout)
-        .with_http1_config(Http1ClientConfig::new().with_response_head_timeout(None));
-    if args.insecure {
-        client = client
-            .with_tls_config(ClientConfig::new().with_verification(ServerVerification::Insecure))
-            .context("configure TLS to the upstreams")?;
-    }
+    let (connect_timeout, keepalive, insecure) =
+        (args.connect_timeout, args.keepalive, args.insecure);
+    // checked once here: the per-thread clients below are made the same way
+    let client = upstream_client(connect_timeout, keepalive, insecure)?;
+    let per_thread = move || {
+        upstream_client(connect_timeout, keepalive, insecure).unwrap_or_else(|err| {
+            // not reached: the same settings were accepted above; verify rather than not
+            tracing::error!("{err:#}; this thread verifies upstream certificates");
+            upstream_client(connect_timeout, keepalive, false)
+                .unwrap_or_else(|_| EasyHttpWebClient::with_connector(TcpConnector::new()))
+        })
+    };
     let head_timeout = (!args.timeout.is_zero()).then_some(args.timeout);
     tracing::info!(
         upstreams = ?args.upstreams.iter().map(ToString::to_string).collect::<Vec<_>>(),
         balance = %args.balance,
         "reverse: configured"
     );
+    // one client (and pool) per worker thread: exchanges stay on the serving thread
     let proxy = ReverseProxy::new(client, args.upstreams)?
+        .with_client_per_thread(per_thread)
         .with_balance(args.balance)
         .with_host_header(if args.preserve_host {
             HostHeader::Preserve
