@@ -8,7 +8,7 @@
     reason = "test code"
 )]
 
-use rama_core::graceful::Shutdown;
+use rama_core::graceful::{Executor, Shutdown};
 use rama_core::{Layer, service_fn};
 use rama_http::client::EasyHttpWebClient;
 use rama_http::server::HttpServer;
@@ -151,12 +151,14 @@ async fn start_proxy(options: ProxyOptions) -> Running {
     };
     let connector = PolicyConnector::tcp(dns(), policy);
     let client = EasyHttpWebClient::with_connector(connector.clone());
-    let proxy =
-        HttpForwardProxy::new(connector, client).with_connect_timeout(Duration::from_secs(5));
+    // tunnels are tracked: a graceful shutdown waits for them
+    let shutdown = Shutdown::manual();
+    let proxy = HttpForwardProxy::new(connector, client)
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_executor(Executor::graceful(shutdown.guard()));
     let http = HttpServer::auto().service(options.auth.into_layer(proxy));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let shutdown = Shutdown::manual();
     match options.tls {
         Some(config) => {
             let svc = TlsAcceptorLayer::new(&config).unwrap().into_layer(http);
@@ -550,4 +552,61 @@ async fn bad_and_non_proxy_requests_get_400() {
     let (status, _) = raw_exchange(proxy.addr, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").await;
     assert_eq!(status, 400);
     proxy.stop().await;
+}
+
+/// A raw TCP target that echoes until the client half-closes.
+async fn start_echo() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut r, mut w) = s.split();
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+                let _ = w.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+async fn ping(stream: &mut tokio::net::TcpStream, data: &[u8]) {
+    stream.write_all(data).await.unwrap();
+    let mut got = vec![0u8; data.len()];
+    timeout(WAIT, stream.read_exact(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, data);
+}
+
+#[tokio::test]
+async fn graceful_shutdown_waits_for_open_tunnels() {
+    let echo = start_echo().await;
+    let proxy = start_proxy(ProxyOptions::default()).await;
+    let mut client = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    let req = format!("CONNECT {echo} HTTP/1.1\r\nHost: {echo}\r\n\r\n");
+    client.write_all(req.as_bytes()).await.unwrap();
+    let (status, _) = read_response(&mut client).await;
+    assert_eq!(status, 200);
+    ping(&mut client, b"before shutdown").await;
+
+    proxy.shutdown.trigger().trigger();
+    let done = tokio::spawn(proxy.shutdown.shutdown());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !done.is_finished(),
+        "shutdown did not wait for the open tunnel"
+    );
+    ping(&mut client, b"during shutdown").await;
+
+    client.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    timeout(WAIT, client.read_to_end(&mut rest))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(rest.is_empty());
+    drop(client);
+    timeout(WAIT, done).await.unwrap().unwrap();
 }

@@ -3,6 +3,7 @@
 
 use crate::username::UsernameLabels;
 use bytes::BytesMut;
+use rama_core::graceful::Executor;
 use rama_http::connection::ConnectionExtensions;
 use rama_http::server::upgrade::OnUpgrade;
 use rama_http::{Body, Request, Response, Version};
@@ -77,18 +78,19 @@ impl TunnelMode {
         target: Authority,
         body: Body,
         config: ForwardConfig,
+        executor: &Executor,
     ) -> Response<Body> {
         let upstream = Box::pin(upstream);
         match self {
             Self::Upgrade(on_upgrade) => {
-                tokio::spawn(tunnel_upgraded(on_upgrade, upstream, target, config));
+                executor.spawn_task(tunnel_upgraded(on_upgrade, upstream, target, config));
                 Response::new(Body::empty())
             }
             Self::H2Stream => {
                 let (read, write) = tokio::io::split(upstream);
                 let (tx, response_body) = Body::channel();
-                tokio::spawn(upstream_to_body(read, tx, config));
-                tokio::spawn(body_to_upstream(body, write));
+                executor.spawn_task(upstream_to_body(read, tx, config));
+                executor.spawn_task(body_to_upstream(body, write));
                 Response::new(response_body)
             }
         }

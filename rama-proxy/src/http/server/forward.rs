@@ -5,6 +5,7 @@ use super::error::{UpstreamError, text_response};
 use super::hop_by_hop::remove_hop_by_hop_headers;
 use rama_core::Service;
 use rama_core::error::BoxError;
+use rama_core::graceful::Executor;
 use rama_http::server::upgrade::OnUpgrade;
 use rama_http::{Body, Method, Request, Response, StatusCode, Version, header};
 use rama_net::client::ConnectorService;
@@ -58,6 +59,7 @@ pub struct HttpForwardProxy<C, H> {
     client: H,
     connect_timeout: Duration,
     tunnel: ForwardConfig,
+    executor: Executor,
 }
 
 impl<C, H> HttpForwardProxy<C, H> {
@@ -70,7 +72,17 @@ impl<C, H> HttpForwardProxy<C, H> {
             client,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tunnel: ForwardConfig::new(),
+            executor: Executor::new(),
         }
+    }
+
+    /// Spawns tunnel tasks with `executor`: with [`Executor::graceful`], a graceful
+    /// shutdown waits (up to its deadline) for open tunnels. By default tunnels are plain
+    /// `tokio::spawn` tasks that shutdown does not wait for.
+    #[must_use]
+    pub fn with_executor(mut self, executor: Executor) -> Self {
+        self.executor = executor;
+        self
     }
 
     /// How long a CONNECT may take to reach its target (default
@@ -217,7 +229,13 @@ where
                 return UpstreamError::timeout(&authority, self.connect_timeout).into_response();
             }
         };
-        mode.start(conn, authority, req.into_body(), self.tunnel)
+        mode.start(
+            conn,
+            authority,
+            req.into_body(),
+            self.tunnel,
+            &self.executor,
+        )
     }
 }
 
