@@ -7,46 +7,74 @@
 //!
 //! ```text
 //! TcpListener ─▶ [--max-conns] ─▶ first byte ─ 0x05 ─▶ SOCKS5 (--auth: username/password)
+//!                                     │                  ─▶ [--proxy-db: pick upstream]
 //!                                     └─ else ─▶ [TLS] ─▶ HTTP server ─▶ [--auth: 407]
-//!                                                           ─▶ forward proxy
-//! both proxies connect through one policy connector: literal IPs and resolved addresses
-//! are checked against the target policy (--allow-private)
+//!                                          ─▶ [--proxy-db: pick upstream | --upstream]
+//!                                          ─▶ [--mitm: CONNECT intercepted] ─▶ forward proxy
+//! every outgoing connection goes through one connector (`outbound`): the target policy
+//! (--allow-private) on literal IPs and resolved addresses, then TCP, directly or through
+//! the upstream proxy that --upstream or the --proxy-db pick named
 //! ```
+//!
+//! Upstream proxies: `--upstream URL` sends every connection (CONNECT tunnels, SOCKS5
+//! CONNECT, absolute-form requests, MITM requests) through one HTTP, HTTPS or SOCKS5 proxy;
+//! `--proxy-db FILE` picks one per request/connection from a database by the labels of the
+//! proxy username (`john-country-us`), so it needs `--auth` and `--username-labels`. With
+//! either, SOCKS5 BIND and UDP ASSOCIATE are disabled (they cannot go through an upstream).
+//! A `--proxy-db` without a match answers `503` (HTTP; labels that are no filter: `407`)
+//! and fails the SOCKS5 request with reply 1 (general failure).
+//!
+//! MITM: `--mitm` intercepts CONNECT tunnels (TLS terminated with a leaf minted for the SNI
+//! by the CA of `--ca-cert/--ca-key`, generated when absent) and logs each decrypted
+//! request; `-k` stops verifying the targets' certificates.
+//!
+//! Graceful shutdown waits (up to `--graceful-timeout`) for open CONNECT and MITM tunnels.
 //!
 //! Target policy: when the proxy is bound to a loopback address only this machine can use
 //! it, so loopback and private targets are allowed; bound to any other address it refuses
 //! targets in loopback, private, link-local, CGNAT, multicast and reserved ranges (a name
 //! resolving into them included) unless `--allow-private` is given.
 //!
-//! The stack is built by small functions (`target_policy`, `connector`, `http_proxy`,
-//! `run`) so that further options (an upstream proxy, a proxy database, MITM) slot in as
-//! one more layer or a different connector.
+//! The stack is built by small functions (`target_policy`, `upstream`, `http_proxy`,
+//! `socks5`, `tls_config`, `run`); the connector lives in `outbound`, the MITM's CA and
+//! request log in `mitm`.
 
-use super::run::serve_tcp;
+mod mitm;
+mod outbound;
+
+use super::run::serve_tcp_with;
 use crate::cmd::args::{ShutdownArgs, parse_secs};
 use clap::Args;
+use outbound::Outbound;
 use rama::{
-    Either, Layer,
-    error::{ErrorContext, OpaqueError},
-    http::{client::EasyHttpWebClient, server::HttpServer},
-    layer::ConcurrencyLimitLayer,
-    net::{dns::HickoryDns, stream::ForwardConfig, user::Basic},
+    Either, Layer, Service,
+    error::{BoxError, ErrorContext, OpaqueError},
+    graceful::Executor,
+    http::{Body, Request, Response, client::EasyHttpWebClient, server::HttpServer},
+    layer::{ConcurrencyLimitLayer, MapErrLayer},
+    net::{address::ProxyAddress, stream::ForwardConfig, user::Basic},
     proxy::{
+        client::{ProxySelectLayer, ProxySelector},
         http::server::{HttpForwardProxy, ProxyAuthLayer},
+        mitm::{InspectLayer, MitmConfig, MitmProxy},
         peek::Socks5OrHttp,
-        policy::{PolicyConnector, PolicyDns, TargetPolicy},
+        policy::TargetPolicy,
+        proxydb::{MemoryProxyDB, ProxyDBLayer},
         socks5::server::{Socks5Acceptor, Socks5Auth},
         username::DEFAULT_SEPARATOR,
     },
-    tcp::client::{TcpConnectConfig, TcpConnector},
+    tcp::client::TcpRequest,
     tls::{
-        cert::self_signed,
-        config::{CertifiedKey, ServerConfig},
+        cert::{DynamicIssuer, self_signed},
+        config::{CertifiedKey, ClientConfig, ServerConfig, ServerVerification},
         rustls::TlsAcceptorLayer,
         types::AlpnList,
     },
 };
-use std::{net::SocketAddr, num::NonZeroUsize, path::PathBuf, time::Duration};
+use std::{
+    convert::Infallible, net::SocketAddr, num::NonZeroUsize, path::PathBuf, sync::Arc,
+    time::Duration,
+};
 
 /// Flags of `rama serve proxy`.
 #[derive(Debug, Args)]
@@ -106,6 +134,38 @@ pub(crate) struct ProxyArgs {
     #[arg(long)]
     tls_self_signed: bool,
 
+    /// Send every outgoing connection through this upstream proxy:
+    /// `[http|https|socks5|socks5h]://[USER:PASS@]HOST[:PORT]` (CONNECT tunnels, SOCKS5
+    /// CONNECT and absolute-form requests alike). The target policy still applies to the
+    /// targets, never to this address.
+    #[arg(long, value_name = "URL", value_parser = parse_upstream, conflicts_with = "proxy_db")]
+    upstream: Option<ProxyAddress>,
+
+    /// Pick the upstream proxy per request (HTTP) or connection (SOCKS5) from this
+    /// database (JSON, or CSV when the name ends in .csv) by the labels of the proxy
+    /// username (`john-country-us`); needs --auth and --username-labels.
+    #[arg(long, value_name = "FILE")]
+    proxy_db: Option<PathBuf>,
+
+    /// Intercept CONNECT tunnels (MITM): TLS is terminated with a certificate minted for
+    /// each site by the CA of --ca-cert/--ca-key, each decrypted request is logged and
+    /// forwarded over a new TLS connection. Clients must trust the CA.
+    #[arg(long, requires_all = ["ca_cert", "ca_key"])]
+    mitm: bool,
+
+    /// With --mitm: the CA certificate (PEM), generated with --ca-key when both are absent.
+    #[arg(long, value_name = "FILE", requires = "mitm")]
+    ca_cert: Option<PathBuf>,
+
+    /// With --mitm: the CA private key (PEM), generated (mode 0600) when absent.
+    #[arg(long, value_name = "FILE", requires = "mitm")]
+    ca_key: Option<PathBuf>,
+
+    /// Do not verify the certificates of the targets the proxy connects to over TLS
+    /// (--mitm's decrypted requests). For tests only.
+    #[arg(short = 'k', long)]
+    insecure: bool,
+
     #[command(flatten)]
     shutdown: ShutdownArgs,
 }
@@ -113,6 +173,41 @@ pub(crate) struct ProxyArgs {
 /// Parse `USER:PASS` into Basic credentials.
 fn parse_user(s: &str) -> Result<Basic, String> {
     Basic::from_user_pass(s).map_err(|e| format!("--auth wants USER:PASS: {e}"))
+}
+
+/// Parse the `--upstream` URL.
+fn parse_upstream(s: &str) -> Result<ProxyAddress, String> {
+    s.parse()
+        .map_err(|e| format!("--upstream wants [SCHEME://][USER:PASS@]HOST[:PORT]: {e}"))
+}
+
+/// Where outgoing connections go.
+#[derive(Debug, Clone)]
+enum Upstream {
+    /// Directly to the target.
+    Direct,
+    /// Through one proxy (`--upstream`).
+    Fixed(ProxyAddress),
+    /// Through a proxy picked from the database by the username labels (`--proxy-db`).
+    Db(MemoryProxyDB),
+}
+
+/// The upstream choice of the flags; loads `--proxy-db`.
+fn upstream(args: &ProxyArgs) -> Result<Upstream, OpaqueError> {
+    if let Some(file) = &args.proxy_db {
+        if args.auth.is_empty() || !args.username_labels {
+            return Err(OpaqueError::from_display(
+                "--proxy-db picks upstreams by the labels of the proxy username: give --auth \
+                 USER:PASS and --username-labels too",
+            ));
+        }
+        let db = MemoryProxyDB::from_path(file).context("load --proxy-db")?;
+        return Ok(Upstream::Db(db));
+    }
+    Ok(args
+        .upstream
+        .clone()
+        .map_or(Upstream::Direct, Upstream::Fixed))
 }
 
 /// Which targets the proxy may reach; see the module docs.
@@ -124,15 +219,6 @@ fn target_policy(args: &ProxyArgs) -> TargetPolicy {
     }
 }
 
-/// The connector both proxies use: the system resolver behind the target policy, TCP with
-/// the connect timeout.
-type Connector = PolicyConnector<TcpConnector<PolicyDns<HickoryDns>>>;
-
-fn connector(args: &ProxyArgs) -> Connector {
-    PolicyConnector::tcp(HickoryDns::default(), target_policy(args))
-        .with_tcp_config(TcpConnectConfig::new().with_connect_timeout(args.connect_timeout))
-}
-
 fn tunnel_config(args: &ProxyArgs) -> ForwardConfig {
     if args.idle_timeout.is_zero() {
         ForwardConfig::new().without_idle_timeout()
@@ -141,19 +227,73 @@ fn tunnel_config(args: &ProxyArgs) -> ForwardConfig {
     }
 }
 
-/// The HTTP proxy as a request service: optional authentication, then the forward proxy.
+/// The MITM's settings, loaded before the server starts.
+struct MitmSetup {
+    issuer: Arc<DynamicIssuer>,
+}
+
+fn mitm_setup(args: &ProxyArgs) -> Result<Option<MitmSetup>, OpaqueError> {
+    match (args.mitm, &args.ca_cert, &args.ca_key) {
+        (true, Some(cert), Some(key)) => Ok(Some(MitmSetup {
+            issuer: mitm::load_ca(cert, key)?,
+        })),
+        (true, _, _) => Err(OpaqueError::from_display(
+            "--mitm needs --ca-cert FILE and --ca-key FILE",
+        )),
+        (false, _, _) => Ok(None),
+    }
+}
+
+/// How the proxy's HTTP client verifies targets (`-k`).
+fn client_tls(args: &ProxyArgs) -> ClientConfig {
+    if args.insecure {
+        ClientConfig::new().with_verification(ServerVerification::Insecure)
+    } else {
+        ClientConfig::new()
+    }
+}
+
+/// The HTTP proxy as a request service: optional authentication, the upstream pick, the
+/// optional MITM, then the forward proxy. Tunnels are spawned with `executor`.
 fn http_proxy(
     args: &ProxyArgs,
-    connector: Connector,
-) -> impl rama::Service<
-    rama::http::Request<rama::http::Body>,
-    Output = rama::http::Response<rama::http::Body>,
-    Error = std::convert::Infallible,
-> {
-    let client = EasyHttpWebClient::with_connector(connector.clone());
-    let proxy = HttpForwardProxy::new(connector, client)
+    outbound: Outbound,
+    upstream: &Upstream,
+    mitm: Option<&MitmSetup>,
+    executor: Executor,
+) -> Result<impl Service<Request<Body>, Output = Response<Body>, Error = BoxError>, OpaqueError> {
+    let tls = client_tls(args);
+    let client = EasyHttpWebClient::with_connector(outbound.clone())
+        .with_tls_config(tls.clone())
+        .context("configure the HTTP client's TLS")?;
+    let forward = HttpForwardProxy::new(outbound.clone(), client.clone())
         .with_connect_timeout(args.connect_timeout)
-        .with_tunnel_config(tunnel_config(args));
+        .with_tunnel_config(tunnel_config(args))
+        .with_executor(executor.clone());
+    let proxy = match mitm {
+        Some(setup) => {
+            let config = MitmConfig::new()
+                .with_upstream_tls(tls)
+                .with_forward_config(tunnel_config(args))
+                .with_executor(executor);
+            let client = InspectLayer::new(mitm::LogIntercepted).into_layer(client);
+            let mitm =
+                MitmProxy::with_config(forward, setup.issuer.clone(), client, outbound, config)
+                    .context("configure --mitm")?;
+            Either::A(mitm)
+        }
+        None => Either::B(MapErrLayer::new(never).into_layer(forward)),
+    };
+    let (db, fixed) = match upstream {
+        Upstream::Direct => (None, None),
+        Upstream::Fixed(proxy) => (
+            None,
+            Some(ProxySelectLayer::new(
+                ProxySelector::none().with_proxy(proxy.clone()),
+            )),
+        ),
+        Upstream::Db(db) => (Some(ProxyDBLayer::new(db.clone())), None),
+    };
     let auth = (!args.auth.is_empty()).then(|| {
         let layer = ProxyAuthLayer::new(args.auth.iter().cloned());
         if args.username_labels {
@@ -162,11 +302,37 @@ fn http_proxy(
             layer
         }
     });
-    auth.into_layer(proxy)
+    Ok((auth, db, fixed).into_layer(proxy))
 }
 
-fn socks5(args: &ProxyArgs, connector: Connector) -> Socks5Acceptor<Connector> {
-    let acceptor = Socks5Acceptor::new(connector).with_forward_config(tunnel_config(args));
+/// `Infallible` as a `BoxError`, so that the forward proxy and the MITM share an error
+/// type.
+fn never(never: Infallible) -> BoxError {
+    match never {}
+}
+
+/// The SOCKS5 server: optional username/password, the `--proxy-db` pick per connection.
+fn socks5(
+    args: &ProxyArgs,
+    outbound: Outbound,
+    upstream: &Upstream,
+    policy: &TargetPolicy,
+) -> Socks5Acceptor<
+    impl Service<TcpRequest, Output = <Outbound as Service<TcpRequest>>::Output, Error = BoxError>,
+> {
+    let db = match upstream {
+        Upstream::Db(db) => Some(ProxyDBLayer::new(db.clone())),
+        Upstream::Direct | Upstream::Fixed(_) => None,
+    };
+    let direct = matches!(upstream, Upstream::Direct);
+    let mut acceptor = Socks5Acceptor::new(db.into_layer(outbound))
+        .with_forward_config(tunnel_config(args))
+        // BIND and UDP ASSOCIATE cannot go through an upstream proxy
+        .with_bind(direct)
+        .with_udp_associate(direct);
+    if !policy.allows_everything() {
+        acceptor = acceptor.with_udp_policy(policy.clone());
+    }
     if args.auth.is_empty() {
         return acceptor;
     }
@@ -196,39 +362,48 @@ fn tls_config(args: &ProxyArgs) -> Result<Option<ServerConfig>, OpaqueError> {
 
 /// Run the proxy until shutdown.
 pub(super) async fn run(args: ProxyArgs) -> Result<(), OpaqueError> {
-    let connector = connector(&args);
     let policy = target_policy(&args);
+    let upstream = upstream(&args)?;
     let tls = tls_config(&args)?;
+    let mitm = mitm_setup(&args)?;
+    let fixed = match &upstream {
+        Upstream::Fixed(proxy) => Some(proxy.clone()),
+        Upstream::Direct | Upstream::Db(_) => None,
+    };
+    let outbound = Outbound::new(&policy, args.connect_timeout).with_upstream(fixed);
     tracing::info!(
         bind = %args.bind,
         users = args.auth.len(),
         username_labels = args.username_labels,
         private_targets = policy.allows_everything(),
         https = tls.is_some(),
+        upstream = ?args.upstream.as_ref().map(ToString::to_string),
+        proxy_db = ?args.proxy_db,
+        mitm = args.mitm,
+        insecure = args.insecure,
         connect_timeout = ?args.connect_timeout,
         idle_timeout = ?args.idle_timeout,
         max_conns = ?args.max_conns,
         "proxy: configured"
     );
-    let http = HttpServer::auto().service(http_proxy(&args, connector.clone()));
-    let http = match tls {
-        Some(config) => Either::A(
-            TlsAcceptorLayer::new(&config)
-                .context("configure TLS")?
-                .into_layer(http),
-        ),
-        None => Either::B(http),
+    let tls_acceptor = match tls {
+        Some(config) => Some(TlsAcceptorLayer::new(&config).context("configure TLS")?),
+        None => None,
     };
-    let service = Socks5OrHttp::new(socks5(&args, connector), http);
-    let limit = args
-        .max_conns
-        .map(|max| ConcurrencyLimitLayer::reject(max.get()));
-    serve_tcp(
-        "proxy",
-        args.bind,
-        &args.shutdown,
-        limit.into_layer(service),
-    )
+    serve_tcp_with("proxy", args.bind, &args.shutdown, |guard| {
+        let executor = Executor::graceful(guard);
+        let http = http_proxy(&args, outbound.clone(), &upstream, mitm.as_ref(), executor)?;
+        let http = HttpServer::auto().service(http);
+        let http = match tls_acceptor {
+            Some(acceptor) => Either::A(acceptor.into_layer(http)),
+            None => Either::B(http),
+        };
+        let service = Socks5OrHttp::new(socks5(&args, outbound, &upstream, &policy), http);
+        let limit = args
+            .max_conns
+            .map(|max| ConcurrencyLimitLayer::reject(max.get()));
+        Ok(limit.into_layer(service))
+    })
     .await
 }
 

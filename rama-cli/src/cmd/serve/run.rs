@@ -5,7 +5,7 @@ use crate::cmd::args::ShutdownArgs;
 use rama::{
     Service,
     error::{BoxError, ErrorContext, OpaqueError},
-    graceful::Shutdown,
+    graceful::{Shutdown, ShutdownGuard},
     tcp::{
         TcpStream,
         server::{TcpListener, serve_graceful_on_threads},
@@ -26,10 +26,28 @@ pub(super) async fn serve_tcp<S>(
 where
     S: Service<TcpStream, Error: Into<BoxError>>,
 {
+    serve_tcp_with(name, bind, shutdown_args, |_guard| Ok(service)).await
+}
+
+/// [`serve_tcp`] with a service built from the server's [`ShutdownGuard`]: work the service
+/// spawns beyond its connections (tunnels handed over after an HTTP `CONNECT`) can be
+/// tracked with it (`Executor::graceful(guard)`), so that shutdown waits for that work too,
+/// up to the graceful timeout. An error building the service is returned before binding.
+pub(super) async fn serve_tcp_with<S, F>(
+    name: &'static str,
+    bind: SocketAddr,
+    shutdown_args: &ShutdownArgs,
+    make_service: F,
+) -> Result<(), OpaqueError>
+where
+    S: Service<TcpStream, Error: Into<BoxError>>,
+    F: FnOnce(ShutdownGuard) -> Result<S, OpaqueError>,
+{
     // handlers first (default_signal installs them when called): a signal sent right after
     // the announcement must not kill the process
     let signal = rama::graceful::default_signal();
     let shutdown = Shutdown::new(signal);
+    let service = make_service(shutdown.guard())?;
     // one single-threaded runtime per core, all accepting from one socket: the layout of
     // haproxy's threads, cheaper per connection than work stealing (see rama-tcp's
     // `serve_graceful_on_threads`)
