@@ -1,5 +1,6 @@
 //! `http_mitm_proxy` between curl and the `https_server` example: curl trusts the MITM's
 //! CA, the MITM trusts the origin's CA (`--upstream-ca`); the MITM logs what it decrypted.
+//! Plain `http://` goes through its forward proxy to the `http_echo` example.
 //!
 //! curl is required under `CI=true`; elsewhere the test is skipped with a printed reason.
 
@@ -112,6 +113,27 @@ fn http_mitm_proxy_intercepts_curl() {
         "{}",
         proxy.stderr()
     );
+
+    // plain http:// (absolute form) goes through the forward proxy, logged as well
+    let echo = ChildServer::start(env!("CARGO_BIN_EXE_http_echo"), &["127.0.0.1:0"]);
+    let plain = format!("http://{}/plain", echo.addr());
+    let out = run_client(
+        "curl",
+        &["-sS", "--max-time", "10", "-x", &proxy_url, &plain],
+        b"",
+        IO_TIMEOUT,
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with("GET /plain HTTP/1.1\n"), "{out}");
+    assert!(
+        proxy.wait_for_stderr(
+            &format!("intercepted GET {plain} -> 200"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        proxy.stderr()
+    );
+    echo.stop_cleanly();
 
     // without the MITM's CA curl refuses the leaf (60): the traffic was intercepted
     let (status, _) = run_to_exit(

@@ -4,8 +4,9 @@
 //!
 //! Shows: `MitmProxy` (CONNECT → peek ClientHello → a leaf per SNI from the
 //! `DynamicIssuer` → HTTP/1.1 or h2 on the decrypted stream → client), an `Inspector`
-//! behind an `InspectLayer`, the CA loaded or generated with `CaFiles` (key mode 0600), and
-//! the fallback byte tunnel for what is not TLS.
+//! behind an `InspectLayer`, the CA loaded or generated with `CaFiles` (key mode 0600), the
+//! fallback byte tunnel for what is not TLS, and `HttpForwardProxy` as the inner service
+//! for plain `http://` (absolute-form) requests, logged by the same inspector.
 //!
 //! ```text
 //! cargo run -p rama-examples --bin http_mitm_proxy [BIND] [CA_DIR] [--upstream-ca FILE] [--insecure]
@@ -15,6 +16,7 @@
 //! #   --upstream-ca FILE  trust this CA for sites (instead of the webpki roots)
 //! #   --insecure          do not verify sites at all (tests only)
 //! curl -x http://127.0.0.1:62077 --cacert CA_DIR/ca.pem https://example.com/
+//! curl -x http://127.0.0.1:62077 http://example.com/      # forwarded (and logged)
 //! curl -p -x http://127.0.0.1:62077 http://example.com/   # not TLS: tunneled as is
 //! ```
 //!
@@ -24,14 +26,12 @@
 use rama::{
     Layer,
     error::{BoxError, ErrorContext},
-    graceful::Executor,
-    graceful::Shutdown,
-    http::{
-        Body, Method, Request, Response, StatusCode, Uri, client::EasyHttpWebClient,
-        server::HttpServer,
+    graceful::{Executor, Shutdown},
+    http::{Body, Method, Response, Uri, client::EasyHttpWebClient, server::HttpServer},
+    proxy::{
+        http::server::HttpForwardProxy,
+        mitm::{CaFiles, InspectLayer, Inspector, MitmConfig, MitmProxy},
     },
-    proxy::mitm::{CaFiles, InspectLayer, Inspector, MitmConfig, MitmProxy},
-    service_fn,
     tcp::{client::TcpConnector, server::TcpListener},
     tls::{
         cert::DynamicIssuer,
@@ -43,6 +43,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 const DEFAULT_BIND: &str = "127.0.0.1:62077";
 
 /// Logs each intercepted exchange.
+#[derive(Debug, Clone, Copy)]
 struct LogRequests;
 
 impl Inspector for LogRequests {
@@ -126,21 +127,16 @@ async fn main() -> Result<(), BoxError> {
         EasyHttpWebClient::with_connector(connector.clone()).with_tls_config(tls.clone())?;
     let client = InspectLayer::new(LogRequests).into_layer(client);
 
-    // this example intercepts CONNECT only; a full proxy puts a forward proxy here
-    let not_connect = service_fn(async |req: Request<Body>| {
-        tracing::info!("refused {} {} (not CONNECT)", req.method(), req.uri());
-        let mut res = Response::new(Body::from(
-            "this MITM proxy handles CONNECT only: use https:// URLs, or curl -p for http://\n",
-        ));
-        *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        Ok::<_, BoxError>(res)
-    });
     let shutdown = Shutdown::default();
     // tunnels are tracked: shutdown waits for them (up to its limit)
+    let executor = Executor::graceful(shutdown.guard());
+    // plain http:// requests (absolute form) go to a forward proxy through the same client
+    let forward =
+        HttpForwardProxy::new(connector.clone(), client.clone()).with_executor(executor.clone());
     let config = MitmConfig::new()
         .with_upstream_tls(tls)
-        .with_executor(Executor::graceful(shutdown.guard()));
-    let mitm = MitmProxy::with_config(not_connect, issuer, client, connector, config)?;
+        .with_executor(executor);
+    let mitm = MitmProxy::with_config(forward, issuer, client, connector, config)?;
 
     let listener = TcpListener::bind(args.bind).await?;
     println!("listening on {}", listener.local_addr()?);

@@ -91,9 +91,17 @@ impl<I: Inspector> Inspector for Arc<I> {
 }
 
 /// A [`Layer`] that puts an [`Inspector`] in front of a client; see the [module docs](self).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct InspectLayer<I> {
     inspector: Arc<I>,
+}
+
+impl<I> Clone for InspectLayer<I> {
+    fn clone(&self) -> Self {
+        Self {
+            inspector: self.inspector.clone(),
+        }
+    }
 }
 
 impl<I> InspectLayer<I> {
@@ -130,11 +138,21 @@ impl<I, S> Layer<S> for InspectLayer<I> {
     }
 }
 
-/// The service made by [`InspectLayer`]: the inspector around the inner client.
-#[derive(Debug, Clone)]
+/// The service made by [`InspectLayer`]: the inspector around the inner client. Clones
+/// share the inspector.
+#[derive(Debug)]
 pub struct Inspect<S, I> {
     inner: S,
     inspector: Arc<I>,
+}
+
+impl<S: Clone, I> Clone for Inspect<S, I> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            inspector: self.inspector.clone(),
+        }
+    }
 }
 
 impl<S, I> Inspect<S, I> {
