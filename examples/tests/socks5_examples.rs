@@ -19,6 +19,12 @@ fn curl(args: &[&str]) -> String {
     String::from_utf8(run_client("curl", &all, b"", IO_TIMEOUT)).unwrap()
 }
 
+/// A loopback port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 #[test]
 fn socks5_proxy_with_and_without_login() {
     if !tool_available("curl") {
@@ -44,20 +50,30 @@ fn socks5_proxy_with_and_without_login() {
         &format!("http://localhost:{port}/remote"),
     ]);
     assert!(out.starts_with("GET /remote HTTP/1.1\n"), "{out}");
-    // a private target is refused by policy: curl reports the proxy's refusal
-    let (status, stderr) = run_to_exit(
-        "curl",
-        &[
-            "-sS",
-            "--max-time",
-            "8",
+    // curl prints the proxy's reply code: 2 refused by policy (a private address), 4 a name
+    // that does not resolve, 5 nothing listens
+    let cases = [
+        ("--socks5", "http://10.255.255.1:9/".to_owned(), "(2)"),
+        (
+            "--socks5-hostname",
+            "http://nonexistent.invalid/".to_owned(),
+            "(4)",
+        ),
+        (
             "--socks5",
-            &p,
-            "http://10.255.255.1:9/",
-        ],
-        IO_TIMEOUT,
-    );
-    assert!(!status.success(), "{stderr}");
+            format!("http://127.0.0.1:{}/", closed_port()),
+            "(5)",
+        ),
+    ];
+    for (flag, url, code) in cases {
+        let (status, stderr) = run_to_exit(
+            "curl",
+            &["-sS", "--max-time", "8", flag, &p, &url],
+            IO_TIMEOUT,
+        );
+        assert!(!status.success(), "{url}: {stderr}");
+        assert!(stderr.contains(code), "{url}: want {code} in {stderr}");
+    }
     proxy.stop_cleanly();
 
     let proxy = ChildServer::start(
