@@ -1,5 +1,6 @@
 //! Fuzzes proxy-username label parsing: no panic on any input, the labels are bounded, and
-//! joining base and labels with the separator gives back the input.
+//! joining base and labels with the separator gives back the input. The labels are also
+//! read as a proxy-database filter, which must not panic either.
 #![no_main]
 #![expect(
     clippy::panic,
@@ -7,6 +8,7 @@
 )]
 
 use libfuzzer_sys::fuzz_target;
+use rama_proxy::proxydb::ProxyFilter;
 use rama_proxy::username::{MAX_LABELS, UsernameLabels};
 
 fuzz_target!(|data: &[u8]| {
@@ -26,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
             if joined != s {
                 panic!("{s:?} -> {parsed:?} -> {joined:?}");
             }
+            let _ = ProxyFilter::from_labels(&parsed);
         }
     }
 });
