@@ -1,0 +1,166 @@
+//! Proxy chaining with the proxy database: `ProxyDBLayer` around the `ProxyConnector` picks
+//! an upstream by username labels, and the connection to a loopback origin goes through it:
+//! tinyproxy (HTTP CONNECT) for `country-us`, microsocks (SOCKS5 with username/password from
+//! the database record) for `country-de`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use rama_core::extensions::ExtensionsRef;
+use rama_core::{Layer, Service};
+use rama_net::address::ProxyAddress;
+use rama_net::dns::InMemoryDns;
+use rama_proxy::client::ProxyConnector;
+use rama_proxy::proxydb::{MemoryProxyDB, ProxyDBError, ProxyDBLayer};
+use rama_proxy::username::UsernameLabels;
+use rama_tcp::client::{TcpConnector, TcpRequest};
+use rama_test_support::{KillOnDrop, free_port, tool_available};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A TCP origin that echoes what it reads; the task is aborted on drop.
+struct Origin(SocketAddr, tokio::task::JoinHandle<()>);
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.1.abort();
+    }
+}
+
+async fn origin() -> Origin {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut rd, mut wr) = stream.split();
+                let _ = tokio::io::copy(&mut rd, &mut wr).await;
+            });
+        }
+    });
+    Origin(addr, task)
+}
+
+async fn wait_listening(port: u16, name: &str) {
+    let deadline = tokio::time::Instant::now() + IO_TIMEOUT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn labels_pick_http_or_socks5_upstream() {
+    if !tool_available("tinyproxy") || !tool_available("microsocks") {
+        return;
+    }
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("rama-proxydb-chain-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let tiny_port = free_port();
+    let conf = dir.0.join("tinyproxy.conf");
+    std::fs::write(
+        &conf,
+        format!("Port {tiny_port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 16\n"),
+    )
+    .unwrap();
+    let _tiny = KillOnDrop(
+        Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let socks_port = free_port();
+    let _socks = KillOnDrop(
+        Command::new("microsocks")
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &socks_port.to_string(),
+                "-u",
+                "alice",
+                "-P",
+                "pw",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_listening(tiny_port, "tinyproxy").await;
+    wait_listening(socks_port, "microsocks").await;
+
+    let db = MemoryProxyDB::from_csv(&format!(
+        "id,address,country,city,state,pool,datacenter,residential,mobile,asn,carrier\n\
+         tiny,http://127.0.0.1:{tiny_port},us,,,,true,,,,\n\
+         socks,socks5://alice:pw@127.0.0.1:{socks_port},de,Berlin,,,,true,,,\n"
+    ))
+    .unwrap();
+    let connector = ProxyDBLayer::new(db).into_layer(ProxyConnector::new(
+        TcpConnector::with_resolver(InMemoryDns::new()),
+    ));
+    let origin = origin().await;
+
+    for (user, want_port) in [
+        ("john-country-us", tiny_port),
+        ("john-country-de-city-berlin", socks_port),
+        ("john-residential-session-42", socks_port),
+    ] {
+        let mut req = TcpRequest::new(origin.0.to_string().parse().unwrap());
+        req.extensions
+            .insert(UsernameLabels::parse(user, '-').unwrap());
+        let established = tokio::time::timeout(IO_TIMEOUT, connector.serve(req))
+            .await
+            .unwrap()
+            .unwrap_or_else(|err| panic!("{user}: {err:#}"));
+        let mut conn = established.conn;
+        let used = conn.extensions().get::<ProxyAddress>().cloned().unwrap();
+        assert_eq!(
+            used.authority.port(),
+            want_port,
+            "{user} went through {used}"
+        );
+
+        conn.write_all(user.as_bytes()).await.unwrap();
+        let mut back = vec![0; user.len()];
+        tokio::time::timeout(IO_TIMEOUT, conn.read_exact(&mut back))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, user.as_bytes());
+    }
+
+    // no upstream in France: a clear error before any connection is made
+    let mut req = TcpRequest::new(origin.0.to_string().parse().unwrap());
+    req.extensions
+        .insert(UsernameLabels::parse("john-country-fr", '-').unwrap());
+    let err = connector.serve(req).await.unwrap_err();
+    let db_err = err.downcast_ref::<ProxyDBError>().unwrap();
+    assert!(db_err.is_no_match(), "{err}");
+}
