@@ -6,19 +6,19 @@ use rama_core::{
     error::{BoxError, ErrorContext},
 };
 use rama_net::{
-    address::Authority,
     client::EstablishedClientConnection,
     stream::{ForwardConfig, ForwardStats, forward_bidirectional},
 };
 use rama_tcp::client::TcpRequest;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// Connect to `target` with `connector` and relay bytes between it and `client` until both
-/// directions end. `client` replays whatever was peeked from it, so the target sees the
-/// stream from its first byte.
+/// Connect to `request`'s target with `connector` (its extensions, such as an upstream
+/// `ProxyAddress`, go along) and relay bytes between it and `client` until both directions
+/// end. `client` replays whatever was peeked from it, so the target sees the stream from
+/// its first byte.
 pub(crate) async fn tunnel<S, C, IO>(
     client: &mut S,
-    target: &Authority,
+    request: TcpRequest,
     connector: &C,
     config: &ForwardConfig,
 ) -> Result<ForwardStats, BoxError>
@@ -28,8 +28,9 @@ where
     C::Error: Into<BoxError>,
     IO: AsyncRead + AsyncWrite + Unpin,
 {
+    let target = request.authority.clone();
     let EstablishedClientConnection { mut conn, .. } = connector
-        .serve(TcpRequest::new(target.clone()))
+        .serve(request)
         .await
         .with_context(|| format!("connect to the tunnel target {target}"))?;
     let stats = forward_bidirectional(client, &mut conn, config)
@@ -42,9 +43,13 @@ where
 mod tests {
     use super::*;
     use bytes::Bytes;
-    use rama_net::stream::RewindStream;
+    use rama_net::{address::Authority, stream::RewindStream};
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A fact a caller puts on the request, as a proxy-DB layer puts a `ProxyAddress`.
+    #[derive(Debug, Clone)]
+    struct Marker(&'static str);
 
     /// Dials the request's authority (an IP and port) over loopback.
     struct Dial;
@@ -54,7 +59,10 @@ mod tests {
         type Error = BoxError;
 
         async fn serve(&self, req: TcpRequest) -> Result<Self::Output, BoxError> {
-            let conn = tokio::net::TcpStream::connect(req.authority.to_string()).await?;
+            let marker = req.extensions.get::<Marker>().map(|m| m.0);
+            let conn = tokio::net::TcpStream::connect(req.authority.to_string())
+                .await
+                .map_err(|e| format!("{e} (marker: {})", marker.unwrap_or("none")))?;
             Ok(EstablishedClientConnection::new(conn, req))
         }
     }
@@ -75,7 +83,13 @@ mod tests {
         let mut near = RewindStream::new(near, Bytes::from_static(b"peeked "));
         let target: Authority = addr.to_string().parse().unwrap();
         let relay = tokio::spawn(async move {
-            tunnel(&mut near, &target, &connector, &ForwardConfig::new()).await
+            tunnel(
+                &mut near,
+                TcpRequest::new(target),
+                &connector,
+                &ForwardConfig::new(),
+            )
+            .await
         });
         peer.write_all(b"ping").await.unwrap();
         let mut pong = [0u8; 4];
@@ -103,12 +117,14 @@ mod tests {
         let connector = Dial;
         let (_peer, mut near) = tokio::io::duplex(64);
         let target: Authority = format!("127.0.0.1:{port}").parse().unwrap();
-        let err = tunnel(&mut near, &target, &connector, &ForwardConfig::new())
+        let mut request = TcpRequest::new(target);
+        request.extensions.insert(Marker("through the upstream"));
+        let err = tunnel(&mut near, request, &connector, &ForwardConfig::new())
             .await
             .unwrap_err();
-        assert!(
-            format!("{err}").contains(&format!("127.0.0.1:{port}")),
-            "{err}"
-        );
+        let text = format!("{err:#}");
+        assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+        // the request's extensions reached the connector
+        assert!(text.contains("marker: through the upstream"), "{text}");
     }
 }

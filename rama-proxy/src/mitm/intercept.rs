@@ -7,6 +7,7 @@ use super::{
     tls::{Interception, TunnelReason, classify, server_alpn},
     upstream::{MitmTunnel, TunnelService, connect_extensions, error_response},
 };
+use crate::username::UsernameLabels;
 use rama_core::{
     Layer, Service,
     error::{BoxError, ErrorContext},
@@ -15,12 +16,14 @@ use rama_core::{
 };
 use rama_http::{
     Body, Method, Request, Response, StatusCode,
+    connection::ConnectionExtensions,
     server::{HttpServer, HttpService, upgrade::OnUpgrade},
 };
 use rama_net::{
-    address::Authority,
+    address::{Authority, ProxyAddress},
     client::EstablishedClientConnection,
     stream::{ForwardConfig, PeekOutcome, RewindStream, Stream, forward_bidirectional, peek_until},
+    user::UserId,
 };
 use rama_tcp::client::TcpRequest;
 use rama_tls::{
@@ -289,6 +292,18 @@ where
             Ok(target) => target,
             Err(message) => return Ok(error_response(StatusCode::BAD_REQUEST, &message)),
         };
+        // what the tunnels' own connections carry, as the forward proxy's CONNECT does: the
+        // upstream proxy picked for this request, the user and its labels
+        let mut request = TcpRequest::new(target.clone());
+        if let Some(proxy) = req.connection_get::<ProxyAddress>() {
+            request.extensions.insert(proxy.clone());
+        }
+        if let Some(labels) = req.connection_get::<UsernameLabels>() {
+            request.extensions.insert(labels.clone());
+        }
+        if let Some(user) = req.connection_get::<UserId>() {
+            request.extensions.insert(user.clone());
+        }
         let extensions = connect_extensions(std::mem::take(req.extensions_mut()));
         let shared = self.shared.clone();
         self.shared.executor.spawn_task(async move {
@@ -299,7 +314,7 @@ where
                     return;
                 }
             };
-            if let Err(err) = shared.intercept(io, target.clone(), extensions).await {
+            if let Err(err) = shared.intercept(io, request, extensions).await {
                 tracing::debug!(%target, "MITM tunnel ended with an error: {err:#}");
             }
         });
@@ -336,12 +351,13 @@ where
     async fn intercept<S>(
         self: &Arc<Self>,
         io: S,
-        target: Authority,
+        request: TcpRequest,
         connect_extensions: http::Extensions,
     ) -> Result<(), BoxError>
     where
         S: Stream + ExtensionsMut + Unpin,
     {
+        let target = request.authority.clone();
         let peeked = peek_client_hello(io, &self.peek).await;
         let mut stream = peeked.stream;
         let hello = match peeked.client_hello {
@@ -352,7 +368,7 @@ where
         let host = target.host().to_string();
         match classify(hello.as_ref(), &host, self.h2) {
             Interception::Tunnel(reason) => {
-                self.relay(&mut stream, &target, reason).await?;
+                self.relay(&mut stream, request, reason).await?;
             }
             Interception::Decrypt { server_name } => {
                 let sni = hello
@@ -370,7 +386,7 @@ where
                 let decrypted = Decrypted {
                     shared: self.clone(),
                     http,
-                    target,
+                    request,
                 };
                 if sni.is_some() {
                     self.acceptor.layer(decrypted).serve(stream).await?;
@@ -396,14 +412,15 @@ where
     async fn relay<S>(
         &self,
         stream: &mut RewindStream<S>,
-        target: &Authority,
+        request: TcpRequest,
         reason: TunnelReason,
     ) -> Result<(), BoxError>
     where
         S: Stream + Unpin,
     {
+        let target = request.authority.clone();
         tracing::debug!(%target, "MITM: byte tunnel ({reason})");
-        let stats = tunnel(stream, target, &self.connector, &self.forward).await?;
+        let stats = tunnel(stream, request, &*self.connector, &self.forward).await?;
         tracing::debug!(
             %target,
             up = stats.client_to_upstream(),
@@ -414,16 +431,17 @@ where
     }
 
     /// Relay a decrypted stream that is not HTTP to `target` over a new TLS connection.
-    async fn relay_tls<S>(&self, client: &mut S, target: &Authority) -> Result<(), BoxError>
+    async fn relay_tls<S>(&self, client: &mut S, request: TcpRequest) -> Result<(), BoxError>
     where
         S: Stream + Unpin,
     {
+        let target = request.authority.clone();
         tracing::debug!(%target, "MITM: decrypted stream is not HTTP: relayed over TLS");
         let connector = self.upstream_tls.layer(self.connector.clone());
         let EstablishedClientConnection {
             conn: mut upstream, ..
         } = connector
-            .serve(TcpRequest::new(target.clone()))
+            .serve(request)
             .await
             .with_context(|| format!("connect to {target} over TLS"))?;
         forward_bidirectional(client, &mut upstream, &self.forward)
@@ -438,7 +456,8 @@ where
 struct Decrypted<Client, Connector> {
     shared: Arc<Shared<Client, Connector>>,
     http: HttpService<TunnelService<Client>>,
-    target: Authority,
+    /// The target, with what its connections carry (upstream proxy, user).
+    request: TcpRequest,
 }
 
 impl<Client, Connector, IO, T> Service<TlsStream<T>> for Decrypted<Client, Connector>
@@ -466,7 +485,9 @@ where
             (None, PeekOutcome::Eof) if peeked.bytes.is_empty() => Ok(()),
             _ => {
                 let mut stream = peeked.stream;
-                self.shared.relay_tls(&mut stream, &self.target).await
+                self.shared
+                    .relay_tls(&mut stream, self.request.clone())
+                    .await
             }
         }
     }
