@@ -493,3 +493,118 @@ fn shutdown_lets_an_open_tunnel_finish() {
     );
     origin.stop_cleanly();
 }
+
+/// microsocks on a free loopback port, with credentials.
+fn microsocks(user: &str, pass: &str) -> (u16, KillOnDrop) {
+    let port = free_port();
+    let child = Command::new("microsocks")
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-u",
+            user,
+            "-P",
+            pass,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn microsocks");
+    let mut process = KillOnDrop(child);
+    let deadline = Instant::now() + IO_TIMEOUT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = process.0.try_wait() {
+            panic!("microsocks exited with {status} before listening");
+        }
+        assert!(Instant::now() < deadline, "microsocks listens in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (port, process)
+}
+
+#[tokio::test]
+async fn a_socks5h_upstream_with_credentials() {
+    if !tool_available("curl") || !tool_available("microsocks") {
+        return;
+    }
+    let origin = echo();
+    let (socks_port, _socks) = microsocks("up", "secret");
+    let upstream = format!("socks5h://up:secret@127.0.0.1:{socks_port}");
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--upstream",
+        &upstream,
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let port = origin.addr().port();
+    let got = curl(&["-x", &x, &format!("http://localhost:{port}/absolute")]).await;
+    assert_echoed(&got, "/absolute");
+    let got = curl(&["-p", "-x", &x, &format!("http://localhost:{port}/tunnel")]).await;
+    assert_echoed(&got, "/tunnel");
+    let socks = format!("socks5h://{}", proxy.addr());
+    let got = curl(&["-x", &socks, &format!("http://localhost:{port}/socks")]).await;
+    assert_echoed(&got, "/socks");
+    proxy.stop_cleanly();
+
+    // wrong upstream credentials: the client gets a failure, not a direct connection
+    let upstream = format!("socks5h://up:wrong@127.0.0.1:{socks_port}");
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--upstream",
+        &upstream,
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let got = curl(&["-p", "-x", &x, &format!("http://localhost:{port}/tunnel")]).await;
+    assert_ne!(got.code, 0, "{}", got.stdout);
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn mitm_requests_go_through_the_upstream() {
+    if !tool_available("curl") || !tool_available("tinyproxy") {
+        return;
+    }
+    let origin = Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0", "--tls"]);
+    let upstream = Tinyproxy::start("mitm-upstream", None);
+    let dir = TempDir::new(&format!("proxy-chain-mitm-up-{}", free_port()));
+    let ca_cert = dir.write("ca.pem", "").replace("ca.pem", "ca/ca.pem");
+    let ca_key = ca_cert.replace("ca.pem", "ca.key");
+    let up = format!("http://127.0.0.1:{}", upstream.port);
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--upstream",
+        &up,
+        "--mitm",
+        "--ca-cert",
+        &ca_cert,
+        "--ca-key",
+        &ca_key,
+        "-k",
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let url = format!("https://localhost:{}/chained", origin.addr().port());
+    let before = upstream.connects();
+    let got = curl(&["-x", &x, "--cacert", &ca_cert, &url]).await;
+    assert_echoed(&got, "/chained");
+    assert_eq!(
+        upstream.connects(),
+        before + 1,
+        "the decrypted request went out through tinyproxy"
+    );
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
