@@ -546,3 +546,19 @@ async fn udp_policy_drops_datagrams_to_refused_targets() {
     let answer = tokio::time::timeout(Duration::from_millis(300), client.recv_from(&mut buf)).await;
     assert!(answer.is_err(), "a refused destination gets nothing");
 }
+
+/// The public services and futures can move between threads (checked at compile time).
+#[test]
+fn services_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Socks5Acceptor<TcpConnector<InMemoryDns>>>();
+    send_sync::<Socks5Auth>();
+    send_sync::<
+        rama_proxy::peek::Socks5OrHttp<
+            Socks5Acceptor<TcpConnector<InMemoryDns>>,
+            Socks5Acceptor<TcpConnector<InMemoryDns>>,
+        >,
+    >();
+    send_sync::<rama_proxy::socks5::Socks5ClientError>();
+    send_sync::<rama_proxy::socks5::server::Socks5ServerError>();
+}
