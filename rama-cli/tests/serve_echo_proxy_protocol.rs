@@ -57,6 +57,8 @@ async fn http_echo_reports_the_address_curl_sent() {
         .await
         .expect("curl with a PROXY header is served");
     let peer = peer_of(&body);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["proxy_protocol"]["version"], "v1", "{v}");
     assert_eq!(peer.ip().to_string(), "127.0.0.1");
     assert!(
         (base..base + 10).contains(&peer.port()),
@@ -204,6 +206,16 @@ async fn behind_haproxy_send_proxy_v2_the_echo_reports_the_original_client() {
         .await
         .expect("served through haproxy");
     let peer = peer_of(&body);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let pp = &v["proxy_protocol"];
+    assert_eq!(pp["version"], "v2", "{v}");
+    assert_eq!(pp["command"], "PROXY");
+    assert_eq!(pp["source"], peer.to_string());
+    assert_eq!(pp["destination"], haproxy.front.to_string());
+    assert_ne!(
+        pp["proxy"], pp["source"],
+        "the balancer's own address differs"
+    );
     assert_eq!(peer.ip().to_string(), "127.0.0.1");
     assert!(
         (base..base + 10).contains(&peer.port()),

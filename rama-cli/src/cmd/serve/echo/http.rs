@@ -25,9 +25,16 @@
 //!   WINDOW_UPDATE and PRIORITY frames, the first request's pseudo-header order.
 //! - `tls` (with `--tls`): version, cipher, ALPN, SNI and the ClientHello as received (see
 //!   [`super::tls`]).
+//! - `proxy_protocol` (with `--proxy-protocol`, absent otherwise): the PROXY header's version,
+//!   command, addresses (`source` is also `peer_addr`), the balancer's own address (`proxy`)
+//!   and the ALPN, AUTHORITY and UNIQUE_ID TLVs when sent.
 
 use base64::Engine as _;
 use rama::http::connection::ConnectionExtensions;
+use rama::proxy::haproxy::{
+    ProxyProtocolInfo,
+    proto::{Command, Version as PpVersion},
+};
 use rama::{
     Service,
     error::{ErrorContext, OpaqueError},
@@ -86,6 +93,9 @@ impl Service<Request<Body>> for HttpEcho {
                 .extensions
                 .get::<Extensions>()
                 .and_then(super::tls::TlsReport::from_connection),
+            proxy_protocol: parts
+                .connection_get::<ProxyProtocolInfo>()
+                .map(ProxyProtocolReport::from),
         };
         let mut json = serde_json::to_vec_pretty(&report).context("encode the echo as JSON")?;
         json.push(b'\n');
@@ -111,6 +121,46 @@ struct EchoReport<'a> {
     h2: Option<H2Report>,
     /// With `--tls`: the handshake's parameters and the ClientHello as received.
     tls: Option<super::tls::TlsReport>,
+    /// With `--proxy-protocol`: what the PROXY protocol header said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy_protocol: Option<ProxyProtocolReport>,
+}
+
+/// The `proxy_protocol` section: the header a balancer sent in front of the connection.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+struct ProxyProtocolReport {
+    version: &'static str,
+    command: &'static str,
+    source: Option<SocketAddr>,
+    destination: Option<SocketAddr>,
+    /// The balancer: the socket's real peer.
+    proxy: Option<SocketAddr>,
+    alpn: Option<String>,
+    authority: Option<String>,
+    unique_id: Option<String>,
+}
+
+impl From<&ProxyProtocolInfo> for ProxyProtocolReport {
+    fn from(info: &ProxyProtocolInfo) -> Self {
+        let header = info.header();
+        let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        Self {
+            version: match header.version {
+                PpVersion::V1 => "v1",
+                PpVersion::V2 => "v2",
+            },
+            command: match header.command {
+                Command::Local => "LOCAL",
+                Command::Proxy => "PROXY",
+            },
+            source: header.source(),
+            destination: header.destination(),
+            proxy: info.proxy().map(SocketInfo::peer_addr),
+            alpn: header.alpn().map(text),
+            authority: header.authority().map(str::to_owned),
+            unique_id: header.unique_id().map(text),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
