@@ -33,7 +33,14 @@
 //! Target policy: when the proxy is bound to a loopback address only this machine can use
 //! it, so loopback and private targets are allowed; bound to any other address it refuses
 //! targets in loopback, private, link-local, CGNAT, multicast and reserved ranges (a name
-//! resolving into them included) unless `--allow-private` is given.
+//! resolving into them included) unless `--allow-private` is given. Through an upstream
+//! the policy applies to the targets, never to the upstream (the operator chose it):
+//! literal IPs are checked here, names sent to an `http(s)://` or `socks5h://` upstream
+//! are resolved (and policed) there.
+//!
+//! Known gap: with `--mitm` and `--proxy-db`, a CONNECT tunnel that is not HTTP over TLS
+//! (relayed byte for byte) goes directly to its target (policy checked), not through the
+//! picked upstream: the MITM's relay does not carry the pick.
 //!
 //! The stack is built by small functions (`target_policy`, `upstream`, `http_proxy`,
 //! `socks5`, `tls_config`, `run`); the connector lives in `outbound`, the MITM's CA and
@@ -441,6 +448,46 @@ mod tests {
                 "{argv:?}"
             );
         }
+    }
+
+    #[test]
+    fn upstream_flags() {
+        let args = parse(&["--upstream", "socks5h://u:p@127.0.0.1:1080"]).unwrap();
+        match upstream(&args).unwrap() {
+            Upstream::Fixed(proxy) => {
+                assert_eq!(proxy.to_string(), "socks5h://u:***@127.0.0.1:1080")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            upstream(&parse(&[]).unwrap()).unwrap(),
+            Upstream::Direct
+        ));
+        for needs_labels in [
+            &["--proxy-db", "db.json"][..],
+            &["--auth", "a:b", "--proxy-db", "db.json"],
+        ] {
+            let err = upstream(&parse(needs_labels).unwrap()).unwrap_err();
+            assert!(err.to_string().contains("--username-labels"), "{err}");
+        }
+        let missing = parse(&[
+            "--auth",
+            "a:b",
+            "--username-labels",
+            "--proxy-db",
+            "/nonexistent.json",
+        ])
+        .unwrap();
+        let err = upstream(&missing).unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent.json"), "{err:#}");
+        assert!(parse(&["--upstream", "http://a:1", "--proxy-db", "db.json"]).is_err());
+        assert!(parse(&["--mitm"]).is_err());
+        assert!(parse(&["--ca-key", "k.pem"]).is_err());
+        assert!(
+            parse(&["--mitm", "--ca-cert", "c", "--ca-key", "k", "-k"])
+                .unwrap()
+                .insecure
+        );
     }
 
     #[test]
