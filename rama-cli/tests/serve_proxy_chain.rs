@@ -608,3 +608,39 @@ async fn mitm_requests_go_through_the_upstream() {
     proxy.stop_cleanly();
     origin.stop_cleanly();
 }
+
+#[tokio::test]
+async fn the_proxy_db_reads_csv() {
+    if !tool_available("curl") || !tool_available("tinyproxy") {
+        return;
+    }
+    let origin = echo();
+    let nl = Tinyproxy::start("proxy-nl", None);
+    let dir = TempDir::new(&format!("proxy-chain-csv-{}", free_port()));
+    let db = dir.write(
+        "proxies.csv",
+        &format!(
+            "id,address,country,city,state,pool,datacenter,residential,mobile,asn,carrier\n\
+             nl1,http://127.0.0.1:{},nl,,,,,,,,\n",
+            nl.port
+        ),
+    );
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--auth",
+        "john:pw",
+        "--username-labels",
+        "--proxy-db",
+        &db,
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let url = format!("http://127.0.0.1:{}/csv", origin.addr().port());
+    let got = curl(&["-x", &x, "-U", "john-country-nl:pw", &url]).await;
+    assert_echoed(&got, "/csv");
+    assert!(got.stdout.contains("proxy-nl"), "{}", got.stdout);
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
