@@ -454,3 +454,71 @@ fn limit_is_configurable() {
         Ok(Decoded::Header { .. })
     ));
 }
+
+/// The fuzz target's properties on seeded mutations of valid headers: no panic, the length
+/// never exceeds the input, and a decoded header encodes and decodes to itself.
+#[test]
+fn mutated_headers_never_panic_and_round_trip() {
+    let seeds: Vec<Vec<u8>> = vec![
+        b"PROXY TCP4 192.0.2.1 198.51.100.7 5000 443\r\nGET /".to_vec(),
+        b"PROXY TCP6 ::1 ::2 1 2\r\n".to_vec(),
+        b"PROXY UNKNOWN\r\n".to_vec(),
+        Header::proxy(sock("192.0.2.1:5000"), sock("198.51.100.7:443"))
+            .with_alpn(b"h2")
+            .with_authority("a.example")
+            .with_crc32c()
+            .encode(Version::V2)
+            .unwrap(),
+        Header::local().encode(Version::V2).unwrap(),
+        v2(0x21, 0x31, &[0u8; 216]),
+    ];
+    let mut rng = fastrand::Rng::with_seed(0x5eed);
+    for _ in 0..20_000 {
+        let mut input = seeds[rng.usize(..seeds.len())].clone();
+        for _ in 0..rng.usize(1..4) {
+            match rng.u8(..3) {
+                0 if !input.is_empty() => {
+                    let at = rng.usize(..input.len());
+                    input[at] = rng.u8(..);
+                }
+                1 if !input.is_empty() => {
+                    input.truncate(rng.usize(..input.len()));
+                }
+                _ => {
+                    let at = rng.usize(..=input.len());
+                    input.insert(at, rng.u8(..));
+                }
+            }
+        }
+        let Ok(Decoded::Header { header, len }) = decode(&input) else {
+            continue;
+        };
+        assert!(len <= input.len());
+        let bytes = header
+            .encode(header.version)
+            .or_else(|_| header.encode(Version::V2))
+            .unwrap();
+        let Ok(Decoded::Header { header: again, .. }) = decode_with_limit(&bytes, u16::MAX) else {
+            panic!("{header:?} encoded as {bytes:?} does not decode")
+        };
+        assert_eq!(
+            (again.command, &again.addresses),
+            (header.command, &header.addresses)
+        );
+    }
+}
+
+#[test]
+fn public_types_are_send_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<Header>();
+    check::<HeaderError>();
+    check::<Decoded>();
+    check::<crate::haproxy::ProxyProtocolInfo>();
+    check::<crate::haproxy::HaProxyService<()>>();
+    check::<crate::haproxy::HaProxyConnector<()>>();
+    check::<crate::proxydb::MemoryProxyDB>();
+    check::<crate::proxydb::ProxyDBService<()>>();
+    check::<crate::proxydb::ProxyDBError>();
+    check::<crate::proxydb::LoadError>();
+}
