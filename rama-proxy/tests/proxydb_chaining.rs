@@ -164,3 +164,103 @@ async fn labels_pick_http_or_socks5_upstream() {
     let db_err = err.downcast_ref::<ProxyDBError>().unwrap();
     assert!(db_err.is_no_match(), "{err}");
 }
+
+/// SOCKS5 front: the username labels of the SOCKS5 login pick the upstream. `country-us`
+/// goes through tinyproxy and reaches the origin; `country-de` names a record whose proxy
+/// port is closed, so the connection fails although the origin is reachable directly (the
+/// picked upstream is really used); `country-fr` matches nothing.
+#[tokio::test]
+async fn socks5_server_chains_through_the_upstream_its_labels_pick() {
+    if !tool_available("tinyproxy") || !tool_available("curl") {
+        return;
+    }
+    use rama_net::user::Basic;
+    use rama_proxy::socks5::server::{Socks5Acceptor, Socks5Auth};
+
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("rama-proxydb-socks5-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let tiny_port = free_port();
+    let conf = dir.0.join("tinyproxy.conf");
+    std::fs::write(
+        &conf,
+        format!("Port {tiny_port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 16\n"),
+    )
+    .unwrap();
+    let _tiny = KillOnDrop(
+        Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_listening(tiny_port, "tinyproxy").await;
+    let closed_port = free_port();
+
+    let db = MemoryProxyDB::from_json(&format!(
+        r#"[{{"id": "us", "address": "http://127.0.0.1:{tiny_port}", "country": "us"}},
+            {{"id": "de", "address": "http://127.0.0.1:{closed_port}", "country": "de"}}]"#
+    ))
+    .unwrap();
+    let connector = ProxyDBLayer::new(db).into_layer(ProxyConnector::new(
+        TcpConnector::with_resolver(InMemoryDns::new()),
+    ));
+    let acceptor = Socks5Acceptor::new(connector).with_auth(
+        Socks5Auth::users([Basic::new("john", "secret").unwrap()]).with_username_labels('-'),
+    );
+    let listener = rama_tcp::server::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let socks_addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(listener.serve(acceptor));
+
+    // an HTTP origin answering a fixed body
+    let origin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = origin.local_addr().unwrap();
+    let origin_task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = origin.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\norigin",
+                    )
+                    .await;
+            });
+        }
+    });
+
+    let fetch = |user: &'static str| {
+        let proxy = format!("socks5://{user}:secret@{socks_addr}");
+        let url = format!("http://{origin_addr}/");
+        async move {
+            let out = tokio::time::timeout(
+                IO_TIMEOUT,
+                tokio::process::Command::new("curl")
+                    .args(["-sS", "--max-time", "8", "-x", &proxy, &url])
+                    .kill_on_drop(true)
+                    .output(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            out.status
+                .success()
+                .then(|| String::from_utf8(out.stdout).unwrap())
+        }
+    };
+    assert_eq!(fetch("john-country-us").await.as_deref(), Some("origin"));
+    assert_eq!(
+        fetch("john-country-de").await,
+        None,
+        "the dead upstream was not used?"
+    );
+    assert_eq!(fetch("john-country-fr").await, None);
+
+    server.abort();
+    origin_task.abort();
+}
