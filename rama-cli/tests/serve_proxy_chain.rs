@@ -644,3 +644,46 @@ async fn the_proxy_db_reads_csv() {
     proxy.stop_cleanly();
     origin.stop_cleanly();
 }
+
+#[tokio::test]
+async fn an_https_upstream_verified_unless_k() {
+    if !tool_available("curl") {
+        return;
+    }
+    let origin = echo();
+    let upstream = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--tls-self-signed",
+    ]);
+    let up = format!("https://{}", upstream.addr());
+    let url = format!("http://127.0.0.1:{}/https-upstream", origin.addr().port());
+
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--upstream",
+        &up,
+        "-k",
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let got = curl(&["-x", &x, &url]).await;
+    assert_echoed(&got, "/https-upstream");
+    let got = curl(&["-p", "-x", &x, &url]).await;
+    assert_echoed(&got, "/https-upstream");
+    proxy.stop_cleanly();
+
+    // without -k the self-signed upstream is refused
+    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0", "--upstream", &up]);
+    let x = format!("http://{}", proxy.addr());
+    let got = curl(&["-p", "-x", &x, &url]).await;
+    assert_ne!(got.code, 0, "{}", got.stdout);
+    assert!(got.stderr.contains("502"), "{}", got.stderr);
+    proxy.stop_cleanly();
+    upstream.stop_cleanly();
+    origin.stop_cleanly();
+}

@@ -26,7 +26,7 @@
 //!
 //! MITM: `--mitm` intercepts CONNECT tunnels (TLS terminated with a leaf minted for the SNI
 //! by the CA of `--ca-cert/--ca-key`, generated when absent) and logs each decrypted
-//! request; `-k` stops verifying the targets' certificates.
+//! request; `-k` stops verifying the certificates of targets and `https://` upstreams.
 //!
 //! Graceful shutdown waits (up to `--graceful-timeout`) for open CONNECT and MITM tunnels.
 //!
@@ -168,8 +168,8 @@ pub(crate) struct ProxyArgs {
     #[arg(long, value_name = "FILE", requires = "mitm")]
     ca_key: Option<PathBuf>,
 
-    /// Do not verify the certificates of the targets the proxy connects to over TLS
-    /// (--mitm's decrypted requests). For tests only.
+    /// Do not verify the certificates of the TLS peers the proxy connects to: the targets
+    /// of --mitm's decrypted requests and https:// upstream proxies. For tests only.
     #[arg(short = 'k', long)]
     insecure: bool,
 
@@ -251,7 +251,8 @@ fn mitm_setup(args: &ProxyArgs) -> Result<Option<MitmSetup>, OpaqueError> {
     }
 }
 
-/// How the proxy's HTTP client verifies targets (`-k`).
+/// How the proxy verifies the TLS peers it connects to: targets and `https://` upstreams
+/// (`-k`).
 fn client_tls(args: &ProxyArgs) -> ClientConfig {
     if args.insecure {
         ClientConfig::new().with_verification(ServerVerification::Insecure)
@@ -377,7 +378,8 @@ pub(super) async fn run(args: ProxyArgs) -> Result<(), OpaqueError> {
         Upstream::Fixed(proxy) => Some(proxy.clone()),
         Upstream::Direct | Upstream::Db(_) => None,
     };
-    let outbound = Outbound::new(&policy, args.connect_timeout).with_upstream(fixed);
+    let outbound =
+        Outbound::new(&policy, args.connect_timeout, client_tls(&args))?.with_upstream(fixed);
     tracing::info!(
         bind = %args.bind,
         users = args.auth.len(),

@@ -16,7 +16,7 @@
 
 use rama::{
     Service,
-    error::BoxError,
+    error::{BoxError, ErrorContext, OpaqueError},
     net::{address::ProxyAddress, client::EstablishedClientConnection, dns::HickoryDns},
     proxy::{
         client::{ProxyConnector, ProxyStream},
@@ -26,6 +26,7 @@ use rama::{
         TcpStream,
         client::{TcpConnectConfig, TcpConnector, TcpRequest},
     },
+    tls::config::ClientConfig,
 };
 use std::time::Duration;
 
@@ -45,8 +46,13 @@ pub(super) struct Outbound {
 
 impl Outbound {
     /// Connections within `connect_timeout` (TCP connect, and the whole upstream handshake
-    /// when there is one), targets checked against `policy`.
-    pub(super) fn new(policy: &TargetPolicy, connect_timeout: Duration) -> Self {
+    /// when there is one), targets checked against `policy`; `https://` upstreams verified
+    /// as `upstream_tls` says.
+    pub(super) fn new(
+        policy: &TargetPolicy,
+        connect_timeout: Duration,
+        upstream_tls: ClientConfig,
+    ) -> Result<Self, OpaqueError> {
         let dns = HickoryDns::default();
         let tcp_config = TcpConnectConfig::new().with_connect_timeout(connect_timeout);
         let direct = ProxyConnector::new(
@@ -55,15 +61,17 @@ impl Outbound {
         let to_upstream = TcpConnector::with_resolver(dns.clone()).with_config(tcp_config);
         let proxied = PolicyConnector::new(
             ProxyConnector::new(to_upstream)
+                .with_proxy_tls_config(upstream_tls)
+                .context("configure TLS for https:// upstream proxies")?
                 .with_resolver(PolicyDns::new(dns, policy.clone()))
                 .with_handshake_timeout(Some(connect_timeout)),
             policy.clone(),
         );
-        Self {
+        Ok(Self {
             direct,
             proxied,
             upstream: None,
-        }
+        })
     }
 
     /// Every connection whose request names no upstream goes through `upstream`.
@@ -99,8 +107,13 @@ mod tests {
     #[tokio::test]
     async fn policy_applies_to_the_target_through_an_upstream() {
         let upstream: ProxyAddress = "http://127.0.0.1:1".parse().unwrap();
-        let outbound = Outbound::new(&TargetPolicy::public_only(), Duration::from_secs(2))
-            .with_upstream(Some(upstream));
+        let outbound = Outbound::new(
+            &TargetPolicy::public_only(),
+            Duration::from_secs(2),
+            ClientConfig::new(),
+        )
+        .unwrap()
+        .with_upstream(Some(upstream));
         let err = outbound
             .serve(TcpRequest::new("10.0.0.1:80".parse().unwrap()))
             .await
