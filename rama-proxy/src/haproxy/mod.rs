@@ -20,9 +20,9 @@
 //! The book chapter "HAProxy PROXY protocol" and the `haproxy_client_ip` example show it
 //! end to end.
 
-mod client;
+pub mod client;
 pub mod proto;
-mod server;
+pub mod server;
 
 pub use client::{HaProxyClientLayer, HaProxyConnector};
 pub use server::{DEFAULT_HEADER_TIMEOUT, HaProxyLayer, HaProxyService, ProxyProtocolInfo};
