@@ -146,23 +146,20 @@ pub(crate) fn add_forwarded(
     hop: &Hop,
 ) {
     if mode.forwarded() {
-        let mut element = ForwardedElement::new_for(
-            hop.peer
-                .map_or_else(NodeId::unknown, |p| NodeId::from(p.ip().to_canonical())),
-        );
-        if with_by && let Some(local) = hop.local {
-            element = element.with_by(NodeId::from(local));
-        }
-        if let Some(host) = hop
-            .host(headers)
-            .and_then(|h| h.to_str().ok().map(str::parse::<HostWithOptPort>))
-            .and_then(Result::ok)
-        {
-            element = element.with_host(host);
-        }
-        element = element.with_proto(hop.proto.clone());
-        let text = forwarded_chain(headers, element);
-        if let Ok(value) = HeaderValue::try_from(text) {
+        let by = hop.local.filter(|_| with_by);
+        let host = hop.host(headers);
+        let fast = (!headers.contains_key(header::FORWARDED))
+            .then(|| fast_element(hop.peer, by, host.as_ref(), &hop.proto))
+            .flatten();
+        let value = match fast {
+            Some(bytes) => HeaderValue::from_maybe_shared(bytes::Bytes::from(bytes)).ok(),
+            None => HeaderValue::try_from(forwarded_chain(
+                headers,
+                element(hop.peer, by, host.as_ref(), &hop.proto),
+            ))
+            .ok(),
+        };
+        if let Some(value) = value {
             headers.insert(header::FORWARDED, value);
         }
     }
@@ -196,6 +193,123 @@ pub(crate) fn add_forwarded(
             headers.insert(&X_FORWARDED_HOST, host);
         }
     }
+}
+
+/// This hop as a `Forwarded` element (rama-net's RFC 7239 type).
+fn element(
+    peer: Option<SocketAddr>,
+    by: Option<SocketAddr>,
+    host: Option<&HeaderValue>,
+    proto: &Protocol,
+) -> ForwardedElement {
+    let mut element = ForwardedElement::new_for(
+        peer.map_or_else(NodeId::unknown, |p| NodeId::from(p.ip().to_canonical())),
+    );
+    if let Some(local) = by {
+        element = element.with_by(NodeId::from(local));
+    }
+    if let Some(host) = host
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<HostWithOptPort>().ok())
+    {
+        element = element.with_host(host);
+    }
+    element.with_proto(proto.clone())
+}
+
+/// The common case of [`element`] written straight into bytes, without the formatting
+/// machinery (it showed in profiles): IPv4 addresses, a lowercase host name or IPv4 host
+/// with an optional port. `None` for anything else (the caller then takes the general path);
+/// where it answers, the text is the same as the general path's.
+fn fast_element(
+    peer: Option<SocketAddr>,
+    by: Option<SocketAddr>,
+    host: Option<&HeaderValue>,
+    proto: &Protocol,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(96);
+    out.extend_from_slice(b"for=");
+    match peer.map(|p| p.ip().to_canonical()) {
+        Some(std::net::IpAddr::V4(ip)) => push_ipv4(&mut out, ip),
+        Some(std::net::IpAddr::V6(_)) => return None,
+        None => out.extend_from_slice(b"unknown"),
+    }
+    if let Some(by) = by {
+        let SocketAddr::V4(by) = by else {
+            return None;
+        };
+        out.extend_from_slice(b";by=\"");
+        push_ipv4(&mut out, *by.ip());
+        out.push(b':');
+        push_u16(&mut out, by.port());
+        out.push(b'"');
+    }
+    if let Some(host) = host {
+        let bytes = host.as_bytes();
+        let (name, port) = match bytes.iter().rposition(|&b| b == b':') {
+            Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+            None => (bytes, None),
+        };
+        let simple_name = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && name.split(|&b| b == b'.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.first() != Some(&b'-')
+                    && label.last() != Some(&b'-')
+            });
+        let simple_port = port.is_none_or(|p| {
+            !p.is_empty()
+                && p.len() <= 5
+                && p[0] != b'0'
+                && p.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(p)
+                    .ok()
+                    .and_then(|p| p.parse::<u16>().ok())
+                    .is_some()
+        });
+        if !simple_name || !simple_port {
+            return None;
+        }
+        out.extend_from_slice(b";host=");
+        if port.is_some() {
+            out.push(b'"');
+            out.extend_from_slice(bytes);
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(bytes);
+        }
+    }
+    out.extend_from_slice(b";proto=");
+    out.extend_from_slice(proto.as_str().as_bytes());
+    Some(out)
+}
+
+fn push_ipv4(out: &mut Vec<u8>, ip: std::net::Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        push_u16(out, u16::from(octet));
+    }
+}
+
+fn push_u16(out: &mut Vec<u8>, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut len = 0;
+    let mut n = n;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..len].iter().rev());
 }
 
 /// The `Forwarded` value: the existing chain with `element` appended, or `element` alone
@@ -401,6 +515,62 @@ mod tests {
             add_forwarded(&mut m, *mode, *by, &hop(Protocol::Http));
             assert_eq!(names(&m), *want, "{mode:?} {input:?}");
         }
+    }
+
+    #[test]
+    fn fast_element_matches_the_general_path() {
+        let peers = [
+            None,
+            Some("192.0.2.7:50000"),
+            Some("10.0.0.255:1"),
+            Some("[2001:db8::1]:443"),
+            Some("[::ffff:192.0.2.9]:80"),
+        ];
+        let bys = [
+            None,
+            Some("127.0.0.1:8080"),
+            Some("0.0.0.0:65535"),
+            Some("[::1]:80"),
+        ];
+        let hosts = [
+            None,
+            Some("example.com"),
+            Some("example.com:8080"),
+            Some("Example.COM"),
+            Some("127.0.0.1:62076"),
+            Some("[::1]:8080"),
+            Some("bad_host"),
+            Some("a..b"),
+            Some("x.example:0"),
+            Some("x.example:99999"),
+            Some("-x.example"),
+            Some(":80"),
+        ];
+        let mut fast_taken = 0;
+        for peer in peers {
+            for by in bys {
+                for host in hosts {
+                    for proto in [Protocol::Http, Protocol::Https] {
+                        let peer = peer.map(|p| p.parse().unwrap());
+                        let by = by.map(|b| b.parse().unwrap());
+                        let host = host.map(HeaderValue::from_static);
+                        let general = element(peer, by, host.as_ref(), &proto).to_string();
+                        if let Some(fast) = fast_element(peer, by, host.as_ref(), &proto) {
+                            fast_taken += 1;
+                            assert_eq!(
+                                String::from_utf8(fast).unwrap(),
+                                general,
+                                "{peer:?} {by:?} {host:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            fast_taken > 50,
+            "the fast path serves the common cases: {fast_taken}"
+        );
     }
 
     #[test]
