@@ -21,6 +21,7 @@
 //! | retry idempotent requests elsewhere | [`RetryPolicy`] |
 //! | choose the forwarding headers and the `Host` | [`ForwardedHeaders`], [`HostHeader`] |
 //! | know why the proxy answered itself | [`ReverseProxyError`] (in the response's extensions) |
+//! | keep each exchange on the thread serving it (a runtime per core) | [`ReverseProxy::with_client_per_thread`] |
 //!
 //! Header names keep their spelling and order end to end: the HTTP/1 server records them
 //! ([`OriginalHeaderNames`](rama_http::wire::OriginalHeaderNames)), the proxy keeps the
@@ -78,13 +79,13 @@
 //! body short (the connection closes, a chunked body gets no last chunk): the client sees
 //! an incomplete answer, never a truncated one passed off as whole.
 
-mod balance;
+pub mod balance;
 mod error;
 mod headers;
-mod health;
+pub mod health;
 mod per_thread;
 mod proxy;
-mod retry;
+pub mod retry;
 mod upgrade;
 mod upstream;
 
