@@ -60,7 +60,7 @@ done
 
 if [[ -z "${RAMA_BIN:-}" ]]; then
     echo "building release binaries" >&2
-    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench --bin tcpbench -p rama-cli)
+    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench --bin tcpbench && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli --bin rama)
     RAMA_BIN="$TARGET_DIR/release/rama"
 else
     (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench --bin tcpbench)
