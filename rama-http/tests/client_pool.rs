@@ -175,6 +175,65 @@ async fn max_idle_per_host_bounds_parked_connections() {
     server.stop().await;
 }
 
+/// `n` requests to `url` on the single-threaded runtime `rt`, within [`WAIT`].
+fn requests_on(rt: &tokio::runtime::Runtime, client: &Client, url: &str, n: usize) {
+    rt.block_on(async {
+        timeout(WAIT, async {
+            for _ in 0..n {
+                let text = client.get(url).send().await.unwrap().text().await.unwrap();
+                assert_eq!(text, "hello /t");
+            }
+        })
+        .await
+        .expect("requests in time (a connection of a runtime that is not driven hangs)");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_reuse_stays_on_the_thread_of_a_single_threaded_runtime() {
+    let server = start(HttpServer::http1()).await;
+    let client = client(ClientVersion::Http1);
+    let url = server.uri("/t");
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (c, u) = (client.clone(), url.clone());
+    tokio::task::spawn_blocking(move || {
+        let (a_done, a_wait) = std::sync::mpsc::channel::<()>();
+        let (a_go, a_resume) = std::sync::mpsc::channel::<()>();
+        let (c2, u2) = (c.clone(), u.clone());
+        // thread A: its connection's task runs on A's runtime, idle (not driven) while B runs
+        let a = std::thread::spawn(move || {
+            let rt = runtime();
+            requests_on(&rt, &c2, &u2, 3);
+            a_done.send(()).unwrap();
+            a_resume.recv().unwrap();
+            requests_on(&rt, &c2, &u2, 3);
+        });
+        a_wait.recv_timeout(WAIT).unwrap();
+        // thread B must not take A's idle connection: A's runtime would never answer
+        std::thread::spawn(move || requests_on(&runtime(), &c, &u, 3))
+            .join()
+            .unwrap();
+        a_go.send(()).unwrap();
+        a.join().unwrap();
+    })
+    .await
+    .unwrap();
+    let counters = client.pool().counters();
+    assert_eq!(counters.created(), 2, "one connection per thread");
+    assert_eq!(
+        counters.reused(),
+        7,
+        "A reused its own connection after B ran"
+    );
+    assert_eq!(distinct_peers(&server), 2);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_timeout_evicts_stale_connections() {
     let server = start(HttpServer::http1()).await;

@@ -549,7 +549,9 @@ where
     async fn serve(&self, mut req: Request<Body>) -> Result<Response<Body>, BoxError> {
         #[cfg(feature = "tls")]
         if req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
-            return self.serve_https(req).await;
+            // boxed: TLS set-up makes a large future, which would otherwise be part of
+            // (and copied with) every plain-http request's future too
+            return Box::pin(self.serve_https(req)).await;
         }
         let use_h2 = self.inner.version == ClientVersion::H2PriorKnowledge
             || req.version() == Version::HTTP_2;
@@ -620,5 +622,21 @@ mod tests {
                 (got, want) => panic!("{uri}: {got:?} vs {want:?}"),
             }
         }
+    }
+
+    /// The future of a plain-http request holds no connect or TLS future inline (those are
+    /// boxed, made only when a connection is opened): it is moved and copied on every
+    /// request, so its size is per-request cost.
+    #[cfg(feature = "hickory")]
+    #[tokio::test]
+    async fn request_future_stays_small() {
+        let client = EasyHttpWebClient::new();
+        let req = Request::get("http://127.0.0.1:1/")
+            .body(Body::empty())
+            .unwrap();
+        let fut = client.serve(req);
+        let size = std::mem::size_of_val(&fut);
+        println!("EasyHttpWebClient::serve future: {size} bytes");
+        assert!(size <= 8 * 1024, "{size} bytes");
     }
 }

@@ -63,6 +63,7 @@ use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::thread::ThreadId;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
@@ -162,6 +163,7 @@ pub async fn handshake<IO: ClientIo>(
     let sender = SendRequest {
         tx,
         state: state.clone(),
+        home: single_threaded_home(),
     };
     let fut = run(io, rx, state, config);
     Ok((sender, Connection { fut: Box::pin(fut) }))
@@ -173,6 +175,26 @@ pub async fn handshake<IO: ClientIo>(
 pub struct SendRequest {
     tx: mpsc::Sender<Job>,
     state: Arc<State>,
+    /// The thread of the single-threaded runtime the handshake ran on (where its connection
+    /// task is expected to run), `None` on a work-stealing runtime.
+    home: Option<ThreadId>,
+}
+
+/// The current thread when it runs a single-threaded (current-thread) runtime: a task
+/// spawned there stays on this thread.
+fn single_threaded_home() -> Option<ThreadId> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    (handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
+        .then(current_thread_id)
+}
+
+thread_local! {
+    static THREAD_ID: ThreadId = std::thread::current().id();
+}
+
+/// The current thread's id, without cloning the thread handle.
+pub(crate) fn current_thread_id() -> ThreadId {
+    THREAD_ID.with(|id| *id)
 }
 
 impl fmt::Debug for SendRequest {
@@ -211,6 +233,19 @@ impl SendRequest {
     #[must_use]
     pub fn is_ready(&self) -> bool {
         !self.is_closed() && !self.state.busy.load(Ordering::Acquire)
+    }
+
+    /// Whether the connection's task is expected to run on thread `here`, or may run
+    /// anywhere: a pool on a single-threaded runtime reuses only connections of its own
+    /// thread, so that an exchange does not wake a task on another thread (an eventfd write
+    /// and a context switch each way).
+    pub(crate) fn is_home(&self, here: ThreadId) -> bool {
+        self.home.is_none_or(|home| home == here)
+    }
+
+    /// The home of the connection's task, see [`is_home`](Self::is_home).
+    pub(crate) const fn home(&self) -> Option<ThreadId> {
+        self.home
     }
 
     /// Whether the connection is closed (or will close after the response in flight, known

@@ -8,9 +8,17 @@
 //!   will close); the connection marks itself ready again once that response was read to its
 //!   end, before the caller sees the end of the body, so the pool needs no wrapper around
 //!   the response body. At most [`max_idle_per_host`](PoolConfig::with_max_idle_per_host)
-//!   idle handles are kept per key (more are closed); a handle idle longer than
+//!   idle handles are kept per key (and per thread, see below; more are closed); a handle
+//!   idle longer than
 //!   [`idle_timeout`](PoolConfig::with_idle_timeout) and closed handles are dropped when the
 //!   key is next used.
+//! - **Threads**: a connection made on a single-threaded (current-thread) runtime is reused
+//!   only by requests on that runtime's thread. A server that runs one such runtime per core
+//!   (`rama serve`) and shares one client between them would otherwise hand a request a
+//!   connection whose task runs on another thread: each exchange would then wake that
+//!   thread and be woken back (an eventfd write and a context switch each way). Each
+//!   thread keeps its own connections instead, with its own idle maximum. Connections made
+//!   on a work-stealing runtime are reused by anyone.
 //! - **h2**: one shared handle per key, cloned for each request while it is not
 //!   [`is_closed`](super::h2::SendRequest::is_closed). Concurrent first requests wait for one
 //!   connection rather than each opening one.
@@ -357,17 +365,20 @@ impl Pool {
         let list = map.get_mut(key)?;
         let config = &self.inner.config;
         let now = Instant::now();
+        let here = http1::current_thread_id();
         let before = list.len();
         let mut idle = 0;
-        // newest first, so that the surplus dropped is the oldest idle
+        // newest first, so that the surplus dropped is the oldest idle (of this thread's:
+        // each thread of single-threaded runtimes keeps its own idle maximum)
         for i in (0..list.len()).rev() {
             let p = &mut list[i];
             let keep = if p.handle.is_closed() {
                 false
             } else if p.handle.is_ready() {
-                idle += 1;
+                let mine = p.handle.is_home(here);
+                idle += usize::from(mine);
                 now.duration_since(p.since) <= config.idle_timeout
-                    && idle <= config.max_idle_per_host
+                    && (!mine || idle <= config.max_idle_per_host)
             } else {
                 // its response body is still read: idle time starts later
                 p.since = now;
@@ -380,7 +391,10 @@ impl Pool {
         for _ in list.len()..before {
             PoolCounters::add(&self.inner.counters.evicted);
         }
-        let Some(i) = list.iter().rposition(|p| p.handle.is_ready()) else {
+        let Some(i) = list
+            .iter()
+            .rposition(|p| p.handle.is_ready() && p.handle.is_home(here))
+        else {
             if list.is_empty() {
                 map.remove(key);
             }
@@ -412,7 +426,12 @@ impl Pool {
             since: Instant::now(),
         };
         if let Some(list) = map.get_mut(key) {
-            if max == 0 || list.iter().filter(|p| p.handle.is_ready()).count() >= max {
+            let home = parked.handle.home();
+            let idle = list
+                .iter()
+                .filter(|p| p.handle.home() == home && p.handle.is_ready())
+                .count();
+            if max == 0 || idle >= max {
                 PoolCounters::add(&self.inner.counters.evicted);
                 return;
             }
@@ -466,7 +485,10 @@ impl Pool {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
-        let handle = connect().await?;
+        // boxed: a connect future (DNS, TCP, maybe TLS) is large, and held inline it would
+        // make every request's future as large, moved and copied on each request although
+        // most reuse a connection
+        let handle = Box::pin(connect()).await?;
         PoolCounters::add(&self.inner.counters.created);
         let res = handle.send_request(req).await.map_err(BoxError::from)?;
         self.checkin_http1(key, handle);
@@ -510,7 +532,8 @@ impl Pool {
         {
             return Ok(handle);
         }
-        let handle = connect().await?;
+        // boxed: see `send_http1_fresh`
+        let handle = Box::pin(connect()).await?;
         PoolCounters::add(&counters.created);
         self.inner
             .h2
