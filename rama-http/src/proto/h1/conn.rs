@@ -287,11 +287,11 @@ where
         let _ = tokio::time::timeout(LINGER, drain).await;
     }
 
-    /// Serves one request: prepares it and starts the service here, synchronously, then
-    /// returns the future that drives it (see [`respond`]). Split so that the request (moved
-    /// into the service's future) and the head are not kept a second time in the
-    /// per-request future's state: that future is boxed per request, and a small one is
-    /// cheap to allocate.
+    /// Serves one request: prepares it here, synchronously, then returns the future that
+    /// calls the service and drives it (see [`respond`]). Split so that the head is not kept
+    /// in the per-request future's state: that future is boxed per request, and a small one
+    /// is cheap to allocate. The service's future is made inside that state (see [`Call`]),
+    /// not here: moved out of here it would be copied on every move.
     fn serve_request<'a, S>(
         &'a mut self,
         service: &'a S,
@@ -366,9 +366,6 @@ where
             (Body::empty(), None)
         };
         let request = Request::from_parts(parts, body);
-        let call = CatchUnwind {
-            inner: service.serve(request),
-        };
         respond(
             Responder {
                 wr,
@@ -385,10 +382,18 @@ where
                 started_rx,
                 upgrade,
             },
-            call,
+            Call { service, request },
             feeder,
         )
     }
+}
+
+/// The service call of a request, made inside [`respond`]'s state: a service's future can be
+/// large (a proxy's holds its client's), and made here it would be moved into `respond`'s
+/// arguments, then with them into the per-request box, each move a copy.
+struct Call<'a, S> {
+    service: &'a S,
+    request: Request<Body>,
 }
 
 /// What [`respond`] writes with.
@@ -412,18 +417,19 @@ struct RequestState {
 
 /// Drives a request's service future `call` with the body `feeder` (when the request has a
 /// body) next to it, then writes the response; see the module docs.
-async fn respond<W, C, E, F>(
+async fn respond<W, S, F>(
     out: Responder<'_, W>,
     state: RequestState,
-    call: CatchUnwind<C>,
+    call: Call<'_, S>,
     feeder: Option<Pin<Box<F>>>,
 ) -> Next
 where
     W: AsyncWrite + Unpin,
-    C: Future<Output = Result<Response<Body>, E>>,
-    E: Into<BoxError>,
+    S: Service<Request<Body>, Output = Response<Body>>,
+    S::Error: Into<BoxError>,
     F: Future<Output = FeedEnd>,
 {
+    let Call { service, request } = call;
     let Responder {
         wr,
         wbuf,
@@ -450,7 +456,9 @@ where
 
     // the service runs; the body is fed next to it
     let served = {
-        let mut call = pin!(call);
+        let mut call = pin!(CatchUnwind {
+            inner: service.serve(request),
+        });
         loop {
             tokio::select! {
                 biased;
