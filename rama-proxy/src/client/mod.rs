@@ -12,7 +12,7 @@
 //!
 //! The convention: whoever picks the proxy puts a
 //! [`ProxyAddress`](rama_net::address::ProxyAddress) in the request's extensions;
-//! [`EasyHttpWebClient`](rama_http::client::EasyHttpWebClient) copies it into the
+//! [`EasyHttpWebClient`] copies it into the
 //! `TcpRequest`, and the [`ProxyConnector`] in its connector stack acts on it:
 //!
 //! ```text

@@ -90,7 +90,7 @@ impl<I: Inspector> Inspector for Arc<I> {
     }
 }
 
-/// A [`Layer`] that puts an [`Inspector`] in front of a client; see the [module docs](self).
+/// A [`Layer`] that puts an [`Inspector`] in front of a client; see [`Inspector`] for what it may change.
 #[derive(Debug)]
 pub struct InspectLayer<I> {
     inspector: Arc<I>,

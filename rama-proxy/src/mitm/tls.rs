@@ -52,7 +52,7 @@ pub(crate) fn server_alpn(h2: bool) -> AlpnList {
 
 /// Decide from the peeked ClientHello (`None`: the bytes were not TLS) and the CONNECT
 /// host what to do: decrypt when the client offered no ALPN or an HTTP version in
-/// [`server_alpn`]; else tunnel.
+/// the ALPN list the MITM serves (h2 when enabled, http/1.1, http/1.0); else tunnel.
 #[must_use]
 pub fn classify(hello: Option<&ClientHello>, connect_host: &str, h2: bool) -> Interception {
     let Some(hello) = hello else {
