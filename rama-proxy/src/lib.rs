@@ -27,6 +27,7 @@ pub mod mitm;
 pub mod peek;
 pub mod policy;
 pub mod proxydb;
+mod relay;
 pub mod reverse;
 pub mod socks5;
 pub mod username;

@@ -42,6 +42,7 @@
 use bytes::Bytes;
 use rama_core::extensions::{Extensions, ExtensionsMut, ExtensionsRef};
 use rama_net::stream::RewindStream;
+use std::any::Any;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -50,10 +51,11 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::oneshot;
 
-/// The IO an [`Upgraded`] stream wraps, type-erased.
-pub(crate) trait UpgradeIo: AsyncRead + AsyncWrite + Send + Sync + Unpin {}
+/// The IO an [`Upgraded`] stream wraps, type-erased (and recoverable with
+/// [`Upgraded::downcast`]).
+pub(crate) trait UpgradeIo: AsyncRead + AsyncWrite + Send + Sync + Unpin + Any {}
 
-impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin> UpgradeIo for T {}
+impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin + Any> UpgradeIo for T {}
 
 /// A pending upgrade, in the extensions of an upgrade or CONNECT request; see the module
 /// docs. Cloning shares it: only one clone can receive the stream.
@@ -141,6 +143,55 @@ impl Upgraded {
     pub fn read_ahead(&self) -> &[u8] {
         self.io.prefix()
     }
+
+    /// Whether the connection's IO is a `T` (see [`Upgraded::downcast`]).
+    #[must_use]
+    pub fn io_is<T: Any>(&self) -> bool {
+        (&**self.io.inner() as &dyn Any).is::<T>()
+    }
+
+    /// The connection's IO as the type `T` it was served on (e.g. rama-tcp's `TcpStream`),
+    /// with the bytes read past the head and the extensions; `Err(self)` untouched when the
+    /// IO is not a `T`.
+    ///
+    /// A tunnel uses it to relay with the transport's own means (`splice(2)` between two
+    /// TCP sockets) instead of copying through this wrapper. The `read_ahead` bytes came
+    /// from the peer after its request: deliver them before anything read from `io`.
+    ///
+    /// # Errors
+    ///
+    /// `self`, unchanged, when the IO is of another type.
+    pub fn downcast<T: Any>(self) -> Result<UpgradedParts<T>, Self> {
+        let Self { io, extensions } = self;
+        let (read_ahead, io) = io.into_parts();
+        if !(&*io as &dyn Any).is::<T>() {
+            return Err(Self {
+                io: RewindStream::new(io, read_ahead),
+                extensions,
+            });
+        }
+        let io: Box<dyn Any> = io;
+        match io.downcast::<T>() {
+            Ok(io) => Ok(UpgradedParts {
+                io: *io,
+                read_ahead,
+                extensions,
+            }),
+            // checked above: `is::<T>` held
+            Err(_) => unreachable!("an upgraded IO changed its type"),
+        }
+    }
+}
+
+/// An [`Upgraded`] stream taken apart by [`Upgraded::downcast`].
+#[derive(Debug)]
+pub struct UpgradedParts<T> {
+    /// The connection's IO, as served.
+    pub io: T,
+    /// Bytes the peer sent after its request head, already read off `io`: they come first.
+    pub read_ahead: Bytes,
+    /// The connection's extensions (socket info, ...).
+    pub extensions: Extensions,
 }
 
 impl fmt::Debug for Upgraded {

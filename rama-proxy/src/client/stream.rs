@@ -63,6 +63,27 @@ impl<S> ProxyStream<S> {
     pub const fn is_proxied(&self) -> bool {
         !matches!(self.io, Io::Plain(_, None))
     }
+
+    /// Whether [`ProxyStream::into_plain`] gives the transport stream back.
+    #[must_use]
+    pub const fn is_plain(&self) -> bool {
+        matches!(self.io, Io::Plain(..))
+    }
+
+    /// The transport stream itself when nothing is layered on it (direct, or through a
+    /// SOCKS5 proxy, which hands the raw stream over); `Err(self)` for TLS to the proxy or a
+    /// CONNECT tunnel. A relay uses it to forward with the transport's own means
+    /// (`splice(2)` between TCP sockets).
+    ///
+    /// # Errors
+    ///
+    /// `self`, unchanged, when the stream is wrapped (TLS to the proxy, CONNECT tunnel).
+    pub fn into_plain(self) -> Result<S, Self> {
+        match self.io {
+            Io::Plain(io, _) => Ok(io),
+            io => Err(Self { io }),
+        }
+    }
 }
 
 impl<S> fmt::Debug for ProxyStream<S> {

@@ -54,7 +54,7 @@ use crate::cmd::args::{ShutdownArgs, parse_secs};
 use clap::Args;
 use outbound::Outbound;
 use rama::{
-    Either, Layer, Service,
+    BoxService, Either, Layer, Service,
     error::{BoxError, ErrorContext, OpaqueError},
     graceful::Executor,
     http::{Body, Request, Response, client::EasyHttpWebClient, server::HttpServer},
@@ -288,7 +288,9 @@ fn http_proxy(
             let mitm =
                 MitmProxy::with_config(forward, setup.issuer.clone(), client, outbound, config)
                     .context("configure --mitm")?;
-            Either::A(mitm)
+            // boxed: its per-request future is large, and inline (in the Either) it would be
+            // copied with every request of the plain forward proxy too
+            Either::A(BoxService::new(mitm))
         }
         None => Either::B(MapErrLayer::new(never).into_layer(forward)),
     };

@@ -8,7 +8,7 @@ use rama_http::connection::ConnectionExtensions;
 use rama_http::server::upgrade::OnUpgrade;
 use rama_http::{Body, Request, Response, Version};
 use rama_net::address::{Authority, ProxyAddress};
-use rama_net::stream::{ForwardConfig, Stream, forward_bidirectional};
+use rama_net::stream::{ForwardConfig, Stream};
 use rama_net::user::UserId;
 use rama_tcp::client::TcpRequest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,14 +80,13 @@ impl TunnelMode {
         config: ForwardConfig,
         executor: &Executor,
     ) -> Response<Body> {
-        let upstream = Box::pin(upstream);
         match self {
             Self::Upgrade(on_upgrade) => {
                 executor.spawn_task(tunnel_upgraded(on_upgrade, upstream, target, config));
                 Response::new(Body::empty())
             }
             Self::H2Stream => {
-                let (read, write) = tokio::io::split(upstream);
+                let (read, write) = tokio::io::split(Box::pin(upstream));
                 let (tx, response_body) = Body::channel();
                 executor.spawn_task(upstream_to_body(read, tx, config));
                 executor.spawn_task(body_to_upstream(body, write));
@@ -97,24 +96,26 @@ impl TunnelMode {
     }
 }
 
+/// Waits for the client's stream, then relays (with `splice(2)` when both ends are plain
+/// TCP sockets, see [`crate::relay`]).
 async fn tunnel_upgraded<S: Stream>(
     on_upgrade: OnUpgrade,
-    mut upstream: std::pin::Pin<Box<S>>,
+    upstream: S,
     target: Authority,
     config: ForwardConfig,
 ) {
-    let mut client = match on_upgrade.upgraded().await {
+    let client = match on_upgrade.upgraded().await {
         Ok(client) => client,
         Err(e) => {
             tracing::debug!(%target, "CONNECT: no tunnel: {e}");
             return;
         }
     };
-    match forward_bidirectional(&mut client, &mut upstream, &config).await {
-        Ok(stats) => tracing::debug!(
+    match crate::relay::relay(client, upstream, &config).await {
+        Ok(moved) => tracing::debug!(
             %target,
-            sent = stats.client_to_upstream(),
-            received = stats.upstream_to_client(),
+            sent = moved.client_to_upstream,
+            received = moved.upstream_to_client,
             "CONNECT tunnel closed"
         ),
         Err(e) => tracing::debug!(%target, "CONNECT tunnel ended: {e}"),

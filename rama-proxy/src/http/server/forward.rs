@@ -137,7 +137,9 @@ where
 
     async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, Infallible> {
         if req.method() == Method::CONNECT {
-            return Ok(self.tunnel(req).await);
+            // boxed: the connect future is large and only CONNECTs need it; inline it would
+            // be copied with every absolute-form request's future
+            return Ok(Box::pin(self.tunnel(req)).await);
         }
         Ok(self.forward(req).await)
     }

@@ -6,7 +6,7 @@ use rama_core::{error::BoxError, extensions::ExtensionsRef};
 use rama_net::{
     address::Authority,
     client::ConnectorService,
-    stream::{SocketInfo, Stream, forward_bidirectional},
+    stream::{SocketInfo, Stream},
 };
 use rama_tcp::client::TcpRequest;
 use std::net::Ipv4Addr;
@@ -58,11 +58,11 @@ where
         bound,
     };
     send_reply(&mut stream, &reply).await?;
-    let mut conn = Box::pin(conn);
-    match forward_bidirectional(&mut stream, &mut conn, &acceptor.forward).await {
+    // splice(2) when both ends are plain TCP sockets (see crate::relay)
+    match crate::relay::relay(stream, conn, &acceptor.forward).await {
         Ok(_) => Ok(()),
         Err(err) => {
-            let side = if err.kind().is_client_side() {
+            let side = if err.is_client_side() {
                 Side::Client
             } else {
                 Side::Upstream

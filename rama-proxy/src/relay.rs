@@ -1,0 +1,247 @@
+//! Relaying an established tunnel's bytes: with `splice(2)` when both ends turn out to be
+//! plain TCP sockets (the common case for CONNECT and SOCKS5 tunnels: bulk bytes never
+//! enter user space), else with a user-space copy.
+//!
+//! The ends arrive as generic streams (an HTTP upgrade, a peeked-and-replayed stream, a
+//! proxy connector's stream), so each is taken apart by type: a rama-tcp [`TcpStream`], a
+//! [`RewindStream`] over one, an HTTP [`Upgraded`] over either, or a [`ProxyStream`] that
+//! holds one plainly. Bytes already read off a socket (the replay prefix, bytes read past an
+//! HTTP head) are written to the other end first, so none is lost or reordered.
+
+use crate::client::ProxyStream;
+use bytes::Bytes;
+use rama_core::error::BoxError;
+use rama_http::server::upgrade::Upgraded;
+use rama_net::stream::{ForwardConfig, RewindStream, Stream, forward_bidirectional};
+use rama_tcp::TcpStream;
+use std::any::Any;
+use std::fmt;
+use tokio::io::AsyncWriteExt;
+
+/// Bytes moved each way by [`relay`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Relayed {
+    /// Client → upstream.
+    pub(crate) client_to_upstream: u64,
+    /// Upstream → client.
+    pub(crate) upstream_to_client: u64,
+}
+
+/// Why [`relay`] stopped before both directions ended cleanly: the forwarding error (it names
+/// the side and operation, or the idle timeout) and which side failed.
+#[derive(Debug)]
+pub(crate) struct RelayError {
+    client_side: bool,
+    source: BoxError,
+}
+
+impl RelayError {
+    fn client(source: impl Into<BoxError>) -> Self {
+        Self {
+            client_side: true,
+            source: source.into(),
+        }
+    }
+
+    fn upstream(source: impl Into<BoxError>) -> Self {
+        Self {
+            client_side: false,
+            source: source.into(),
+        }
+    }
+
+    /// Whether the client's side failed (else the upstream's, or the idle timeout).
+    pub(crate) const fn is_client_side(&self) -> bool {
+        self.client_side
+    }
+}
+
+impl fmt::Display for RelayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl std::error::Error for RelayError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.source()
+    }
+}
+
+/// Forward `client` ⇄ `upstream` until both directions ended, an error, or the idle timeout
+/// of `config`.
+pub(crate) async fn relay<C: Stream, U: Stream>(
+    client: C,
+    upstream: U,
+    config: &ForwardConfig,
+) -> Result<Relayed, RelayError> {
+    #[cfg(target_os = "linux")]
+    if is_plain_tcp(&client) && is_plain_tcp(&upstream) {
+        let (Some((mut client, client_early)), Some((mut upstream, upstream_early))) =
+            (take_tcp(client), take_tcp(upstream))
+        else {
+            return Err(RelayError::client(
+                "relay: a stream checked to be TCP could not be taken apart",
+            ));
+        };
+        // what each side sent that was read already goes to the other side first
+        upstream
+            .write_all(&client_early)
+            .await
+            .map_err(RelayError::upstream)?;
+        client
+            .write_all(&upstream_early)
+            .await
+            .map_err(RelayError::client)?;
+        let moved = rama_tcp::forward::forward_tcp(&mut client, &mut upstream, config)
+            .await
+            .map_err(|e| RelayError {
+                client_side: e.kind().is_client_side(),
+                source: e.into(),
+            })?;
+        return Ok(Relayed {
+            client_to_upstream: moved.client_to_upstream + client_early.len() as u64,
+            upstream_to_client: moved.upstream_to_client + upstream_early.len() as u64,
+        });
+    }
+    let (mut client, mut upstream) = (Box::pin(client), Box::pin(upstream));
+    let stats = forward_bidirectional(&mut client, &mut upstream, config)
+        .await
+        .map_err(|e| RelayError {
+            client_side: e.kind().is_client_side(),
+            source: e.into(),
+        })?;
+    Ok(Relayed {
+        client_to_upstream: stats.client_to_upstream(),
+        upstream_to_client: stats.upstream_to_client(),
+    })
+}
+
+/// Whether [`take_tcp`] can take `stream` apart into a TCP socket.
+fn is_plain_tcp<S: Any>(stream: &S) -> bool {
+    let any = stream as &dyn Any;
+    if any.is::<TcpStream>() || any.is::<RewindStream<TcpStream>>() {
+        return true;
+    }
+    if let Some(proxied) = any.downcast_ref::<ProxyStream<TcpStream>>() {
+        return proxied.is_plain();
+    }
+    if let Some(upgraded) = any.downcast_ref::<Upgraded>() {
+        return upgraded.io_is::<TcpStream>() || upgraded.io_is::<RewindStream<TcpStream>>();
+    }
+    false
+}
+
+/// The TCP socket under `stream` and the bytes already read off it (to deliver first), for
+/// the types [`is_plain_tcp`] accepts.
+fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes)> {
+    let boxed: Box<dyn Any> = Box::new(stream);
+    let boxed = match boxed.downcast::<TcpStream>() {
+        Ok(tcp) => return Some((*tcp, Bytes::new())),
+        Err(other) => other,
+    };
+    let boxed = match boxed.downcast::<RewindStream<TcpStream>>() {
+        Ok(rewind) => {
+            let (early, tcp) = rewind.into_parts();
+            return Some((tcp, early));
+        }
+        Err(other) => other,
+    };
+    let boxed = match boxed.downcast::<ProxyStream<TcpStream>>() {
+        Ok(proxied) => return proxied.into_plain().ok().map(|tcp| (tcp, Bytes::new())),
+        Err(other) => other,
+    };
+    let upgraded = *boxed.downcast::<Upgraded>().ok()?;
+    let upgraded = match upgraded.downcast::<TcpStream>() {
+        Ok(parts) => return Some((parts.io, parts.read_ahead)),
+        Err(upgraded) => upgraded,
+    };
+    let parts = upgraded.downcast::<RewindStream<TcpStream>>().ok()?;
+    // reads return the upgrade's read-ahead first, then what the rewind had left
+    let (prefix, tcp) = parts.io.into_parts();
+    if prefix.is_empty() {
+        return Some((tcp, parts.read_ahead));
+    }
+    let mut early = Vec::with_capacity(parts.read_ahead.len() + prefix.len());
+    early.extend_from_slice(&parts.read_ahead);
+    early.extend_from_slice(&prefix);
+    Some((tcp, Bytes::from(early)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A connected pair of loopback TCP sockets, as rama-tcp streams.
+    async fn tcp_pair() -> (TcpStream, tokio::net::TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (ours, theirs) = tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        (TcpStream::new(ours.unwrap()), theirs.unwrap().0)
+    }
+
+    /// `client_end` and `upstream_end` are the peers' sockets: what one writes must reach the
+    /// other, after the early bytes, and both half-closes must propagate.
+    async fn exchange(
+        mut client_end: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+        mut upstream_end: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+        early: &[u8],
+    ) {
+        let up = vec![7u8; 300_000];
+        let down = vec![9u8; 200_000];
+        let (to_up, to_down) = (up.clone(), down.clone());
+        let client = async move {
+            client_end.write_all(&to_up).await.unwrap();
+            client_end.shutdown().await.unwrap();
+            let mut got = Vec::new();
+            client_end.read_to_end(&mut got).await.unwrap();
+            got
+        };
+        let upstream = async move {
+            upstream_end.write_all(&to_down).await.unwrap();
+            upstream_end.shutdown().await.unwrap();
+            let mut got = Vec::new();
+            upstream_end.read_to_end(&mut got).await.unwrap();
+            got
+        };
+        let (at_client, at_upstream) = tokio::time::timeout(Duration::from_secs(20), async {
+            tokio::join!(client, upstream)
+        })
+        .await
+        .unwrap();
+        assert_eq!(at_client, down);
+        let mut expected = early.to_vec();
+        expected.extend_from_slice(&up);
+        assert_eq!(at_upstream.len(), expected.len());
+        assert!(at_upstream == expected, "bytes reordered or lost");
+    }
+
+    #[tokio::test]
+    async fn tcp_ends_are_taken_apart_and_early_bytes_go_first() {
+        let (client, client_end) = tcp_pair().await;
+        let (upstream, upstream_end) = tcp_pair().await;
+        let client = RewindStream::new(client, Bytes::from_static(b"early "));
+        assert!(is_plain_tcp(&client) && is_plain_tcp(&upstream));
+        let config = ForwardConfig::new();
+        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
+        exchange(client_end, upstream_end, b"early ").await;
+        let moved = relayed.await.unwrap().unwrap();
+        assert_eq!(moved.client_to_upstream, 300_000 + 6);
+        assert_eq!(moved.upstream_to_client, 200_000);
+    }
+
+    #[tokio::test]
+    async fn other_streams_fall_back_to_a_copy() {
+        let (client, client_end) = tcp_pair().await;
+        let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
+        assert!(!is_plain_tcp(&upstream));
+        let config = ForwardConfig::new();
+        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
+        exchange(client_end, upstream_end, b"").await;
+        let moved = relayed.await.unwrap().unwrap();
+        assert_eq!(moved.client_to_upstream, 300_000);
+    }
+}
