@@ -20,6 +20,9 @@
 # usage: bench/http_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
 #
 # RAMA_BIN=path/to/rama skips the release build and uses that binary.
+# UPSTREAM_RAMA_BIN=path/to/rama adds the upstream project's CLI (`rama serve proxy`, e.g.
+# from `cargo install --locked --ignore-rust-version rama-cli@0.4.0 --root DIR`) as a third
+# proxy, also driven with absolute-form requests.
 # Installs wrk and nginx-light with apt-get when missing. Stops everything it started on exit
 # (KEEP_LOGS=1 keeps the logs). Ports: BENCH_PORT_BASE (default 29500) .. +2.
 set -euo pipefail
@@ -43,7 +46,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 BASE="${BENCH_PORT_BASE:-29500}"
-ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2))
+ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); UPSTREAM_PORT=$((BASE + 3))
 WORK="$(mktemp -d)"
 PIDS=()
 
@@ -126,7 +129,15 @@ start nginx "$NGINX" -p "$WORK/reverse" -c "$WORK/reverse/nginx.conf" -e "$WORK/
 NGINX_PID=$LAST_PID
 RUST_LOG=warn start rama "$RAMA_BIN" serve proxy --bind "127.0.0.1:$RAMA_PORT"
 RAMA_PID=$LAST_PID
-for port in "$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT"; do
+PORTS=("$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT")
+PROXIES=(rama nginx direct)
+if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
+    RUST_LOG=warn start upstream "$UPSTREAM_RAMA_BIN" serve proxy --bind "127.0.0.1:$UPSTREAM_PORT"
+    UPSTREAM_PID=$LAST_PID
+    PORTS+=("$UPSTREAM_PORT")
+    PROXIES+=(upstream)
+fi
+for port in "${PORTS[@]}"; do
     wait_port "$port"
 done
 
@@ -144,6 +155,9 @@ check() { # check LABEL CURL-ARGS...
 }
 check rama -x "http://127.0.0.1:$RAMA_PORT" "http://127.0.0.1:$ORIGIN_PORT/"
 check nginx "http://127.0.0.1:$NGINX_PORT/"
+if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
+    check upstream -x "http://127.0.0.1:$UPSTREAM_PORT" "http://127.0.0.1:$ORIGIN_PORT/"
+fi
 
 run_wrk() { # run_wrk PORT [LUA]: "requests/s p99-ms total-requests"
     local script=()
@@ -171,13 +185,13 @@ proxy_pids() {
     case "$1" in
         rama) echo "$RAMA_PID" ;;
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
+        upstream) echo "${UPSTREAM_PID:-}" ;;
         direct) echo "" ;;
     esac
 }
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 declare -A RATE=() P99=() CPU=()
-PROXIES=(rama nginx direct)
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections on $THREADS threads" >&2
 for round in $(seq "$ROUNDS"); do
     shift_by=$(((round - 1) % ${#PROXIES[@]}))
@@ -188,6 +202,7 @@ for round in $(seq "$ROUNDS"); do
         case "$proxy" in
             rama) out=$(run_wrk "$RAMA_PORT" "$WORK/absolute.lua") ;;
             nginx) out=$(run_wrk "$NGINX_PORT") ;;
+            upstream) out=$(run_wrk "$UPSTREAM_PORT" "$WORK/absolute.lua") ;;
             direct) out=$(run_wrk "$ORIGIN_PORT") ;;
         esac
         # shellcheck disable=SC2046
@@ -215,3 +230,6 @@ for proxy in "${PROXIES[@]}"; do
 done
 echo
 echo "rama/nginx: req/s $(ratio "${RATE[rama]:-}" "${RATE[nginx]:-}"), p99 $(ratio "${P99[rama]:-}" "${P99[nginx]:-}")"
+if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
+    echo "rama/upstream rama CLI: req/s $(ratio "${RATE[rama]:-}" "${RATE[upstream]:-}"), p99 $(ratio "${P99[rama]:-}" "${P99[upstream]:-}")"
+fi
