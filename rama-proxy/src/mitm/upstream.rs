@@ -2,6 +2,7 @@
 //! `https://host:port` URI, loses its hop-by-hop headers, and goes to the MITM's client
 //! (inspection included); a failure becomes a `502` that says what failed.
 
+use crate::http::server::remove_hop_by_hop_headers;
 use rama_core::{Service, error::BoxError};
 use rama_http::{Body, HeaderMap, Request, Response, StatusCode, Uri, Version, header};
 use rama_net::address::Authority;
@@ -116,31 +117,10 @@ pub(crate) fn upstream_request(
     Ok(Request::from_parts(parts, body))
 }
 
-/// Remove the headers that belong to one connection (RFC 9110 §7.6.1): those named in
-/// `Connection`, and the usual hop-by-hop ones. `TE: trailers` stays.
+/// Remove the headers that belong to one connection (RFC 9110 §7.6.1), as the forward
+/// proxy does ([`remove_hop_by_hop_headers`]), except that `TE: trailers` stays (the one `TE`
+/// value h2 allows, and what a gRPC client needs the origin to see).
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<header::HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| header::HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in [
-        header::CONNECTION,
-        header::UPGRADE,
-        header::TRANSFER_ENCODING,
-        header::PROXY_AUTHORIZATION,
-        header::PROXY_AUTHENTICATE,
-    ] {
-        headers.remove(name);
-    }
-    for name in ["keep-alive", "proxy-connection"] {
-        headers.remove(name);
-    }
     let te_trailers = headers
         .get(header::TE)
         .and_then(|v| v.to_str().ok())
@@ -148,7 +128,7 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
             v.split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
         });
-    headers.remove(header::TE);
+    remove_hop_by_hop_headers(headers);
     if te_trailers {
         headers.insert(header::TE, header::HeaderValue::from_static("trailers"));
     }

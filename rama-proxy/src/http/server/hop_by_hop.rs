@@ -1,24 +1,14 @@
 //! Hop-by-hop header fields (RFC 9110 §7.6.1): they describe one connection, so a proxy
 //! removes them before forwarding a message.
 
-use rama_http::{HeaderMap, HeaderName, header};
+use rama_http::layer::remove_header;
+use rama_http::{HeaderMap, header};
 
-/// The fields that are always hop-by-hop, besides those `Connection` lists.
-const ALWAYS: [HeaderName; 9] = [
-    header::CONNECTION,
-    HeaderName::from_static("proxy-connection"),
-    HeaderName::from_static("keep-alive"),
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    header::PROXY_AUTHORIZATION,
-    header::PROXY_AUTHENTICATE,
-];
-
-/// Removes the hop-by-hop fields from `headers`: `Connection` and every field it lists,
-/// `Proxy-Connection`, `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`,
-/// `Proxy-Authorization` and `Proxy-Authenticate`.
+/// Removes the hop-by-hop fields from `headers`: rama-http's set
+/// ([`remove_header::remove_hop_by_hop_headers`]: `Connection` and every field it lists,
+/// `Proxy-Connection`, `Keep-Alive`, `TE`, `Transfer-Encoding`, `Upgrade`), plus what a
+/// forward proxy also keeps to its own hop: `Trailer`, `Proxy-Authorization` and
+/// `Proxy-Authenticate`.
 ///
 /// ```
 /// use rama_http::HeaderMap;
@@ -34,14 +24,12 @@ const ALWAYS: [HeaderName; 9] = [
 /// assert!(h.contains_key("accept"));
 /// ```
 pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
-    let listed: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in listed.iter().chain(ALWAYS.iter()) {
+    remove_header::remove_hop_by_hop_headers(headers);
+    for name in [
+        header::TRAILER,
+        header::PROXY_AUTHORIZATION,
+        header::PROXY_AUTHENTICATE,
+    ] {
         headers.remove(name);
     }
 }
@@ -49,6 +37,7 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rama_http::HeaderName;
 
     /// Headers in, names that must remain.
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
