@@ -52,6 +52,7 @@ use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 /// The HTTP version a pooled connection speaks.
@@ -163,11 +164,17 @@ impl Default for PoolConfig {
 }
 
 impl PoolConfig {
-    /// At most 32 parked HTTP/1 connections per key, idle timeout 90 s.
+    /// At most 256 parked HTTP/1 connections per key (and thread), idle timeout 90 s.
+    ///
+    /// The maximum is generous on purpose: a proxy sends as many requests at once to an
+    /// upstream as it has busy clients, and every connection above the maximum is closed
+    /// after its response, so the next burst pays a new handshake per request (with 32 a
+    /// forward proxy under 64 busy clients opened one upstream connection per 24 requests).
+    /// Idle connections cost a socket and a few KiB each, and the idle timeout ends them.
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            max_idle_per_host: 32,
+            max_idle_per_host: 256,
             idle_timeout: Duration::from_secs(90),
         }
     }
@@ -235,6 +242,81 @@ struct Parked {
     since: Instant,
 }
 
+/// How often a key's parked HTTP/1 handles are swept for closed and expired ones. A sweep
+/// walks the whole list; done on every checkout it cost more than the rest of the pool
+/// under load (a forward proxy with 64 busy clients keeps 64 handles per key).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The HTTP/1 handles parked for one key by the tasks of one home (a single-threaded
+/// runtime's thread, or `None`: any thread of a work-stealing runtime), newest last.
+struct Parking {
+    home: Option<ThreadId>,
+    parked: Vec<Parked>,
+    /// when [`sweep`](Self::sweep) is next due
+    next_sweep: Instant,
+}
+
+impl Parking {
+    fn new(home: Option<ThreadId>, now: Instant) -> Self {
+        Self {
+            home,
+            parked: Vec::new(),
+            next_sweep: now + SWEEP_EVERY,
+        }
+    }
+
+    /// Drops closed handles, idle ones older than the idle timeout, and the oldest idle ones
+    /// above the maximum; restarts the idle clock of the busy ones. Returns how many it
+    /// dropped.
+    fn sweep(&mut self, config: &PoolConfig, now: Instant) -> usize {
+        self.next_sweep = now + SWEEP_EVERY;
+        let before = self.parked.len();
+        let mut idle = 0;
+        // newest first, so that the surplus dropped is the oldest idle
+        for i in (0..self.parked.len()).rev() {
+            let p = &mut self.parked[i];
+            let keep = if p.handle.is_closed() {
+                false
+            } else if p.handle.is_ready() {
+                idle += 1;
+                now.duration_since(p.since) <= config.idle_timeout
+                    && idle <= config.max_idle_per_host
+            } else {
+                // its response body is still read: idle time starts later
+                p.since = now;
+                true
+            };
+            if !keep {
+                self.parked.remove(i);
+            }
+        }
+        before - self.parked.len()
+    }
+
+    /// The newest ready handle that has not idled too long; older ready ones stay (the
+    /// next sweep judges them), closed ones met on the way are dropped. Returns the handle
+    /// and how many it dropped.
+    fn take_ready(
+        &mut self,
+        config: &PoolConfig,
+        now: Instant,
+    ) -> (Option<http1::SendRequest>, usize) {
+        let mut dropped = 0;
+        while let Some(i) = self.parked.iter().rposition(|p| !p.handle.is_busy()) {
+            let p = self.parked.remove(i);
+            if p.handle.is_closed() || now.duration_since(p.since) > config.idle_timeout {
+                dropped += 1;
+                continue;
+            }
+            return (Some(p.handle), dropped);
+        }
+        (None, dropped)
+    }
+}
+
+/// The parked HTTP/1 handles of one key, by home (one entry per thread that made them).
+type Homes = Vec<Parking>;
+
 /// FNV-1a: the pool's maps hash short keys on every request, where SipHash's set-up costs
 /// more than the lookup (the keys come from the pool's own users, not from peers).
 #[derive(Clone, Copy)]
@@ -284,7 +366,7 @@ impl H2Entry {
 #[derive(Default)]
 struct Inner {
     config: PoolConfig,
-    http1: Mutex<FastMap<PoolKey, Vec<Parked>>>,
+    http1: Mutex<FastMap<PoolKey, Homes>>,
     h2: Mutex<FastMap<PoolKey, H2Entry>>,
     counters: PoolCounters,
 }
@@ -340,6 +422,7 @@ impl Pool {
             .unwrap_or_else(PoisonError::into_inner)
             .values()
             .flatten()
+            .flat_map(|homes| &homes.parked)
             .filter(|p| p.handle.is_ready())
             .count();
         let h2 = self
@@ -354,93 +437,92 @@ impl Pool {
     }
 
     /// Takes an HTTP/1 handle for `key` out of the pool that is
-    /// [`is_ready`](http1::SendRequest::is_ready), dropping closed, expired and surplus idle
-    /// handles on the way. Give it back with [`checkin_http1`](Self::checkin_http1).
+    /// [`is_ready`](http1::SendRequest::is_ready) and at home on this thread (see the module
+    /// docs), the newest first; closed, expired and surplus idle handles are dropped on the
+    /// way (a full sweep at most once a second). Give it back with
+    /// [`checkin_http1`](Self::checkin_http1).
     pub fn checkout_http1(&self, key: &PoolKey) -> Option<http1::SendRequest> {
         let mut map = self
             .inner
             .http1
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let list = map.get_mut(key)?;
+        let homes = map.get_mut(key)?;
         let config = &self.inner.config;
         let now = Instant::now();
         let here = http1::current_thread_id();
-        let before = list.len();
-        let mut idle = 0;
-        // newest first, so that the surplus dropped is the oldest idle (of this thread's:
-        // each thread of single-threaded runtimes keeps its own idle maximum)
-        for i in (0..list.len()).rev() {
-            let p = &mut list[i];
-            let keep = if p.handle.is_closed() {
-                false
-            } else if p.handle.is_ready() {
-                let mine = p.handle.is_home(here);
-                idle += usize::from(mine);
-                now.duration_since(p.since) <= config.idle_timeout
-                    && (!mine || idle <= config.max_idle_per_host)
-            } else {
-                // its response body is still read: idle time starts later
-                p.since = now;
-                true
+        let mut dropped = 0;
+        let mut found = None;
+        // this thread's own handles first, then those of any thread
+        for want in [Some(here), None] {
+            let Some(parking) = homes.iter_mut().find(|p| p.home == want) else {
+                continue;
             };
-            if !keep {
-                list.swap_remove(i);
+            if now >= parking.next_sweep {
+                dropped += parking.sweep(config, now);
+            }
+            let (handle, gone) = parking.take_ready(config, now);
+            dropped += gone;
+            if handle.is_some() {
+                found = handle;
+                break;
             }
         }
-        for _ in list.len()..before {
+        for _ in 0..dropped {
             PoolCounters::add(&self.inner.counters.evicted);
         }
-        let Some(i) = list
-            .iter()
-            .rposition(|p| p.handle.is_ready() && p.handle.is_home(here))
-        else {
-            if list.is_empty() {
-                map.remove(key);
-            }
-            return None;
-        };
-        // the entry stays (maybe empty) for the check-in that follows
-        let parked = list.swap_remove(i);
-        PoolCounters::add(&self.inner.counters.reused);
-        Some(parked.handle)
+        if found.is_some() {
+            PoolCounters::add(&self.inner.counters.reused);
+        } else if homes.iter().all(|p| p.parked.is_empty()) {
+            // a key with nothing parked goes (a forward proxy meets many hosts); one that
+            // handed out a handle stays for the check-in that follows
+            map.remove(key);
+        }
+        found
     }
 
     /// Parks an HTTP/1 handle for `key`, right after a response head arrived on it (its
     /// connection marks it ready once that response was read). Dropped instead, closing the
     /// connection after the response in flight, when the connection will close or the key
-    /// already has the maximum of idle handles.
+    /// already has the maximum of idle handles (per home).
     pub fn checkin_http1(&self, key: &PoolKey, handle: http1::SendRequest) {
-        if handle.is_closed() {
+        let max = self.inner.config.max_idle_per_host;
+        if handle.is_closed() || max == 0 {
             PoolCounters::add(&self.inner.counters.evicted);
             return;
         }
-        let max = self.inner.config.max_idle_per_host;
+        let now = Instant::now();
         let mut map = self
             .inner
             .http1
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let parked = Parked {
-            handle,
-            since: Instant::now(),
+        let homes = match map.get_mut(key) {
+            Some(homes) => homes,
+            None => map.entry(key.clone()).or_default(),
         };
-        if let Some(list) = map.get_mut(key) {
-            let home = parked.handle.home();
-            let idle = list
+        let home = handle.home();
+        let parking = match homes.iter().position(|p| p.home == home) {
+            Some(i) => &mut homes[i],
+            None => {
+                homes.push(Parking::new(home, now));
+                let last = homes.len() - 1;
+                &mut homes[last]
+            }
+        };
+        // counting the idle ones walks the list: only needed when it could be full
+        if parking.parked.len() >= max {
+            let idle = parking
+                .parked
                 .iter()
-                .filter(|p| p.handle.home() == home && p.handle.is_ready())
+                .filter(|p| p.handle.is_ready())
                 .count();
-            if max == 0 || idle >= max {
+            if idle >= max {
                 PoolCounters::add(&self.inner.counters.evicted);
                 return;
             }
-            list.push(parked);
-        } else if max == 0 {
-            PoolCounters::add(&self.inner.counters.evicted);
-        } else {
-            map.insert(key.clone(), vec![parked]);
         }
+        parking.parked.push(Parked { handle, since: now });
     }
 
     /// Sends `req` on a pooled HTTP/1 connection for `key`, or on a new one from `connect`
@@ -456,8 +538,11 @@ impl Pool {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
+        // the fresh path (connect, then send) is boxed: its future is large (DNS, TCP, maybe
+        // TLS), and inline it would be part of every request's future, most of which reuse
+        // a pooled connection
         let Some(handle) = self.checkout_http1(key) else {
-            return self.send_http1_fresh(key, req, &connect).await;
+            return Box::pin(self.send_http1_fresh(key, req, &connect)).await;
         };
         match handle.send_request(req).await {
             Ok(res) => {
@@ -468,7 +553,7 @@ impl Pool {
                 Some(again) if err.is_closed() => {
                     PoolCounters::add(&self.inner.counters.evicted);
                     tracing::debug!(%err, "pooled connection closed; retrying on a new one");
-                    self.send_http1_fresh(key, again, &connect).await
+                    Box::pin(self.send_http1_fresh(key, again, &connect)).await
                 }
                 _ => Err(err.into()),
             },
@@ -485,10 +570,7 @@ impl Pool {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
-        // boxed: a connect future (DNS, TCP, maybe TLS) is large, and held inline it would
-        // make every request's future as large, moved and copied on each request although
-        // most reuse a connection
-        let handle = Box::pin(connect()).await?;
+        let handle = connect().await?;
         PoolCounters::add(&self.inner.counters.created);
         let res = handle.send_request(req).await.map_err(BoxError::from)?;
         self.checkin_http1(key, handle);
