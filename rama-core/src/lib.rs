@@ -53,6 +53,7 @@
 
 pub mod error;
 pub mod extensions;
+pub mod future;
 pub mod graceful;
 pub mod layer;
 pub mod matcher;

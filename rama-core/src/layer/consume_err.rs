@@ -25,6 +25,7 @@
 
 use super::{Layer, trace_err::log_error};
 use crate::Service;
+use crate::future::MapFuture;
 use std::{convert::Infallible, fmt};
 use tracing::Level;
 
@@ -177,13 +178,12 @@ where
     type Error = Infallible;
 
     fn serve(&self, input: Input) -> impl Future<Output = Result<S::Output, Infallible>> + Send {
-        let call = self.inner.serve(input);
-        async move {
-            Ok(call.await.unwrap_or_else(|err| {
+        MapFuture::new(self.inner.serve(input), |result: Result<_, _>| {
+            Ok(result.unwrap_or_else(|err| {
                 log_error(self.level, "service error consumed", &err);
                 self.fallback.fallback(err)
             }))
-        }
+        })
     }
 }
 

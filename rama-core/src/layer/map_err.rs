@@ -17,6 +17,7 @@
 
 use super::Layer;
 use crate::Service;
+use crate::future::MapFuture;
 use std::fmt;
 
 /// A [`Layer`] that produces [`MapErr`] services.
@@ -96,8 +97,9 @@ where
     type Error = Mapped;
 
     fn serve(&self, input: Input) -> impl Future<Output = Result<S::Output, Mapped>> + Send {
-        let call = self.inner.serve(input);
-        async move { call.await.map_err(&self.f) }
+        MapFuture::new(self.inner.serve(input), |result: Result<_, _>| {
+            result.map_err(&self.f)
+        })
     }
 }
 

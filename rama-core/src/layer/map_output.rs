@@ -15,6 +15,7 @@
 
 use super::Layer;
 use crate::Service;
+use crate::future::MapFuture;
 use std::fmt;
 
 /// A [`Layer`] that produces [`MapOutput`] services.
@@ -94,8 +95,9 @@ where
     type Error = S::Error;
 
     fn serve(&self, input: Input) -> impl Future<Output = Result<Mapped, S::Error>> + Send {
-        let call = self.inner.serve(input);
-        async move { call.await.map(&self.f) }
+        MapFuture::new(self.inner.serve(input), |result: Result<_, _>| {
+            result.map(&self.f)
+        })
     }
 }
 

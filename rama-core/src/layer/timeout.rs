@@ -32,6 +32,7 @@
 //! ```
 
 use super::Layer;
+use crate::future::MapFuture;
 use crate::{Service, error::BoxError};
 use std::{fmt, time::Duration};
 
@@ -106,12 +107,13 @@ where
         // call the inner service now, so that the input is not held across an await
         let call = tokio::time::timeout(self.duration, self.inner.serve(input));
         let duration = self.duration;
-        async move {
-            match call.await {
+        MapFuture::new(
+            call,
+            move |timed: Result<Result<S::Output, S::Error>, _>| match timed {
                 Ok(result) => result.map_err(Into::into),
                 Err(_) => Err(Box::new(Elapsed { duration }) as BoxError),
-            }
-        }
+            },
+        )
     }
 }
 

@@ -21,6 +21,7 @@
 
 use super::Layer;
 use crate::Service;
+use crate::future::MapFuture;
 use std::fmt;
 use tracing::Level;
 
@@ -105,15 +106,13 @@ where
     type Error = S::Error;
 
     fn serve(&self, input: Input) -> impl Future<Output = Result<S::Output, S::Error>> + Send {
-        let call = self.inner.serve(input);
         let level = self.level;
-        async move {
-            let result = call.await;
+        MapFuture::new(self.inner.serve(input), move |result: Result<_, _>| {
             if let Err(err) = &result {
                 log_error(level, "service error", err);
             }
             result
-        }
+        })
     }
 }
 

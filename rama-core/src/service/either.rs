@@ -23,6 +23,7 @@
 use super::Service;
 use crate::extensions::{Extensions, ExtensionsMut, ExtensionsRef};
 use std::{
+    future::Future,
     io,
     pin::Pin,
     task::{Context, Poll},
@@ -50,9 +51,24 @@ macro_rules! define_either {
             type Output = Output;
             type Error = Error;
 
-            async fn serve(&self, input: Input) -> Result<Output, Error> {
+            // the branch's own future, wrapped: no `async fn` state that would hold the
+            // input a second time next to it (see `crate::future`)
+            fn serve(&self, input: Input) -> impl Future<Output = Result<Output, Error>> + Send {
                 match self {
-                    $(Self::$variant(svc) => svc.serve(input).await,)+
+                    $(Self::$variant(svc) => $name::$variant(svc.serve(input)),)+
+                }
+            }
+        }
+
+        impl<Out, $($variant),+> Future for $name<$($variant),+>
+        where
+            $($variant: Future<Output = Out>,)+
+        {
+            type Output = Out;
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Out> {
+                match self.as_pin_mut() {
+                    $($name::$variant(fut) => fut.poll(cx),)+
                 }
             }
         }
