@@ -214,7 +214,15 @@ impl SendRequest {
     /// ([`Error::take_request`]).
     pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
         let (tx, rx) = oneshot::channel();
-        if let Err(mpsc::error::SendError((req, _))) = self.tx.send((req, tx)).await {
+        // a ready connection (all a pool hands out) has room for the request at once; the
+        // wait for room is for clones that send while a request is in flight, and is boxed:
+        // its future is large (~700 bytes) and would otherwise be part of every request's
+        let queued = match self.tx.try_send((req, tx)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(job)) => Box::pin(self.tx.send(job)).await,
+            Err(mpsc::error::TrySendError::Closed(job)) => Err(mpsc::error::SendError(job)),
+        };
+        if let Err(mpsc::error::SendError((req, _))) = queued {
             // never written: safe to send again whatever the method
             return Err(Error::with(Kind::Closed, "connection task ended").with_request(req));
         }
@@ -235,15 +243,16 @@ impl SendRequest {
         !self.is_closed() && !self.state.busy.load(Ordering::Acquire)
     }
 
-    /// Whether the connection's task is expected to run on thread `here`, or may run
-    /// anywhere: a pool on a single-threaded runtime reuses only connections of its own
-    /// thread, so that an exchange does not wake a task on another thread (an eventfd write
-    /// and a context switch each way).
-    pub(crate) fn is_home(&self, here: ThreadId) -> bool {
-        self.home.is_none_or(|home| home == here)
+    /// Whether a request or response body is in flight (closed or not).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.state.busy.load(Ordering::Acquire)
     }
 
-    /// The home of the connection's task, see [`is_home`](Self::is_home).
+    /// The thread whose single-threaded runtime runs the connection's task, `None` when a
+    /// work-stealing runtime does (any thread may): a pool on a single-threaded runtime
+    /// reuses only connections of its own thread (or of no thread in particular), so that an
+    /// exchange does not wake a task on another thread (an eventfd write and a context
+    /// switch each way).
     pub(crate) const fn home(&self) -> Option<ThreadId> {
         self.home
     }
