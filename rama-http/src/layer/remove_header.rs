@@ -46,15 +46,69 @@ pub const HOP_BY_HOP: [HeaderName; 6] = [
 
 /// Removes the [`HOP_BY_HOP`] headers and every header listed in `Connection`.
 pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
-    let listed: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in listed.iter().chain(HOP_BY_HOP.iter()) {
-        headers.remove(name);
+    remove_hop_by_hop_headers_and(headers, &[]);
+}
+
+/// Removes the [`HOP_BY_HOP`] headers, every header listed in `Connection`, and the
+/// headers named in `also` (a proxy's own, say `Proxy-Authorization`).
+///
+/// One walk over the names present finds which of these the message has, and only those
+/// are removed: removing by name hashes the name, and a proxy does this twice per request
+/// (most messages carry one of these at most, `Connection: keep-alive`).
+///
+/// ```
+/// use rama_http::layer::remove_header::remove_hop_by_hop_headers_and;
+/// use rama_http::{HeaderMap, header};
+///
+/// let mut h = HeaderMap::new();
+/// h.insert(header::CONNECTION, "close, x-secret".parse().unwrap());
+/// h.insert("x-secret", "1".parse().unwrap());
+/// h.insert(header::PROXY_AUTHORIZATION, "Basic eDp5".parse().unwrap());
+/// h.insert(header::ACCEPT, "*/*".parse().unwrap());
+/// remove_hop_by_hop_headers_and(&mut h, &[header::PROXY_AUTHORIZATION]);
+/// assert_eq!(h.len(), 1);
+/// assert!(h.contains_key(header::ACCEPT));
+/// ```
+pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName]) {
+    // bit i: the i-th name of HOP_BY_HOP then `also` is present (past 127 names, one shared
+    // bit: those are all removed, harmless for the absent ones)
+    let bit = |i: usize| 1u128 << i.min(127);
+    let mut present = 0u128;
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().chain(also).position(|h| h == name) {
+            present |= bit(i);
+        }
+    }
+    if present == 0 {
+        return;
+    }
+    // `Connection` is HOP_BY_HOP[0]: the fields it lists go too, except the options that
+    // name no field (`close`) and the fields removed anyway
+    if present & bit(0) != 0 {
+        let listed: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|token| {
+                !token.is_empty()
+                    && !token.eq_ignore_ascii_case("close")
+                    && !HOP_BY_HOP
+                        .iter()
+                        .chain(also)
+                        .any(|h| token.eq_ignore_ascii_case(h.as_str()))
+            })
+            .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok())
+            .collect();
+        for name in &listed {
+            headers.remove(name);
+        }
+    }
+    for (i, name) in HOP_BY_HOP.iter().chain(also).enumerate() {
+        if present & bit(i) != 0 {
+            headers.remove(name);
+        }
     }
 }
 

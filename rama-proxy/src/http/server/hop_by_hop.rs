@@ -2,7 +2,7 @@
 //! removes them before forwarding a message.
 
 use rama_http::layer::remove_header;
-use rama_http::{HeaderMap, header};
+use rama_http::{HeaderMap, HeaderName, header};
 
 /// Removes the hop-by-hop fields from `headers`: rama-http's set
 /// ([`remove_header::remove_hop_by_hop_headers`]: `Connection` and every field it lists,
@@ -24,15 +24,15 @@ use rama_http::{HeaderMap, header};
 /// assert!(h.contains_key("accept"));
 /// ```
 pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
-    remove_header::remove_hop_by_hop_headers(headers);
-    for name in [
-        header::TRAILER,
-        header::PROXY_AUTHORIZATION,
-        header::PROXY_AUTHENTICATE,
-    ] {
-        headers.remove(name);
-    }
+    remove_header::remove_hop_by_hop_headers_and(headers, &FORWARD_PROXY_HOP);
 }
+
+/// What a forward proxy removes on top of rama-http's hop-by-hop set.
+const FORWARD_PROXY_HOP: [HeaderName; 3] = [
+    header::TRAILER,
+    header::PROXY_AUTHORIZATION,
+    header::PROXY_AUTHENTICATE,
+];
 
 #[cfg(test)]
 mod tests {
