@@ -2,9 +2,12 @@
 
 use super::select::ProxySelector;
 use rama_core::error::BoxError;
+use rama_core::future::MapFuture;
+use rama_core::service::Either;
 use rama_core::{Layer, Service};
 use rama_http::Request;
 use rama_net::address::ProxyAddress;
+use std::future::{Future, ready};
 use std::sync::Arc;
 
 /// Builds [`ProxySelect`] services: in front of an HTTP client, it inserts the
@@ -100,13 +103,26 @@ where
     type Output = S::Output;
     type Error = BoxError;
 
-    async fn serve(&self, mut req: Request<B>) -> Result<Self::Output, Self::Error> {
-        if req.extensions().get::<ProxyAddress>().is_none()
-            && let Some(proxy) = self.selector.select(req.uri())?
-        {
-            req.extensions_mut().insert(proxy);
+    // selected before any future exists: the future is the inner call (errors converted)
+    // or the selection's error
+    fn serve(
+        &self,
+        mut req: Request<B>,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send {
+        if req.extensions().get::<ProxyAddress>().is_none() {
+            match self.selector.select(req.uri()) {
+                Ok(Some(proxy)) => {
+                    req.extensions_mut().insert(proxy);
+                }
+                Ok(None) => {}
+                Err(err) => return Either::B(ready(Err(err.into()))),
+            }
         }
-        self.inner.serve(req).await.map_err(Into::into)
+        let into: fn(S::Error) -> BoxError = Into::into;
+        Either::A(MapFuture::new(
+            self.inner.serve(req),
+            move |r: Result<_, _>| r.map_err(into),
+        ))
     }
 }
 

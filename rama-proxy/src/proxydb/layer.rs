@@ -46,10 +46,12 @@ use super::record::Proxy;
 use crate::username::UsernameLabels;
 use rama_core::error::BoxError;
 use rama_core::extensions::Extensions;
+use rama_core::service::Either;
 use rama_core::{Layer, Service};
 use rama_http::connection::ConnectionExtensions;
 use rama_http::{Body, Request, Response, StatusCode};
 use rama_tcp::client::TcpRequest;
+use std::future::{Future, ready};
 
 /// Picks an upstream proxy per input; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -133,7 +135,11 @@ where
     type Output = Response<Body>;
     type Error = S::Error;
 
-    async fn serve(&self, mut req: Request<Body>) -> Result<Self::Output, Self::Error> {
+    // picked before any future exists: the future is the inner call or the refusal
+    fn serve(
+        &self,
+        mut req: Request<Body>,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send {
         let picked = self.pick(
             req.connection_get::<ProxyFilter>(),
             req.connection_get::<UsernameLabels>(),
@@ -142,11 +148,11 @@ where
             Ok(proxy) => {
                 req.extensions_mut().insert(proxy.address.clone());
                 req.extensions_mut().insert(proxy);
-                self.inner.serve(req).await
+                Either::A(self.inner.serve(req))
             }
             Err(err) => {
                 tracing::debug!("no upstream proxy: {err}");
-                Ok(refusal(&err))
+                Either::B(ready(Ok(refusal(&err))))
             }
         }
     }

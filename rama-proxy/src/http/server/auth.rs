@@ -1,10 +1,12 @@
 //! [`ProxyAuthLayer`]: HTTP proxy authentication with `Proxy-Authorization: Basic`.
 
 use crate::username::UsernameLabels;
+use rama_core::service::Either;
 use rama_core::{Layer, Service};
 use rama_http::{Body, HeaderValue, Request, Response, StatusCode, header};
 use rama_net::user::{Basic, UserId};
 use std::fmt;
+use std::future::{Future, ready};
 use std::sync::Arc;
 
 /// Requires `Proxy-Authorization: Basic` credentials of one of the configured users
@@ -190,7 +192,12 @@ where
     type Output = Response<Body>;
     type Error = S::Error;
 
-    async fn serve(&self, mut req: Request<Body>) -> Result<Response<Body>, S::Error> {
+    // the check runs here, before any future exists; the future is the inner call or the
+    // answer (no `async fn` state holding the request next to the inner future)
+    fn serve(
+        &self,
+        mut req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, S::Error>> + Send {
         let value = req.headers_mut().remove(header::PROXY_AUTHORIZATION);
         match authenticate(&self.config, value.as_ref()) {
             Some((user, labels)) => {
@@ -198,14 +205,14 @@ where
                 if let Some(labels) = labels {
                     req.extensions_mut().insert(labels);
                 }
-                self.inner.serve(req).await
+                Either::A(self.inner.serve(req))
             }
             None => {
                 tracing::debug!(
                     had_credentials = value.is_some(),
                     "proxy authentication failed: answering 407"
                 );
-                Ok(challenge(&self.config))
+                Either::B(ready(Ok(challenge(&self.config))))
             }
         }
     }

@@ -5,13 +5,16 @@ use super::error::{UpstreamError, text_response};
 use super::hop_by_hop::remove_hop_by_hop_headers;
 use rama_core::Service;
 use rama_core::error::BoxError;
+use rama_core::future::MapFuture;
 use rama_core::graceful::Executor;
+use rama_core::service::Either;
 use rama_http::server::upgrade::OnUpgrade;
 use rama_http::{Body, Method, Request, Response, StatusCode, Version, header};
 use rama_net::client::ConnectorService;
 use rama_net::stream::ForwardConfig;
 use rama_tcp::client::TcpRequest;
 use std::convert::Infallible;
+use std::future::{Future, ready};
 use std::time::Duration;
 
 /// The default time to connect to a CONNECT target: 10 seconds.
@@ -135,13 +138,18 @@ where
     type Output = Response<Body>;
     type Error = Infallible;
 
-    async fn serve(&self, req: Request<Body>) -> Result<Response<Body>, Infallible> {
-        if req.method() == Method::CONNECT {
+    fn serve(
+        &self,
+        req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send {
+        let answer = if req.method() == Method::CONNECT {
             // boxed: the connect future is large and only CONNECTs need it; inline it would
             // be copied with every absolute-form request's future
-            return Ok(Box::pin(self.tunnel(req)).await);
-        }
-        Ok(self.forward(req).await)
+            Either::A(Box::pin(self.tunnel(req)))
+        } else {
+            Either::B(self.forward(req))
+        };
+        MapFuture::new(answer, Ok)
     }
 }
 
@@ -151,35 +159,41 @@ where
     H: Service<Request<Body>, Output = Response<Body>>,
     H::Error: Into<BoxError>,
 {
-    /// An absolute-form request: through the HTTP client.
-    async fn forward(&self, req: Request<Body>) -> Response<Body> {
+    /// An absolute-form request: through the HTTP client. The request is checked and
+    /// prepared here, before any future exists; the future is the client's call with the
+    /// answer's mapping, or the refusal (no `async fn` state holding the request twice next
+    /// to the client's future).
+    fn forward(&self, req: Request<Body>) -> impl Future<Output = Response<Body>> + Send {
         let uri = req.uri();
         match uri.scheme_str() {
             Some("http") => {}
             Some(other) => {
-                return text_response(
+                return Either::A(ready(text_response(
                     StatusCode::BAD_REQUEST,
                     format!(
                         "this proxy forwards http:// URLs; for {other}:// ask for a tunnel with CONNECT"
                     ),
-                );
+                )));
             }
             None => {
-                return text_response(
+                return Either::A(ready(text_response(
                     StatusCode::BAD_REQUEST,
                     "not a proxy request: the request target must be an absolute http:// URL, \
                      or the method CONNECT",
-                );
+                )));
             }
         }
         let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
-            return text_response(StatusCode::BAD_REQUEST, "the request URL has no host");
+            return Either::A(ready(text_response(
+                StatusCode::BAD_REQUEST,
+                "the request URL has no host",
+            )));
         };
         if authority.as_str().contains('@') {
-            return text_response(
+            return Either::A(ready(text_response(
                 StatusCode::BAD_REQUEST,
                 "user info in the request URL is not forwarded",
-            );
+            )));
         }
         // shares the URI's bytes: no copy unless an error names it
         let target = authority.clone();
@@ -190,18 +204,22 @@ where
         // the next hop speaks HTTP/1.1 whatever the client spoke to us
         parts.version = Version::HTTP_11;
         parts.extensions.remove::<OnUpgrade>();
-        match self.client.serve(Request::from_parts(parts, body)).await {
-            Ok(mut res) => {
-                remove_hop_by_hop_headers(res.headers_mut());
-                res
-            }
-            Err(err) => {
-                let err: BoxError = err.into();
-                let answer = UpstreamError::classify(&target, &err);
-                tracing::debug!(%target, status = %answer.status(), "forward failed: {err:#}");
-                answer.into_response()
-            }
-        }
+        let call = self.client.serve(Request::from_parts(parts, body));
+        Either::B(MapFuture::new(
+            call,
+            move |result: Result<Response<Body>, H::Error>| match result {
+                Ok(mut res) => {
+                    remove_hop_by_hop_headers(res.headers_mut());
+                    res
+                }
+                Err(err) => {
+                    let err: BoxError = err.into();
+                    let answer = UpstreamError::classify(&target, &err);
+                    tracing::debug!(%target, status = %answer.status(), "forward failed: {err:#}");
+                    answer.into_response()
+                }
+            },
+        ))
     }
 
     /// A CONNECT request: connect eagerly, then tunnel.
