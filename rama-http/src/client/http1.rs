@@ -46,6 +46,8 @@
 //! ```
 
 use super::error::{Error, Kind};
+pub use super::on_upgrade::OnClientUpgrade;
+use super::on_upgrade::UpgradeFiller;
 use crate::Body;
 use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
@@ -61,7 +63,7 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -287,26 +289,6 @@ impl Future for Connection {
     }
 }
 
-/// In the extensions of a `101` response (or a 2xx answer to `CONNECT`): the connection's
-/// raw IO, taken once with [`take`](Self::take). Its first reads return the bytes the
-/// connection had read past the response head.
-#[derive(Clone)]
-pub struct OnClientUpgrade(Arc<Mutex<Option<Upgraded>>>);
-
-impl OnClientUpgrade {
-    /// The upgraded stream; `None` if a clone took it already.
-    #[must_use]
-    pub fn take(&self) -> Option<Upgraded> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
-    }
-}
-
-impl fmt::Debug for OnClientUpgrade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnClientUpgrade").finish_non_exhaustive()
-    }
-}
-
 /// The connection: read requests from `rx`, one exchange at a time.
 async fn run<IO: ClientIo>(
     io: IO,
@@ -356,13 +338,10 @@ async fn run<IO: ClientIo>(
                 state.closed.store(true, Ordering::Release);
                 break Ok(());
             }
-            Ok(Next::Upgraded(slot)) => {
+            Ok(Next::Upgraded(filler)) => {
                 state.closed.store(true, Ordering::Release);
                 let io = rd.unsplit(wr);
-                let upgraded = Upgraded::new(Box::new(io), buf.freeze(), Extensions::new());
-                if let Ok(mut slot) = slot.lock() {
-                    *slot = Some(upgraded);
-                }
+                filler.fill(Upgraded::new(Box::new(io), buf.freeze(), Extensions::new()));
                 return Ok(());
             }
             Err(e) => {
@@ -387,7 +366,7 @@ async fn run<IO: ClientIo>(
 enum Next {
     KeepAlive,
     Close,
-    Upgraded(Arc<Mutex<Option<Upgraded>>>),
+    Upgraded(UpgradeFiller),
 }
 
 /// Reports a failure to the caller (if it still waits) and returns it for the connection;
@@ -514,15 +493,16 @@ where
 
     if head.framing == BodyFraming::Tunnel {
         state.closed.store(true, Ordering::Release);
-        let slot = Arc::new(Mutex::new(None));
+        let (on_upgrade, filler) = OnClientUpgrade::pending();
         let mut res = Response::from_parts(head.parts, Body::empty());
-        res.extensions_mut().insert(OnClientUpgrade(slot.clone()));
+        res.extensions_mut().insert(on_upgrade);
         let _ = reply.send(Ok(res));
         if !written || write_failed {
-            // a tunnel with request bytes still unsent: the stream is not clean
+            // a tunnel with request bytes still unsent: the stream is not clean (the filler
+            // dropped unfilled tells the waiters so)
             return (false, Ok(Next::Close));
         }
-        return (false, Ok(Next::Upgraded(slot)));
+        return (false, Ok(Next::Upgraded(filler)));
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
     // what of the body the buffer holds already: usually all of a small one

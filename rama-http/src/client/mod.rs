@@ -45,6 +45,7 @@ mod error;
 pub mod ext;
 pub mod h2;
 pub mod http1;
+mod on_upgrade;
 pub mod pool;
 pub mod proxy;
 mod tls;

@@ -10,24 +10,16 @@ use rama_net::stream::{ForwardConfig, forward_bidirectional};
 use std::time::Duration;
 
 /// How long to wait for the upstream connection to be handed over after its `101` arrived
-/// (the client connection task hands it over right after the response head).
+/// (the client connection task hands it over right after the response head; this bounds a
+/// task that would never do so).
 const HANDOVER_WAIT: Duration = Duration::from_secs(5);
 
-/// Waits for the upstream side of an upgrade: the client connection task puts the IO into
-/// the slot just after it delivered the `101`.
+/// The upstream side of an upgrade, once the client connection task handed it over.
 async fn upstream_io(upstream: &OnClientUpgrade) -> Option<Upgraded> {
-    let deadline = tokio::time::Instant::now() + HANDOVER_WAIT;
-    let mut pause = Duration::from_micros(50);
-    loop {
-        if let Some(io) = upstream.take() {
-            return Some(io);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
+    tokio::time::timeout(HANDOVER_WAIT, upstream.upgraded())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Spawns the relay of an upgraded exchange: waits for both connections, then copies bytes
