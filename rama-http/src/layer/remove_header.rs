@@ -44,6 +44,11 @@ pub const HOP_BY_HOP: [HeaderName; 6] = [
     header::UPGRADE,
 ];
 
+/// [`HOP_BY_HOP`] in one place: a `const` array of `HeaderName`s is a new array (copied,
+/// then dropped) at every use, which in a loop over a message's fields cost more than the
+/// removal itself.
+static HOP_BY_HOP_NAMES: [HeaderName; 6] = HOP_BY_HOP;
+
 /// Removes the [`HOP_BY_HOP`] headers and every header listed in `Connection`.
 pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
     remove_hop_by_hop_headers_and(headers, &[]);
@@ -75,7 +80,7 @@ pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName
     let bit = |i: usize| 1u128 << i.min(127);
     let mut present = 0u128;
     for name in headers.keys() {
-        if let Some(i) = HOP_BY_HOP.iter().chain(also).position(|h| h == name) {
+        if let Some(i) = HOP_BY_HOP_NAMES.iter().chain(also).position(|h| h == name) {
             present |= bit(i);
         }
     }
@@ -94,7 +99,7 @@ pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName
             .filter(|token| {
                 !token.is_empty()
                     && !token.eq_ignore_ascii_case("close")
-                    && !HOP_BY_HOP
+                    && !HOP_BY_HOP_NAMES
                         .iter()
                         .chain(also)
                         .any(|h| token.eq_ignore_ascii_case(h.as_str()))
@@ -105,7 +110,7 @@ pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName
             headers.remove(name);
         }
     }
-    for (i, name) in HOP_BY_HOP.iter().chain(also).enumerate() {
+    for (i, name) in HOP_BY_HOP_NAMES.iter().chain(also).enumerate() {
         if present & bit(i) != 0 {
             headers.remove(name);
         }

@@ -53,8 +53,9 @@ pub enum HostHeader {
 }
 
 /// The headers a hop removes (RFC 9110 §7.6.1), plus the proxy credentials meant for this
-/// hop. `Trailer` is end to end in RFC 9110 and kept.
-const HOP_BY_HOP: [HeaderName; 7] = [
+/// hop. `Trailer` is end to end in RFC 9110 and kept. A `static`: a `const` array of names
+/// would be built and dropped at each use.
+static HOP_BY_HOP: [HeaderName; 7] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -68,16 +69,29 @@ const HOP_BY_HOP: [HeaderName; 7] = [
 /// `upgrade`, `Upgrade` stays and `Connection` becomes `upgrade` (kept as it was when it
 /// says only that), so the upgrade reaches the other side.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    // which of HOP_BY_HOP (and `Upgrade`, bit 7) are present: one walk over the names, then
+    // only those are removed (a removal by name hashes it; most messages carry at most
+    // `Connection: keep-alive`, and this runs on every request and response)
+    let mut present = 0u8;
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+            present |= 1 << i;
+        } else if name == header::UPGRADE {
+            present |= 1 << 7;
+        }
+    }
     let mut keep_connection = false;
-    if let Some(connection) = headers.get(header::CONNECTION) {
+    if present & 1 != 0
+        && let Some(connection) = headers.get(header::CONNECTION)
+    {
         if upgrade && connection.as_bytes().eq_ignore_ascii_case(b"upgrade") {
             keep_connection = true;
         } else {
             remove_named_by_connection(headers, upgrade);
         }
     }
-    for name in &HOP_BY_HOP {
-        if keep_connection && name == header::CONNECTION {
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) == 0 || (keep_connection && name == header::CONNECTION) {
             continue;
         }
         headers.remove(name);
@@ -86,7 +100,7 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
         if !keep_connection {
             headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         }
-    } else {
+    } else if present & (1 << 7) != 0 {
         headers.remove(header::UPGRADE);
     }
 }

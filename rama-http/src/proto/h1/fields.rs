@@ -74,6 +74,9 @@ impl SeenFields {
     }
 }
 
+/// How many fields a parsed head's map has room for beyond the parsed ones.
+const ADDED_FIELDS_ROOM: usize = 4;
+
 /// A check of a `Host` field's value.
 pub(crate) type HostCheck = fn(&[u8]) -> Result<(), ParseError>;
 
@@ -98,7 +101,9 @@ pub(crate) fn parse_fields(
         Ok(httparse::Status::Complete((_, parsed))) => parsed,
         Ok(httparse::Status::Partial) | Err(_) => return Err(classify(block)),
     };
-    let mut map = HeaderMap::with_capacity(parsed.len());
+    // room for a few more: proxies add fields (`Forwarded`, `Via`, `Date`), and a map
+    // filled to its capacity grows (reallocates and rehashes) on the first one
+    let mut map = HeaderMap::with_capacity(parsed.len() + ADDED_FIELDS_ROOM);
     let mut record = OriginalHeaderNames::with_capacity(parsed.len());
     let mut seen = SeenFields::default();
     for field in parsed.iter() {

@@ -27,8 +27,9 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
     remove_header::remove_hop_by_hop_headers_and(headers, &FORWARD_PROXY_HOP);
 }
 
-/// What a forward proxy removes on top of rama-http's hop-by-hop set.
-const FORWARD_PROXY_HOP: [HeaderName; 3] = [
+/// What a forward proxy removes on top of rama-http's hop-by-hop set (a `static`: a `const`
+/// array of names would be built and dropped at each use).
+static FORWARD_PROXY_HOP: [HeaderName; 3] = [
     header::TRAILER,
     header::PROXY_AUTHORIZATION,
     header::PROXY_AUTHENTICATE,
