@@ -3,8 +3,10 @@
 use bytes::Bytes;
 use std::fmt;
 
-/// The reason phrase of a response as it was on the wire (`OK` in `HTTP/1.1 200 OK`), stored
-/// in the response's [`http::Extensions`] by the HTTP/1 parser.
+/// The reason phrase of a response as it was on the wire (`Okay` in `HTTP/1.1 200 Okay`),
+/// stored in the response's [`http::Extensions`] by the HTTP/1 parser when it differs from
+/// the canonical reason of the status code: no `ReasonPhrase` means the canonical one (an
+/// extension costs an allocation, and nearly every response says `200 OK`).
 ///
 /// The HTTP/1 writer writes it instead of the canonical reason of the status code.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -55,8 +55,8 @@ pub struct RequestHead {
     pub(crate) seen: SeenFields,
 }
 
-/// A parsed response head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) and [`ReasonPhrase`] in the
-/// extensions) and how its body is framed.
+/// A parsed response head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) in the extensions, and
+/// [`ReasonPhrase`] when the reason is not the canonical one) and how its body is framed.
 #[derive(Debug)]
 pub struct ResponseHead {
     /// Status, version, headers and extensions.
@@ -292,8 +292,15 @@ fn parse_response(
         return Err(ParseError::InvalidStatus);
     }
     let status = StatusCode::from_bytes(code).map_err(|_| ParseError::InvalidStatus)?;
-    let reason = ReasonPhrase::try_from_bytes(head.slice_ref(reason))
-        .map_err(|_| ParseError::InvalidReason)?;
+    // kept only when it is not the canonical one (see `ReasonPhrase`)
+    let reason = if status.canonical_reason().map(str::as_bytes) == Some(reason) {
+        None
+    } else {
+        Some(
+            ReasonPhrase::try_from_bytes(head.slice_ref(reason))
+                .map_err(|_| ParseError::InvalidReason)?,
+        )
+    };
 
     let fields = head.slice(b.start_line_end..);
     let (mut headers, record, seen) = parse_fields(&fields, b.fields, None)?;
@@ -307,7 +314,9 @@ fn parse_response(
     parts.version = version;
     parts.headers = headers;
     parts.extensions.insert(record);
-    parts.extensions.insert(reason);
+    if let Some(reason) = reason {
+        parts.extensions.insert(reason);
+    }
     Ok(ResponseHead { parts, framing })
 }
 

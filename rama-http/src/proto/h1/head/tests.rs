@@ -534,13 +534,18 @@ fn response_table() {
     ];
     for (input, method, want) in cases {
         let got = parse_res(input, method).map(|h| {
-            let reason = h
-                .parts
-                .extensions
-                .get::<ReasonPhrase>()
-                .unwrap()
-                .as_bytes()
-                .to_vec();
+            // no record: the canonical reason
+            let reason = h.parts.extensions.get::<ReasonPhrase>().map_or_else(
+                || {
+                    h.parts
+                        .status
+                        .canonical_reason()
+                        .unwrap_or_default()
+                        .as_bytes()
+                        .to_vec()
+                },
+                |r| r.as_bytes().to_vec(),
+            );
             (
                 h.parts.status.as_u16(),
                 String::from_utf8(reason).unwrap(),
@@ -624,5 +629,25 @@ fn host_fast_path_agrees_with_full_check() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn only_a_reason_other_than_the_canonical_one_is_recorded() {
+    let get = Method::GET;
+    let cases: [(&[u8], Option<&str>); 4] = [
+        (b"HTTP/1.1 200 OK\r\n\r\n", None),
+        (b"HTTP/1.1 404 Not Found\r\n\r\n", None),
+        (b"HTTP/1.1 200 Okay\r\n\r\n", Some("Okay")),
+        (b"HTTP/1.1 200\r\n\r\n", Some("")),
+    ];
+    for (input, want) in cases {
+        let head = parse_res(input, &get).unwrap();
+        let got = head
+            .parts
+            .extensions
+            .get::<ReasonPhrase>()
+            .map(|r| String::from_utf8(r.as_bytes().to_vec()).unwrap());
+        assert_eq!(got.as_deref(), want, "{}", String::from_utf8_lossy(input));
     }
 }
