@@ -62,7 +62,7 @@ pub use rama_core::{Layer, Service, service_fn};
 pub use rama_core::service::{BoxService, Either};
 
 #[doc(inline)]
-pub use rama_core::{error, extensions, graceful, layer, matcher, service};
+pub use rama_core::{error, extensions, future, graceful, layer, matcher, service};
 
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
