@@ -10,6 +10,7 @@
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use rama_http::layer::forwarded::{X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use rama_http::layer::remove_header::remove_hop_by_hop_headers_and;
 use rama_net::address::HostWithOptPort;
 use rama_net::forwarded::{Forwarded, ForwardedElement, MAX_ELEMENTS, MAX_HEADER_LEN, NodeId};
 use rama_net::protocol::Protocol;
@@ -52,79 +53,32 @@ pub enum HostHeader {
     Rewrite,
 }
 
-/// The headers a hop removes (RFC 9110 §7.6.1), plus the proxy credentials meant for this
-/// hop. `Trailer` is end to end in RFC 9110 and kept. A `static`: a `const` array of names
+/// The proxy credentials, meant for this hop: removed on top of rama-http's hop-by-hop set
+/// (`Trailer` is end to end in RFC 9110 and kept). A `static`: a `const` array of names
 /// would be built and dropped at each use.
-static HOP_BY_HOP: [HeaderName; 7] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-    header::TE,
-    header::TRANSFER_ENCODING,
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-];
+static PROXY_CREDENTIALS: [HeaderName; 2] =
+    [header::PROXY_AUTHENTICATE, header::PROXY_AUTHORIZATION];
 
-/// Removes the hop-by-hop headers and the headers the `Connection` header names. With
-/// `upgrade`, `Upgrade` stays and `Connection` becomes `upgrade` (kept as it was when it
-/// says only that), so the upgrade reaches the other side.
+/// Removes the hop-by-hop headers and the headers the `Connection` header names
+/// ([`remove_hop_by_hop_headers_and`]), and the proxy credentials. With `upgrade`, `Upgrade`
+/// stays and `Connection` becomes `upgrade` (kept as it was when it says only that), so the
+/// upgrade reaches the other side.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
-    // which of HOP_BY_HOP (and `Upgrade`, bit 7) are present: one walk over the names, then
-    // only those are removed (a removal by name hashes it; most messages carry at most
-    // `Connection: keep-alive`, and this runs on every request and response)
-    let mut present = 0u8;
-    for name in headers.keys() {
-        if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
-            present |= 1 << i;
-        } else if name == header::UPGRADE {
-            present |= 1 << 7;
-        }
+    if !upgrade {
+        remove_hop_by_hop_headers_and(headers, &PROXY_CREDENTIALS);
+        return;
     }
-    let mut keep_connection = false;
-    if present & 1 != 0
-        && let Some(connection) = headers.get(header::CONNECTION)
-    {
-        if upgrade && connection.as_bytes().eq_ignore_ascii_case(b"upgrade") {
-            keep_connection = true;
-        } else {
-            remove_named_by_connection(headers, upgrade);
-        }
+    let connection = headers
+        .get(header::CONNECTION)
+        .filter(|v| v.as_bytes().eq_ignore_ascii_case(b"upgrade"))
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("upgrade"));
+    let upgrades: Vec<HeaderValue> = headers.get_all(header::UPGRADE).iter().cloned().collect();
+    remove_hop_by_hop_headers_and(headers, &PROXY_CREDENTIALS);
+    for value in upgrades {
+        headers.append(header::UPGRADE, value);
     }
-    for (i, name) in HOP_BY_HOP.iter().enumerate() {
-        if present & (1 << i) == 0 || (keep_connection && name == header::CONNECTION) {
-            continue;
-        }
-        headers.remove(name);
-    }
-    if upgrade {
-        if !keep_connection {
-            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-        }
-    } else if present & (1 << 7) != 0 {
-        headers.remove(header::UPGRADE);
-    }
-}
-
-/// Removes the headers the `Connection` values name (`Connection: close, X-Secret`).
-fn remove_named_by_connection(headers: &mut HeaderMap, upgrade: bool) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|t| {
-            let kept_meaning = t.is_empty()
-                || t.eq_ignore_ascii_case("close")
-                || t.eq_ignore_ascii_case("keep-alive")
-                || (upgrade && t.eq_ignore_ascii_case("upgrade"));
-            !kept_meaning
-        })
-        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
+    headers.insert(header::CONNECTION, connection);
 }
 
 /// What the proxy knows about the hop a request arrived on.
