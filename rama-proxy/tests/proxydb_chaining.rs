@@ -260,6 +260,22 @@ async fn socks5_server_chains_through_the_upstream_its_labels_pick() {
         "the dead upstream was not used?"
     );
     assert_eq!(fetch("john-country-fr").await, None);
+    // no upstream for the filter: "not allowed by ruleset" (RFC 1928 reply 2)
+    let mut s = tokio::net::TcpStream::connect(socks_addr).await.unwrap();
+    let login = rama_net::user::Basic::new("john-country-fr", "secret").unwrap();
+    let target: rama_net::address::Authority = origin_addr.to_string().parse().unwrap();
+    let err = tokio::time::timeout(
+        IO_TIMEOUT,
+        rama_proxy::socks5::client::socks5_handshake(&mut s, &target, Some(&login)),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(
+        err.reply_code(),
+        Some(rama_proxy::socks5::proto::ReplyCode::NotAllowed),
+        "{err}"
+    );
 
     server.abort();
     origin_task.abort();

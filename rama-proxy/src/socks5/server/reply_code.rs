@@ -1,6 +1,7 @@
 //! [`reply_code_for`]: the SOCKS5 reply a failed connect deserves.
 
 use crate::policy::find_policy_error;
+use crate::proxydb::ProxyDBError;
 use crate::socks5::client::Socks5ClientError;
 use crate::socks5::proto::ReplyCode;
 use rama_core::error::find_in_chain;
@@ -8,8 +9,9 @@ use rama_tcp::client::TcpConnectError;
 use std::error::Error;
 use std::io;
 
-/// The reply code for a connector error: refused by [policy](crate::policy) → 2 (not allowed
-/// by ruleset); a name that does not resolve → 4 (host unreachable); a timeout → 6 (TTL
+/// The reply code for a connector error: refused by [policy](crate::policy), or no upstream
+/// proxy in the [proxy database](crate::proxydb) for the client's filter → 2 (not allowed by
+/// ruleset); a name that does not resolve → 4 (host unreachable); a timeout → 6 (TTL
 /// expired); connection refused → 5; network unreachable → 3; host unreachable → 4; an
 /// upstream SOCKS5 proxy's failure → its reply code; anything else → 1 (general failure).
 ///
@@ -24,7 +26,9 @@ use std::io;
 /// ```
 #[must_use]
 pub fn reply_code_for(err: &(dyn Error + 'static)) -> ReplyCode {
-    if find_policy_error(err).is_some() {
+    // the target policy refused it, or the upstream proxy database has no proxy for this
+    // client's filter: both are "not allowed by ruleset" (RFC 1928 reply 2), not a failure
+    if find_policy_error(err).is_some() || find_in_chain::<ProxyDBError>(err).is_some() {
         return ReplyCode::NotAllowed;
     }
     if let Some(tcp) = find_in_chain::<TcpConnectError>(err) {
@@ -91,5 +95,16 @@ mod tests {
             let wrapped = OpaqueError::from_std(io::Error::from(kind)).context("connect");
             assert_eq!(reply_code_for(&wrapped), code, "wrapped {kind:?}");
         }
+    }
+
+    #[test]
+    fn no_upstream_proxy_is_not_allowed_by_ruleset() {
+        let db = crate::proxydb::MemoryProxyDB::from_json("[]").unwrap();
+        let err = db
+            .select(&crate::proxydb::ProxyFilter::default())
+            .unwrap_err();
+        assert!(err.is_no_match());
+        let wrapped = OpaqueError::from_std(err).context("pick an upstream proxy");
+        assert_eq!(reply_code_for(&wrapped), ReplyCode::NotAllowed);
     }
 }
