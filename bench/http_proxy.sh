@@ -50,75 +50,18 @@ ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); UPSTRE
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
-install_missing() { # install_missing COMMAND PACKAGE
-    if ! command -v "$1" >/dev/null 2>&1; then
-        echo "installing $2 (Debian package, for $1)" >&2
-        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
-    fi
-}
 install_missing wrk wrk
 install_missing nginx nginx-light
 NGINX="$(command -v nginx)"
 
-if [[ -z "${RAMA_BIN:-}" ]]; then
-    echo "building the release CLI" >&2
-    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli)
-    RAMA_BIN="$TARGET_DIR/release/rama"
-fi
+build_rama
 
-start() { # start NAME CMD...: in the background, log to $WORK/NAME.log, pid in LAST_PID
-    local name="$1"
-    shift
-    "$@" >"$WORK/$name.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-wait_port() { # wait until something listens on 127.0.0.1:$1
-    for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    exit 1
-}
-
-nginx_conf() { # nginx_conf NAME WORKERS SERVER-BLOCK: writes $WORK/NAME/nginx.conf
-    local dir="$WORK/$1"
-    mkdir -p "$dir"
-    cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes $2;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir;
-    proxy_temp_path $dir;
-    fastcgi_temp_path $dir;
-    uwsgi_temp_path $dir;
-    scgi_temp_path $dir;
-    keepalive_requests 1000000;
-    $3
-}
-EOF
-}
-
-nginx_conf origin 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
-nginx_conf reverse 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; keepalive_requests 1000000; }
+nginx_conf "$WORK/origin" 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
+nginx_conf "$WORK/reverse" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; keepalive_requests 1000000; }
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
@@ -159,26 +102,10 @@ if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
     check upstream -x "http://127.0.0.1:$UPSTREAM_PORT" "http://127.0.0.1:$ORIGIN_PORT/"
 fi
 
-run_wrk() { # run_wrk PORT [LUA]: "requests/s p99-ms total-requests"
+run_wrk() { # run_wrk PORT [LUA]: "requests/s p99-ms total-requests non-2xx"
     local script=()
     if [[ -n "${2:-}" ]]; then script=(-s "$2"); fi
-    wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "${script[@]}" "http://127.0.0.1:$1/" |
-        awk '
-            function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-            / requests in / {n = $1}
-            /^Requests\/sec:/ {r = $2}
-            /^ +99%/ {p = ms($2)}
-            /Non-2xx/ {bad = $NF}
-            END {printf "%.0f %.2f %d %d", r, p, n, bad}'
-}
-
-cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
+    wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "${script[@]}" "http://127.0.0.1:$1/" | wrk_summary
 }
 
 proxy_pids() {
@@ -190,7 +117,6 @@ proxy_pids() {
     esac
 }
 
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
 declare -A RATE=() P99=() CPU=()
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections on $THREADS threads" >&2
 for round in $(seq "$ROUNDS"); do
@@ -212,15 +138,13 @@ for round in $(seq "$ROUNDS"); do
             echo "  round $round $proxy: $bad non-2xx answers: the run does not count" >&2
             continue
         fi
-        cpu=$(awk -v t=$((after - before)) -v n="$total" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.2f", t * u / n; else print 0 }')
+        cpu=$(us_per $((after - before)) "$total")
         echo "  round $round $proxy: $rate req/s, p99 ${p99} ms, ${cpu} us CPU/req" >&2
         if [[ "$rate" -gt "${RATE[$proxy]:-0}" ]]; then RATE[$proxy]=$rate; fi
-        P99[$proxy]=$(awk -v a="${P99[$proxy]:-0}" -v b="$p99" 'BEGIN { if (a > 0 && a < b) print a; else print b }')
-        CPU[$proxy]=$(awk -v a="${CPU[$proxy]:-0}" -v b="$cpu" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }')
+        P99[$proxy]=$(lowest "${P99[$proxy]:-}" "$p99")
+        CPU[$proxy]=$(lowest "${CPU[$proxy]:-}" "$cpu")
     done
 done
-
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 
 echo
 echo "HTTP forward proxy (absolute-form) vs nginx proxy_pass, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"

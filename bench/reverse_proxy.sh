@@ -47,23 +47,10 @@ ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); HAPROX
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
-install_missing() { # install_missing COMMAND PACKAGE
-    if ! command -v "$1" >/dev/null 2>&1; then
-        echo "installing $2 (Debian package, for $1)" >&2
-        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
-    fi
-}
 install_missing wrk wrk
 install_missing nginx nginx-light
 install_missing haproxy haproxy
@@ -71,55 +58,7 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-if [[ -n "${RAMA_BIN:-}" ]]; then
-    echo "using RAMA_BIN=$RAMA_BIN (not rebuilt)" >&2
-else
-    echo "building the release CLI" >&2
-    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-cli --bin rama)
-    RAMA_BIN="$TARGET_DIR/release/rama"
-fi
-
-start() { # start NAME CMD...: in the background, log to $WORK/NAME.log, pid in LAST_PID
-    local name="$1"
-    shift
-    "$@" >"$WORK/$name.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-wait_port() { # wait until something listens on 127.0.0.1:$1
-    for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1 (logs: KEEP_LOGS=1)" >&2
-    exit 1
-}
-
-nginx_conf() { # nginx_conf DIR WORKERS SERVER-BLOCK...
-    local dir="$1" workers="$2"
-    shift 2
-    mkdir -p "$dir"
-    cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes $workers;
-worker_rlimit_nofile 65536;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir;
-    proxy_temp_path $dir;
-    fastcgi_temp_path $dir;
-    uwsgi_temp_path $dir;
-    scgi_temp_path $dir;
-    keepalive_requests 1000000;
-    $*
-}
-EOF
-}
+build_rama
 
 # the origin
 nginx_conf "$WORK/origin" 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
@@ -175,15 +114,6 @@ done
 declare -A PORT=([rama]=$RAMA_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT)
 PROXIES=(rama nginx haproxy)
 
-cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
-}
-
 proxy_pids() { # the pids whose CPU counts for proxy $1
     case "$1" in
         rama) echo "$RAMA_PID" ;;
@@ -192,25 +122,9 @@ proxy_pids() { # the pids whose CPU counts for proxy $1
     esac
 }
 
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-
-run_wrk() { # "requests/s p99-ms total-requests" of wrk against port $1
-    wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$1/" |
-        awk '
-            function ms(v) {
-                if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-                if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-                if (v ~ /s$/) { sub(/s$/, "", v); return v * 1000 }
-                return v + 0
-            }
-            / requests in / {n = $1}
-            /^Requests\/sec:/ {r = $2}
-            $1 == "99%" {p = ms($2)}
-            END {printf "%.0f %.3f %d\n", r, p, n}'
+run_wrk() { # "requests/s p99-ms total-requests non-2xx" of wrk against port $1
+    wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$1/" | wrk_summary
 }
-
-best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (b > a ? b : a) }'; }
-lowest() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }'; }
 
 declare -A RPS=() P99=() CPU=()
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections, $THREADS wrk threads" >&2
@@ -220,18 +134,16 @@ for round in $(seq "$ROUNDS"); do
     for proxy in "${order[@]}"; do
         # shellcheck disable=SC2046 # a list of pids
         before=$(cpu_ticks $(proxy_pids "$proxy"))
-        read -r rps p99 total < <(run_wrk "${PORT[$proxy]}")
+        read -r rps p99 total _ < <(run_wrk "${PORT[$proxy]}")
         # shellcheck disable=SC2046
         after=$(cpu_ticks $(proxy_pids "$proxy"))
-        cpu=$(awk -v t=$((after - before)) -v n="$total" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.2f", t * u / n; else print 0 }')
+        cpu=$(us_per $((after - before)) "$total")
         echo "  round $round $proxy: $rps req/s, p99 ${p99} ms, ${cpu} us CPU/req" >&2
         RPS[$proxy]=$(best "${RPS[$proxy]:-}" "$rps")
         P99[$proxy]=$(lowest "${P99[$proxy]:-}" "$p99")
         CPU[$proxy]=$(lowest "${CPU[$proxy]:-}" "$cpu")
     done
 done
-
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 
 echo
 echo "reverse proxy, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
