@@ -55,23 +55,10 @@ RAMA_PC_PORT=$((BASE + 4)); HYPER_PC_PORT=$((BASE + 5))
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
-install_missing() { # install_missing COMMAND PACKAGE
-    if ! command -v "$1" >/dev/null 2>&1; then
-        echo "installing $2 (Debian package, for $1)" >&2
-        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
-    fi
-}
 install_missing wrk wrk
 install_missing h2load nghttp2-client
 install_missing nginx nginx-light
@@ -87,21 +74,6 @@ RAMA_BIN="$TARGET_DIR/release/http_hello"
 RAMA_PC_BIN="$TARGET_DIR/release/rama_hello"
 HYPER_BIN="$TARGET_DIR/release/hyper_hello"
 IDLE_BIN="$TARGET_DIR/release/idle_conns"
-
-start() { # start CMD... in the background, remember its pid (also in LAST_PID)
-    "$@" >"$WORK/$(basename "$1").$RANDOM.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-wait_port() { # wait until something listens on 127.0.0.1:$1
-    for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    exit 1
-}
 
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -164,24 +136,6 @@ run_h2load() { # "requests/s succeeded-requests" of h2load (h2c prior knowledge)
         awk '/^finished in/ {gsub(",", ""); r = $4} /^requests:/ {n = $8} END {printf "%.0f %d", r, n}'
 }
 
-best() { # best OLD NEW: the larger, treating empty as 0
-    local a="${1:-0}" b="${2:-0}"
-    if [[ "$b" -gt "$a" ]]; then echo "$b"; else echo "$a"; fi
-}
-
-lowest() { # lowest OLD NEW: the smaller, treating empty (or 0) as unknown
-    awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }'
-}
-
-cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
-}
-
 server_pids() { # the pids whose CPU and memory count for server $1
     case "$1" in
         rama) echo "$RAMA_PID" ;;
@@ -192,11 +146,6 @@ server_pids() { # the pids whose CPU and memory count for server $1
     esac
 }
 
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-us_per_req() { # us_per_req TICKS REQUESTS: server CPU microseconds per request
-    awk -v t="$1" -v n="${2:-0}" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.2f", t * u / n; else print 0 }'
-}
-
 measure() { # measure SERVER TOOL PORT: sets M_RATE, M_CPU (server CPU us per request)
     local before after out
     # shellcheck disable=SC2046 # a list of pids
@@ -205,7 +154,7 @@ measure() { # measure SERVER TOOL PORT: sets M_RATE, M_CPU (server CPU us per re
     # shellcheck disable=SC2046
     after=$(cpu_ticks $(server_pids "$1"))
     M_RATE=${out%% *}
-    M_CPU=$(us_per_req $((after - before)) "${out##* }")
+    M_CPU=$(us_per $((after - before)) "${out##* }")
 }
 
 declare -A H1_CPU=() H2_CPU=()
@@ -263,7 +212,6 @@ if [[ "$MEMORY" == 1 ]]; then
     done
 fi
 
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 
 echo
 echo "HTTP hello, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"

@@ -67,15 +67,15 @@ nginx_conf "$WORK/reverse" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepal
         location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
     }"
 
-start origin "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
-start nginx "$NGINX" -p "$WORK/reverse" -c "$WORK/reverse/nginx.conf" -e "$WORK/reverse/error.log"
+start "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
+start "$NGINX" -p "$WORK/reverse" -c "$WORK/reverse/nginx.conf" -e "$WORK/reverse/error.log"
 NGINX_PID=$LAST_PID
-RUST_LOG=warn start rama "$RAMA_BIN" serve proxy --bind "127.0.0.1:$RAMA_PORT"
+RUST_LOG=warn start "$RAMA_BIN" serve proxy --bind "127.0.0.1:$RAMA_PORT"
 RAMA_PID=$LAST_PID
 PORTS=("$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT")
 PROXIES=(rama nginx direct)
 if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
-    RUST_LOG=warn start upstream "$UPSTREAM_RAMA_BIN" serve proxy --bind "127.0.0.1:$UPSTREAM_PORT"
+    RUST_LOG=warn start "$UPSTREAM_RAMA_BIN" serve proxy --bind "127.0.0.1:$UPSTREAM_PORT"
     UPSTREAM_PID=$LAST_PID
     PORTS+=("$UPSTREAM_PORT")
     PROXIES+=(upstream)

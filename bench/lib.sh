@@ -32,20 +32,19 @@ build_rama() { # sets RAMA_BIN: the given one, else a release build of the CLI
     fi
 }
 
-start() { # start NAME CMD...: in the background, log to $WORK/NAME.log, pid in LAST_PID
-    local name="$1"
-    shift
-    "$@" >"$WORK/$name.log" 2>&1 &
+start() { # start CMD...: in the background, log in $WORK (LAST_LOG), pid in PIDS and LAST_PID
+    LAST_LOG="$WORK/$(basename "$1").$RANDOM.log"
+    "$@" >"$LAST_LOG" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
 
-wait_port() { # wait until something listens on 127.0.0.1:$1
+wait_port() { # wait_port PORT [WHAT]: wait until something listens on 127.0.0.1:PORT
     for _ in $(seq 200); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
         sleep 0.05
     done
-    echo "nothing listens on 127.0.0.1:$1 (logs: KEEP_LOGS=1)" >&2
+    echo "nothing listens on 127.0.0.1:$1${2:+ ($2)} (logs: KEEP_LOGS=1)" >&2
     exit 1
 }
 

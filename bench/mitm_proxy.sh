@@ -39,24 +39,9 @@ VENV="${MITM_VENV:-/tmp/rama-bench-mitmproxy-venv}"
 WORK="$(mktemp -d /tmp/rama-bench-mitm.XXXXXX)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [[ -z "${KEEP_LOGS:-}" ]]; then rm -rf "$WORK"; else echo "logs in $WORK"; fi
-}
-trap cleanup EXIT
-
-wait_port() {
-    local port=$1 what=$2
-    for _ in $(seq 1 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "$what did not listen on $port" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
 # --- peers ---------------------------------------------------------------------------------
 if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then

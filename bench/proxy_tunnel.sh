@@ -45,12 +45,9 @@ SINK=$BASE; RAMA=$((BASE + 1)); HAP=$((BASE + 2)); DANTE=$((BASE + 3)); MICRO=$(
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
 for tool in haproxy python3; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
@@ -134,21 +131,6 @@ print(f"{mode} via {proxy}: {sum(totals) / 1048576:.0f} MiB in {elapsed:.2f}s = 
 print(f"result={rate:.0f}")
 PY
 
-start() { # start CMD... in the background, remember its pid (also in LAST_PID)
-    "$@" >"$WORK/$(basename "$1").$RANDOM.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-wait_port() {
-    for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    exit 1
-}
-
 start "$TCPBENCH" sink --bind "127.0.0.1:$SINK"
 start "$RAMA_BIN" serve proxy --bind "127.0.0.1:$RAMA"
 RAMA_PID=$LAST_PID
@@ -227,7 +209,6 @@ done
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | grep -v '^-$' | sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 mib() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 
 echo
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), haproxy $(haproxy -v | head -n1 | awk '{print $3}'), $(/usr/sbin/danted -v 2>&1 | head -n1 | awk '{print $1, $2}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -62,7 +62,7 @@ build_rama
 
 # the origin
 nginx_conf "$WORK/origin" 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
-start origin "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
+start "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
 
 # nginx as a reverse proxy with a keep-alive upstream
 nginx_conf "$WORK/nginx" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; keepalive_requests 1000000; }
@@ -74,7 +74,7 @@ nginx_conf "$WORK/nginx" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepaliv
             proxy_set_header Connection \"\";
         }
     }"
-start nginx "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
+start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 NGINX_PID=$LAST_PID
 
 cat >"$WORK/haproxy.cfg" <<EOF
@@ -93,10 +93,10 @@ frontend front
 backend origin
     server o1 127.0.0.1:$ORIGIN_PORT
 EOF
-start haproxy "$HAPROXY" -f "$WORK/haproxy.cfg"
+start "$HAPROXY" -f "$WORK/haproxy.cfg"
 HAPROXY_PID=$LAST_PID
 
-RUST_LOG=warn start rama "$RAMA_BIN" serve reverse --bind "127.0.0.1:$RAMA_PORT" \
+RUST_LOG=warn start "$RAMA_BIN" serve reverse --bind "127.0.0.1:$RAMA_PORT" \
     --upstream "http://127.0.0.1:$ORIGIN_PORT"
 RAMA_PID=$LAST_PID
 

@@ -51,44 +51,15 @@ HAP_BULK=$((BASE + 20)); HAP_RATE=$((BASE + 21))
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
-if ! command -v haproxy >/dev/null 2>&1; then
-    echo "installing haproxy (Debian package)" >&2
-    apt-get install -y haproxy >/dev/null || { apt-get update >/dev/null && apt-get install -y haproxy >/dev/null; }
-fi
+install_missing haproxy haproxy
 
 echo "building release binaries" >&2
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q -p rama-bench -p rama-cli)
 TCPBENCH="$TARGET_DIR/release/tcpbench"
-
-start() { # start CMD... in the background, remember its pid (also in LAST_PID)
-    "$@" >"$WORK/$(basename "$1").$BASHPID.$RANDOM.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-cpu_ticks() { # user + system CPU time of process $1 (all threads), in clock ticks
-    awk '{print $14 + $15}' "/proc/$1/stat"
-}
-
-wait_port() { # wait until something listens on 127.0.0.1:$1
-    for _ in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    exit 1
-}
 
 forwarder_cmd() { # forwarder_cmd BIND_PORT TO_PORT
     local cmd="${FORWARDER//\{bind\}/127.0.0.1:$1}"
@@ -179,7 +150,6 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 
 echo
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), haproxy $(haproxy -v | head -n1 | awk '{print $3}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

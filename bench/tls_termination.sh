@@ -81,23 +81,10 @@ RAMA_PORT=$((BASE)); NGINX_PORT=$((BASE + 1)); RAMA2_PORT=$((BASE + 2))
 WORK="$(mktemp -d)"
 PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ "${KEEP_LOGS:-0}" == 1 ]]; then echo "logs in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT INT TERM
 
-install_missing() { # install_missing COMMAND PACKAGE
-    if ! command -v "$1" >/dev/null 2>&1; then
-        echo "installing $2 (Debian package, for $1)" >&2
-        apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
-    fi
-}
 install_missing wrk wrk
 install_missing nginx nginx-light
 install_missing openssl openssl
@@ -135,22 +122,6 @@ CLIENT_OPENSSL_CONF="$WORK/openssl-client.cnf"
 chmod a+x "$WORK"
 head -c $((1 << 20)) /dev/zero | tr '\0' x >"$WORK/bulk"
 chmod a+r "$WORK/bulk"
-
-start() { # start CMD... in the background, remember its pid (also in LAST_PID) and log
-    LAST_LOG="$WORK/$(basename "$1").$RANDOM.log"
-    "$@" >"$LAST_LOG" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-wait_port() { # wait until something listens on 127.0.0.1:$1
-    for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    exit 1
-}
 
 rama_cmd() { # rama_cmd TEMPLATE PORT
     local cmd="${1//\{bind\}/127.0.0.1:$2}"
@@ -241,15 +212,6 @@ for server in "${SERVERS[@]}"; do
     echo "  $server negotiates ${NEGOTIATED[$server]}" >&2
 done
 
-cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
-}
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 run_wrk() { # run_wrk handshake|bulk PORT -> "requests/s requests MiB/s errors"
     local args=(-t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s") path=/
@@ -282,8 +244,6 @@ measure() { # measure SERVER handshake|bulk: sets M_RATE, M_COUNT, M_MIB, M_ERR,
     M_TICKS=$((after - before))
 }
 
-best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (b > a) ? b : a }'; }
-lowest() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }'; }
 
 declare -A HS=() HS_CPU=() BULK=() BULK_CPU=() HS_REQUESTS=() HS_CONNS=()
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per server and test; handshakes: $CONNS connections, bulk: $BULK_CONNS" >&2
@@ -322,7 +282,6 @@ for server in "${SERVERS[@]}"; do
     COUNTS[$server]=$(grep -h '^handshakes:' "${LOG[$server]}" 2>/dev/null || true)
 done
 
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 
 echo
 echo "TLS termination, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(nginx -v 2>&1 | sed 's/.*: //'), $(openssl version | cut -d' ' -f1-2), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
