@@ -177,12 +177,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 rss_kib() { # summed VmRSS (KiB) of the given pids
-    local total=0 pid v
-    for pid in "$@"; do
-        v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-        total=$((total + ${v:-0}))
-    done
-    echo "$total"
+    proc_sum status '/^VmRSS:/ {print $2}' "$@"
 }
 
 declare -A MEM=()

@@ -73,13 +73,18 @@ http {
 CONF
 }
 
-cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
-    local total=0 pid t
+proc_sum() { # proc_sum FILE AWK-PROGRAM PID...: the program's number from /proc/PID/FILE, summed
+    local file="$1" program="$2" total=0 pid v
+    shift 2
     for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + ${t:-0}))
+        v=$(awk "$program" "/proc/$pid/$file" 2>/dev/null || echo 0)
+        total=$((total + ${v:-0}))
     done
     echo "$total"
+}
+
+cpu_ticks() { # user + system CPU time of the given pids (all threads), in clock ticks
+    proc_sum stat '{print $14 + $15}' "$@"
 }
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
