@@ -20,39 +20,8 @@ use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
+use support::curl::{assert_echoed, curl, echo};
 use support::{IO_TIMEOUT, KillOnDrop, Rama, STOP_TIMEOUT, TempDir, free_port, tool_available};
-
-struct Curl {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs curl (bounded by its own `--max-time` and by `IO_TIMEOUT` here).
-async fn curl(args: &[&str]) -> Curl {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let run = tokio::task::spawn_blocking(move || {
-        Command::new("curl")
-            .args(["-sS", "--max-time", "8"])
-            .args(&args)
-            .output()
-    });
-    let out = tokio::time::timeout(IO_TIMEOUT, run)
-        .await
-        .expect("curl finished in time")
-        .unwrap()
-        .expect("curl runs");
-    Curl {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn assert_echoed(got: &Curl, path: &str) {
-    assert_eq!(got.code, 0, "curl failed: {}", got.stderr);
-    assert!(got.stdout.contains(path), "{}", got.stdout);
-}
 
 /// tinyproxy on a free loopback port (every CONNECT port allowed), naming itself `name` in
 /// `Via`, with Basic credentials when given; its log file is read by the tests.
@@ -108,10 +77,6 @@ impl Tinyproxy {
             .matches("): CONNECT ")
             .count()
     }
-}
-
-fn echo() -> Rama {
-    Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"])
 }
 
 #[tokio::test]

@@ -12,11 +12,8 @@
 mod support;
 
 use std::time::Duration;
+use support::curl::echo;
 use support::{IO_TIMEOUT, Rama, free_port, run_client, run_to_exit, tool_available};
-
-fn echo() -> Rama {
-    Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"])
-}
 
 fn reverse(extra: &[&str]) -> Rama {
     let mut args = vec!["serve", "reverse", "--bind", "127.0.0.1:0"];

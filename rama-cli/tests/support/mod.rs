@@ -6,6 +6,7 @@
     reason = "each test file uses a different subset of these helpers"
 )]
 
+pub(crate) mod curl;
 pub(crate) mod tls_echo;
 
 pub(crate) use rama_test_support::{
