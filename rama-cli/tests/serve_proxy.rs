@@ -168,3 +168,58 @@ async fn connect_to_a_closed_port_fails_fast_with_502() {
     );
     proxy.stop_cleanly();
 }
+
+/// Sends `request` on a new connection to `proxy` and reads until the end of the head (or
+/// the connection's end): what came back, `""` when the proxy closed it at once.
+fn exchange(proxy: std::net::SocketAddr, request: &str) -> (std::net::TcpStream, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(proxy).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // a rejected connection may be reset before or while the request is written
+    let _ = s.write_all(request.as_bytes());
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => got.push(byte[0]),
+            _ => break,
+        }
+    }
+    (s, String::from_utf8_lossy(&got).into_owned())
+}
+
+#[test]
+fn max_conns_counts_a_connect_tunnel_until_it_ends() {
+    let origin = echo();
+    let target = origin.addr();
+    let proxy = Rama::start(&[
+        "serve",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--max-conns",
+        "1",
+    ]);
+    let connect = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
+    let get = format!(
+        "GET http://{target}/after HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
+    );
+
+    let (tunnel, head) = exchange(proxy.addr(), &connect);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // the tunnel is handed to a task of its own, and still counts
+    let (_rejected, head) = exchange(proxy.addr(), &get);
+    assert_eq!(head, "", "a second connection while the tunnel is open");
+
+    drop(tunnel);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_s, head) = exchange(proxy.addr(), &get);
+        if head.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the tunnel's place comes back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    proxy.stop_cleanly();
+}

@@ -211,6 +211,10 @@ pub struct LimitReached {
 }
 
 impl LimitReached {
+    pub(crate) const fn new(max: usize) -> Self {
+        Self { max }
+    }
+
     /// The limit that was reached.
     #[must_use]
     pub const fn max(&self) -> usize {

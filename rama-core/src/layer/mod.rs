@@ -10,6 +10,7 @@ mod tuple;
 
 pub mod add_extension;
 pub mod concurrency_limit;
+pub mod connection_limit;
 pub mod consume_err;
 pub mod hijack;
 pub mod map_err;
@@ -22,6 +23,7 @@ pub mod trace_err;
 
 pub use add_extension::{AddExtension, AddExtensionLayer};
 pub use concurrency_limit::{ConcurrencyLimit, ConcurrencyLimitLayer, LimitReached};
+pub use connection_limit::{ConnectionLimit, ConnectionLimitLayer, ConnectionPermit};
 pub use consume_err::{ConsumeErr, ConsumeErrLayer};
 pub use hijack::{Hijack, HijackLayer};
 pub use layer_fn::{LayerFn, layer_fn};

@@ -58,7 +58,7 @@ use rama::{
     error::{BoxError, ErrorContext, OpaqueError},
     graceful::Executor,
     http::{Body, Request, Response, client::EasyHttpWebClient, server::HttpServer},
-    layer::{ConcurrencyLimitLayer, MapErrLayer},
+    layer::{ConnectionLimitLayer, MapErrLayer},
     net::{address::ProxyAddress, stream::ForwardConfig, user::Basic},
     proxy::{
         client::{ProxySelectLayer, ProxySelector},
@@ -118,8 +118,8 @@ pub(crate) struct ProxyArgs {
     idle_timeout: Duration,
 
     /// Serve at most N client connections at once; more are closed right after they are
-    /// accepted. Unlimited when absent. (An HTTP CONNECT tunnel stops counting once the
-    /// tunnel is handed over; SOCKS5 tunnels count until they end.)
+    /// accepted. Unlimited when absent. A connection counts until it ends, tunnels
+    /// included (HTTP CONNECT, SOCKS5 and MITM relays).
     #[arg(long, value_name = "N")]
     max_conns: Option<NonZeroUsize>,
 
@@ -412,7 +412,9 @@ pub(super) async fn run(args: ProxyArgs) -> Result<(), OpaqueError> {
         let service = Socks5OrHttp::new(socks5(&args, outbound, &upstream, &policy), http);
         let limit = args
             .max_conns
-            .map(|max| ConcurrencyLimitLayer::reject(max.get()));
+            // the permit travels with the connection, into the tunnel an HTTP CONNECT hands
+            // to a task of its own
+            .map(|max| ConnectionLimitLayer::new(max.get()));
         Ok(limit.into_layer(service))
     })
     .await
