@@ -182,3 +182,64 @@ async fn h2_requests_for_http_urls_are_forwarded() {
     origin_shutdown.trigger().trigger();
     timeout(WAIT, origin_shutdown.shutdown()).await.unwrap();
 }
+
+/// A TCP target that reads everything and never answers.
+async fn start_sink() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut s, &mut tokio::io::sink()).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn h2_connect_idle_timeout_counts_both_directions() {
+    let idle = Duration::from_millis(300);
+    let sink = start_sink().await;
+    let connector = PolicyConnector::tcp(InMemoryDns::new(), TargetPolicy::allow_all());
+    let client = EasyHttpWebClient::with_connector(connector.clone());
+    let proxy = HttpForwardProxy::new(connector, client)
+        .with_tunnel_config(rama_net::stream::ForwardConfig::new().with_idle_timeout(idle));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::manual();
+    shutdown
+        .spawn_task(listener.serve_graceful(shutdown.guard(), HttpServer::auto().service(proxy)));
+    let mut send = h2_client(addr).await.ready().await.unwrap();
+
+    let (response, mut stream) = send
+        .send_request(connect_request(&sink.to_string()), false)
+        .unwrap();
+    let response = timeout(WAIT, response).await.unwrap().unwrap();
+    assert_eq!(response.status(), http::StatusCode::OK);
+    let mut body = response.into_body();
+
+    // uploading for 4 idle timeouts, nothing coming back: the tunnel stays open
+    for _ in 0..12 {
+        stream
+            .send_data(Bytes::from_static(b"tick"), false)
+            .unwrap();
+        tokio::time::sleep(idle / 3).await;
+    }
+    let still_open = timeout(Duration::from_millis(10), body.data()).await;
+    assert!(
+        still_open.is_err(),
+        "the tunnel ended while the client was sending"
+    );
+
+    // silent both ways: closed after about one idle timeout
+    let started = std::time::Instant::now();
+    let end = timeout(WAIT, body.data())
+        .await
+        .expect("the idle tunnel ends");
+    assert!(matches!(end, None | Some(Err(_))), "{end:?}");
+    assert!(started.elapsed() < idle * 4, "took {:?}", started.elapsed());
+
+    shutdown.trigger().trigger();
+    timeout(WAIT, shutdown.shutdown()).await.unwrap();
+}

@@ -11,7 +11,10 @@ use rama_net::address::{Authority, ProxyAddress};
 use rama_net::stream::{ForwardConfig, Stream};
 use rama_net::user::UserId;
 use rama_tcp::client::TcpRequest;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
 
 /// The parsed target of a CONNECT request, as the request for the connector.
 pub(super) struct ConnectTarget {
@@ -88,8 +91,9 @@ impl TunnelMode {
             Self::H2Stream => {
                 let (read, write) = tokio::io::split(Box::pin(upstream));
                 let (tx, response_body) = Body::channel();
-                executor.spawn_task(upstream_to_body(read, tx, config));
-                executor.spawn_task(body_to_upstream(body, write));
+                let activity = Activity::new();
+                executor.spawn_task(upstream_to_body(read, tx, config, activity.clone()));
+                executor.spawn_task(body_to_upstream(body, write, activity));
                 Response::new(response_body)
             }
         }
@@ -122,24 +126,48 @@ async fn tunnel_upgraded<S: Stream>(
     }
 }
 
-/// Target → client for h2: reads into the response body until EOF, an error, the idle
-/// timeout, or the client going away.
+/// When an h2 tunnel last moved bytes, in either direction: its idle timeout counts from
+/// there, so a long upload with nothing coming back is not idle.
+#[derive(Clone)]
+struct Activity(Arc<Mutex<Instant>>);
+
+impl Activity {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    fn touch(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Target → client for h2: reads into the response body until EOF, an error, the client
+/// going away, or the idle timeout (no bytes either way for that long).
 async fn upstream_to_body<R: tokio::io::AsyncRead + Unpin>(
     mut read: R,
     tx: rama_http::body::BodySender,
     config: ForwardConfig,
+    activity: Activity,
 ) {
     let size = config.buffer_size().max(1024);
     let mut buf = BytesMut::with_capacity(size);
     loop {
         buf.reserve(size);
-        let next = read.read_buf(&mut buf);
+        let mut next = pin!(read.read_buf(&mut buf));
         let read = match config.idle_timeout() {
-            Some(idle) => match tokio::time::timeout(idle, next).await {
-                Ok(r) => r,
-                Err(_) => {
-                    tx.abort("CONNECT tunnel idle");
-                    return;
+            Some(idle) => loop {
+                match tokio::time::timeout_at(activity.last() + idle, next.as_mut()).await {
+                    Ok(r) => break r,
+                    // the client sent meanwhile: not idle, wait on from its last bytes
+                    Err(_) if activity.last() + idle > Instant::now() => {}
+                    Err(_) => {
+                        tx.abort("CONNECT tunnel idle");
+                        return;
+                    }
                 }
             },
             None => next.await,
@@ -148,6 +176,7 @@ async fn upstream_to_body<R: tokio::io::AsyncRead + Unpin>(
             // EOF: dropping the sender ends the body, and so the stream, cleanly
             Ok(0) => return,
             Ok(_) => {
+                activity.touch();
                 if tx.send_data(buf.split().freeze()).await.is_err() {
                     return;
                 }
@@ -161,16 +190,21 @@ async fn upstream_to_body<R: tokio::io::AsyncRead + Unpin>(
 }
 
 /// Client → target for h2: writes the request body's data, then half-closes the target.
-async fn body_to_upstream<W: tokio::io::AsyncWrite + Unpin>(mut body: Body, mut write: W) {
+async fn body_to_upstream<W: tokio::io::AsyncWrite + Unpin>(
+    mut body: Body,
+    mut write: W,
+    activity: Activity,
+) {
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             // the client reset the stream: the target gets no clean end either
             return;
         };
-        if let Ok(data) = frame.into_data()
-            && write.write_all(&data).await.is_err()
-        {
-            return;
+        if let Ok(data) = frame.into_data() {
+            activity.touch();
+            if write.write_all(&data).await.is_err() {
+                return;
+            }
         }
     }
     let _ = write.shutdown().await;
