@@ -14,6 +14,7 @@ use rama_core::graceful::Shutdown;
 use rama_http::client::EasyHttpWebClient;
 use rama_http::server::HttpServer;
 use rama_net::dns::InMemoryDns;
+use rama_net::stream::ForwardConfig;
 use rama_proxy::http::server::HttpForwardProxy;
 use rama_proxy::policy::{PolicyConnector, TargetPolicy};
 use rama_tcp::server::TcpListener;
@@ -26,9 +27,13 @@ use tokio::time::timeout;
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn start_proxy(policy: TargetPolicy) -> (SocketAddr, Shutdown) {
+    start_proxy_with(policy, ForwardConfig::new()).await
+}
+
+async fn start_proxy_with(policy: TargetPolicy, tunnel: ForwardConfig) -> (SocketAddr, Shutdown) {
     let connector = PolicyConnector::tcp(InMemoryDns::new(), policy);
     let client = EasyHttpWebClient::with_connector(connector.clone());
-    let proxy = HttpForwardProxy::new(connector, client);
+    let proxy = HttpForwardProxy::new(connector, client).with_tunnel_config(tunnel);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = Shutdown::manual();
@@ -201,15 +206,11 @@ async fn start_sink() -> SocketAddr {
 async fn h2_connect_idle_timeout_counts_both_directions() {
     let idle = Duration::from_millis(300);
     let sink = start_sink().await;
-    let connector = PolicyConnector::tcp(InMemoryDns::new(), TargetPolicy::allow_all());
-    let client = EasyHttpWebClient::with_connector(connector.clone());
-    let proxy = HttpForwardProxy::new(connector, client)
-        .with_tunnel_config(rama_net::stream::ForwardConfig::new().with_idle_timeout(idle));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = Shutdown::manual();
-    shutdown
-        .spawn_task(listener.serve_graceful(shutdown.guard(), HttpServer::auto().service(proxy)));
+    let (addr, shutdown) = start_proxy_with(
+        TargetPolicy::allow_all(),
+        ForwardConfig::new().with_idle_timeout(idle),
+    )
+    .await;
     let mut send = h2_client(addr).await.ready().await.unwrap();
 
     let (response, mut stream) = send
