@@ -117,26 +117,11 @@ struct Peer {
     _dir: TempDir,
 }
 
+/// Starts `program args` and waits until 127.0.0.1:`port` accepts connections.
 fn spawn_listening(program: &str, args: &[&str], port: u16, dir: TempDir) -> Peer {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
-    let mut process = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = process.0.try_wait() {
-            panic!("{program} exited with {status} before listening");
-        }
-        assert!(Instant::now() < deadline, "{program} listens in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     Peer {
         port,
-        _process: process,
+        _process: KillOnDrop::spawn_listening(program, args, port),
         _dir: dir,
     }
 }

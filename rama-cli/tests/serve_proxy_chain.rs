@@ -17,7 +17,6 @@ mod support;
 use std::{
     io::{Read, Write},
     net::TcpStream,
-    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 use support::curl::{assert_echoed, curl, echo};
@@ -46,22 +45,7 @@ impl Tinyproxy {
             config.push_str(&format!("BasicAuth {user} {pass}\n"));
         }
         let file = dir.write("tinyproxy.conf", &config);
-        let child = Command::new("tinyproxy")
-            .args(["-d", "-c", &file])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn tinyproxy");
-        let mut process = KillOnDrop(child);
-        let deadline = Instant::now() + IO_TIMEOUT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = process.0.try_wait() {
-                panic!("tinyproxy exited with {status} before listening");
-            }
-            assert!(Instant::now() < deadline, "tinyproxy listens in time");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let process = KillOnDrop::spawn_listening("tinyproxy", &["-d", "-c", &file], port);
         Self {
             port,
             log,
@@ -462,32 +446,17 @@ fn shutdown_lets_an_open_tunnel_finish() {
 /// microsocks on a free loopback port, with credentials.
 fn microsocks(user: &str, pass: &str) -> (u16, KillOnDrop) {
     let port = free_port();
-    let child = Command::new("microsocks")
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-u",
-            user,
-            "-P",
-            pass,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn microsocks");
-    let mut process = KillOnDrop(child);
-    let deadline = Instant::now() + IO_TIMEOUT;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = process.0.try_wait() {
-            panic!("microsocks exited with {status} before listening");
-        }
-        assert!(Instant::now() < deadline, "microsocks listens in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (port, process)
+    let args = [
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-u",
+        user,
+        "-P",
+        pass,
+    ];
+    (port, KillOnDrop::spawn_listening("microsocks", &args, port))
 }
 
 #[tokio::test]

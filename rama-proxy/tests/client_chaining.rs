@@ -39,8 +39,8 @@ use rama_tls::config::{ClientConfig, ServerConfig, ServerVerification};
 use rama_tls::rustls::TlsAcceptorLayer;
 use std::convert::Infallible;
 use std::net::Ipv4Addr;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -93,23 +93,8 @@ fn tinyproxy() -> Option<(u16, KillOnDrop, TempDir)> {
         format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 32\n"),
     )
     .unwrap();
-    let child = Command::new("tinyproxy")
-        .args(["-d", "-c", file.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut process = KillOnDrop(child);
-    let deadline = Instant::now() + WAIT;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            process.0.try_wait().unwrap().is_none(),
-            "tinyproxy exited early"
-        );
-        assert!(Instant::now() < deadline, "tinyproxy listens in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let process =
+        KillOnDrop::spawn_listening("tinyproxy", &["-d", "-c", file.to_str().unwrap()], port);
     Some((port, process, dir))
 }
 

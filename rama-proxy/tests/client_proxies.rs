@@ -40,8 +40,8 @@ use rama_tls::rustls::TlsAcceptorLayer;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -202,31 +202,9 @@ struct Peer {
 
 /// Starts `program args` and waits until 127.0.0.1:`port` accepts connections.
 fn spawn_listening(program: &str, args: &[&str], port: u16, dir: TempDir) -> Peer {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
-    let mut process = KillOnDrop(child);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        if let Ok(Some(status)) = process.0.try_wait() {
-            panic!("{program} {args:?} exited with {status} before listening");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{program} listens on {port} in time"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
     Peer {
         port,
-        _process: process,
+        _process: KillOnDrop::spawn_listening(program, args, port),
         _dir: dir,
     }
 }

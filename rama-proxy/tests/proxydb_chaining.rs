@@ -19,7 +19,7 @@ use rama_proxy::username::UsernameLabels;
 use rama_tcp::client::{TcpConnector, TcpRequest};
 use rama_test_support::{KillOnDrop, free_port, tool_available};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -48,18 +48,20 @@ async fn origin() -> Origin {
     Origin(addr, task)
 }
 
-async fn wait_listening(port: u16, name: &str) {
-    let deadline = tokio::time::Instant::now() + IO_TIMEOUT;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// tinyproxy on a free loopback port, its configuration in `dir`.
+fn tinyproxy(dir: &TempDir) -> (u16, KillOnDrop) {
+    let port = free_port();
+    let conf = dir.0.join("tinyproxy.conf");
+    std::fs::write(
+        &conf,
+        format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 16\n"),
+    )
+    .unwrap();
+    let conf = conf.to_str().unwrap();
+    (
+        port,
+        KillOnDrop::spawn_listening("tinyproxy", &["-d", "-c", conf], port),
+    )
 }
 
 struct TempDir(std::path::PathBuf);
@@ -78,43 +80,19 @@ async fn labels_pick_http_or_socks5_upstream() {
     let dir =
         TempDir(std::env::temp_dir().join(format!("rama-proxydb-chain-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0).unwrap();
-    let tiny_port = free_port();
-    let conf = dir.0.join("tinyproxy.conf");
-    std::fs::write(
-        &conf,
-        format!("Port {tiny_port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 16\n"),
-    )
-    .unwrap();
-    let _tiny = KillOnDrop(
-        Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (tiny_port, _tiny) = tinyproxy(&dir);
     let socks_port = free_port();
-    let _socks = KillOnDrop(
-        Command::new("microsocks")
-            .args([
-                "-i",
-                "127.0.0.1",
-                "-p",
-                &socks_port.to_string(),
-                "-u",
-                "alice",
-                "-P",
-                "pw",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_listening(tiny_port, "tinyproxy").await;
-    wait_listening(socks_port, "microsocks").await;
+    let socks_args = [
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &socks_port.to_string(),
+        "-u",
+        "alice",
+        "-P",
+        "pw",
+    ];
+    let _socks = KillOnDrop::spawn_listening("microsocks", &socks_args, socks_port);
 
     let db = MemoryProxyDB::from_csv(&format!(
         "id,address,country,city,state,pool,datacenter,residential,mobile,asn,carrier\n\
@@ -180,24 +158,7 @@ async fn socks5_server_chains_through_the_upstream_its_labels_pick() {
     let dir =
         TempDir(std::env::temp_dir().join(format!("rama-proxydb-socks5-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0).unwrap();
-    let tiny_port = free_port();
-    let conf = dir.0.join("tinyproxy.conf");
-    std::fs::write(
-        &conf,
-        format!("Port {tiny_port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 16\n"),
-    )
-    .unwrap();
-    let _tiny = KillOnDrop(
-        Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_listening(tiny_port, "tinyproxy").await;
+    let (tiny_port, _tiny) = tinyproxy(&dir);
     let closed_port = free_port();
 
     let db = MemoryProxyDB::from_json(&format!(

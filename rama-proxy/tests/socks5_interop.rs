@@ -13,7 +13,7 @@ use rama_proxy::socks5::{client::socks5_handshake, proto::ReplyCode};
 use rama_test_support::{KillOnDrop, free_port, tool_available};
 use std::{
     net::SocketAddr,
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,29 +41,6 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-fn spawn(program: &str, args: &[&str]) -> KillOnDrop {
-    KillOnDrop(
-        Command::new(program)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {program}: {e}")),
-    )
-}
-
-/// Waits until something accepts connections on `port`.
-async fn wait_listening(port: u16) {
-    let start = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(start.elapsed() < T, "nothing listens on {port}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -111,8 +88,11 @@ async fn handshake_against_microsocks() {
     }
     let (echo, _e) = echo().await;
     let port = free_port();
-    let _m = spawn(MICROSOCKS, &["-i", "127.0.0.1", "-p", &port.to_string()]);
-    wait_listening(port).await;
+    let _m = KillOnDrop::spawn_listening(
+        MICROSOCKS,
+        &["-i", "127.0.0.1", "-p", &port.to_string()],
+        port,
+    );
     tunnel_works(port, echo, None).await;
 
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -139,7 +119,7 @@ async fn handshake_against_microsocks_with_login() {
     }
     let (echo, _e) = echo().await;
     let port = free_port();
-    let _m = spawn(
+    let _m = KillOnDrop::spawn_listening(
         MICROSOCKS,
         &[
             "-i",
@@ -151,8 +131,8 @@ async fn handshake_against_microsocks_with_login() {
             "-P",
             "secret",
         ],
+        port,
     );
-    wait_listening(port).await;
     let good = Basic::new("john", "secret").unwrap();
     tunnel_works(port, echo, Some(&good)).await;
 
@@ -206,11 +186,11 @@ async fn handshake_against_dante() {
     )
     .unwrap();
     let pid = dir.join("danted.pid");
-    let mut dante = spawn(
+    let mut dante = KillOnDrop::spawn_listening(
         DANTED,
         &["-f", config.to_str().unwrap(), "-p", pid.to_str().unwrap()],
+        port,
     );
-    wait_listening(port).await;
     tunnel_works(port, echo, None).await;
 
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))

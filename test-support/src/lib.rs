@@ -201,6 +201,34 @@ pub fn run_to_exit(program: &str, args: &[&str], timeout: Duration) -> (ExitStat
 #[derive(Debug)]
 pub struct KillOnDrop(pub Child);
 
+impl KillOnDrop {
+    /// Start `program args` (a peer such as tinyproxy, microsocks or haproxy; its output
+    /// discarded) and wait until something accepts connections on 127.0.0.1:`port`,
+    /// failing the test if it exits first or does not listen within [`START_TIMEOUT`].
+    pub fn spawn_listening(program: &str, args: &[&str], port: u16) -> Self {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+        let mut process = Self(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = process.0.try_wait() {
+                panic!("{program} {args:?} exited with {status} before listening on {port}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{program} listens on {port} in time"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+        process
+    }
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         if matches!(self.0.try_wait(), Ok(None)) {
