@@ -11,8 +11,8 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::curl::{assert_echoed, curl, echo};
-use support::{Rama, free_port, tool_available};
+use support::curl::{assert_echoed, curl, echo, serve_proxy};
+use support::{free_port, tool_available};
 
 #[tokio::test]
 async fn http_and_socks5_on_one_port() {
@@ -20,7 +20,7 @@ async fn http_and_socks5_on_one_port() {
         return;
     }
     let origin = echo();
-    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0"]);
+    let proxy = serve_proxy(&[]);
     let x = format!("http://{}", proxy.addr());
     let port = origin.addr().port();
 
@@ -55,15 +55,7 @@ async fn auth_is_required_on_both_protocols() {
         return;
     }
     let origin = echo();
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--auth",
-        "john:s3cret",
-        "--username-labels",
-    ]);
+    let proxy = serve_proxy(&["--auth", "john:s3cret", "--username-labels"]);
     let x = format!("http://{}", proxy.addr());
     let url = format!("http://127.0.0.1:{}/auth", origin.addr().port());
 
@@ -110,13 +102,7 @@ async fn https_proxy_with_a_self_signed_certificate() {
         return;
     }
     let origin = echo();
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--tls-self-signed",
-    ]);
+    let proxy = serve_proxy(&["--tls-self-signed"]);
     let x = format!("https://{}", proxy.addr());
     let port = origin.addr().port();
     let got = curl(&[
@@ -154,7 +140,7 @@ async fn connect_to_a_closed_port_fails_fast_with_502() {
     if !tool_available("curl") {
         return;
     }
-    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0"]);
+    let proxy = serve_proxy(&[]);
     let x = format!("http://{}", proxy.addr());
     let closed = free_port();
     let start = Instant::now();
@@ -192,14 +178,7 @@ fn exchange(proxy: std::net::SocketAddr, request: &str) -> (std::net::TcpStream,
 fn max_conns_counts_a_connect_tunnel_until_it_ends() {
     let origin = echo();
     let target = origin.addr();
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--max-conns",
-        "1",
-    ]);
+    let proxy = serve_proxy(&["--max-conns", "1"]);
     let connect = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
     let get = format!(
         "GET http://{target}/after HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"

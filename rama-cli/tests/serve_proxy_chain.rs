@@ -19,7 +19,7 @@ use std::{
     net::TcpStream,
     time::{Duration, Instant},
 };
-use support::curl::{assert_echoed, curl, echo};
+use support::curl::{assert_echoed, curl, echo, serve_proxy};
 use support::{IO_TIMEOUT, KillOnDrop, Rama, STOP_TIMEOUT, TempDir, free_port, tool_available};
 
 /// tinyproxy on a free loopback port (every CONNECT port allowed), naming itself `name` in
@@ -71,14 +71,7 @@ async fn every_protocol_goes_through_the_upstream() {
     let origin = echo();
     let upstream = Tinyproxy::start("upstream-one", Some(("up", "secret")));
     let url = format!("http://up:secret@127.0.0.1:{}", upstream.port);
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        &url,
-    ]);
+    let proxy = serve_proxy(&["--upstream", &url]);
     let x = format!("http://{}", proxy.addr());
     let port = origin.addr().port();
 
@@ -122,14 +115,7 @@ async fn a_dead_upstream_is_a_502() {
         return;
     }
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        &dead,
-    ]);
+    let proxy = serve_proxy(&["--upstream", &dead]);
     let x = format!("http://{}", proxy.addr());
     let got = curl(&["-p", "-x", &x, "http://127.0.0.1:9/"]).await;
     assert_ne!(got.code, 0);
@@ -167,17 +153,7 @@ async fn the_proxy_db_picks_the_upstream_by_username_labels() {
             us.port, de.port
         ),
     );
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--auth",
-        "john:pw",
-        "--username-labels",
-        "--proxy-db",
-        &db,
-    ]);
+    let proxy = serve_proxy(&["--auth", "john:pw", "--username-labels", "--proxy-db", &db]);
     let x = format!("http://{}", proxy.addr());
     let port = origin.addr().port();
     let url = format!("http://127.0.0.1:{port}/db");
@@ -295,18 +271,7 @@ async fn mitm_decrypts_with_a_generated_ca() {
     let ca_cert = dir.write("unused", "");
     let ca_cert = ca_cert.replace("unused", "ca/ca.pem");
     let ca_key = ca_cert.replace("ca.pem", "ca.key");
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--mitm",
-        "--ca-cert",
-        &ca_cert,
-        "--ca-key",
-        &ca_key,
-        "-k",
-    ]);
+    let proxy = serve_proxy(&["--mitm", "--ca-cert", &ca_cert, "--ca-key", &ca_key, "-k"]);
     assert!(
         proxy.wait_for_stderr(&ca_cert, IO_TIMEOUT),
         "{}",
@@ -346,17 +311,7 @@ async fn mitm_decrypts_with_a_generated_ca() {
     proxy.stop_cleanly();
 
     // a second start loads the same CA
-    let again = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--mitm",
-        "--ca-cert",
-        &ca_cert,
-        "--ca-key",
-        &ca_key,
-    ]);
+    let again = serve_proxy(&["--mitm", "--ca-cert", &ca_cert, "--ca-key", &ca_key]);
     assert!(
         again.wait_for_stderr("loaded", IO_TIMEOUT),
         "{}",
@@ -397,14 +352,7 @@ fn read_head(stream: &mut TcpStream) -> String {
 #[test]
 fn shutdown_lets_an_open_tunnel_finish() {
     let origin = echo();
-    let mut proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--graceful-timeout",
-        "8",
-    ]);
+    let mut proxy = serve_proxy(&["--graceful-timeout", "8"]);
     let mut tunnel = TcpStream::connect(proxy.addr()).unwrap();
     tunnel.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     let target = origin.addr();
@@ -467,14 +415,7 @@ async fn a_socks5h_upstream_with_credentials() {
     let origin = echo();
     let (socks_port, _socks) = microsocks("up", "secret");
     let upstream = format!("socks5h://up:secret@127.0.0.1:{socks_port}");
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        &upstream,
-    ]);
+    let proxy = serve_proxy(&["--upstream", &upstream]);
     let x = format!("http://{}", proxy.addr());
     let port = origin.addr().port();
     let got = curl(&["-x", &x, &format!("http://localhost:{port}/absolute")]).await;
@@ -488,14 +429,7 @@ async fn a_socks5h_upstream_with_credentials() {
 
     // wrong upstream credentials: the client gets a failure, not a direct connection
     let upstream = format!("socks5h://up:wrong@127.0.0.1:{socks_port}");
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        &upstream,
-    ]);
+    let proxy = serve_proxy(&["--upstream", &upstream]);
     let x = format!("http://{}", proxy.addr());
     let got = curl(&["-p", "-x", &x, &format!("http://localhost:{port}/tunnel")]).await;
     assert_ne!(got.code, 0, "{}", got.stdout);
@@ -515,11 +449,7 @@ async fn mitm_requests_go_through_the_upstream() {
     let ca_cert = dir.write("ca.pem", "").replace("ca.pem", "ca/ca.pem");
     let ca_key = ca_cert.replace("ca.pem", "ca.key");
     let up = format!("http://127.0.0.1:{}", upstream.port);
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
+    let proxy = serve_proxy(&[
         "--upstream",
         &up,
         "--mitm",
@@ -559,17 +489,7 @@ async fn the_proxy_db_reads_csv() {
             nl.port
         ),
     );
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--auth",
-        "john:pw",
-        "--username-labels",
-        "--proxy-db",
-        &db,
-    ]);
+    let proxy = serve_proxy(&["--auth", "john:pw", "--username-labels", "--proxy-db", &db]);
     let x = format!("http://{}", proxy.addr());
     let url = format!("http://127.0.0.1:{}/csv", origin.addr().port());
     let got = curl(&["-x", &x, "-U", "john-country-nl:pw", &url]).await;
@@ -585,25 +505,11 @@ async fn an_https_upstream_verified_unless_k() {
         return;
     }
     let origin = echo();
-    let upstream = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--tls-self-signed",
-    ]);
+    let upstream = serve_proxy(&["--tls-self-signed"]);
     let up = format!("https://{}", upstream.addr());
     let url = format!("http://127.0.0.1:{}/https-upstream", origin.addr().port());
 
-    let proxy = Rama::start(&[
-        "serve",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        &up,
-        "-k",
-    ]);
+    let proxy = serve_proxy(&["--upstream", &up, "-k"]);
     let x = format!("http://{}", proxy.addr());
     let got = curl(&["-x", &x, &url]).await;
     assert_echoed(&got, "/https-upstream");
@@ -612,7 +518,7 @@ async fn an_https_upstream_verified_unless_k() {
     proxy.stop_cleanly();
 
     // without -k the self-signed upstream is refused
-    let proxy = Rama::start(&["serve", "proxy", "--bind", "127.0.0.1:0", "--upstream", &up]);
+    let proxy = serve_proxy(&["--upstream", &up]);
     let x = format!("http://{}", proxy.addr());
     let got = curl(&["-p", "-x", &x, &url]).await;
     assert_ne!(got.code, 0, "{}", got.stdout);

@@ -1,5 +1,5 @@
-//! curl as the client of the proxy tests (`serve_proxy*.rs`), and `rama serve echo` as their
-//! origin.
+//! curl as the client of the proxy tests (`serve_proxy*.rs`), `rama serve proxy` as the proxy
+//! and `rama serve echo` as the origin.
 
 #![allow(
     clippy::unwrap_used,
@@ -42,6 +42,13 @@ pub(crate) async fn curl(args: &[&str]) -> Curl {
 /// `rama serve echo` on a free loopback port: the origin whose JSON names the request.
 pub(crate) fn echo() -> Rama {
     Rama::start(&["serve", "echo", "--bind", "127.0.0.1:0"])
+}
+
+/// `rama serve proxy` on a free loopback port, with `extra` flags.
+pub(crate) fn serve_proxy(extra: &[&str]) -> Rama {
+    let mut args = vec!["serve", "proxy", "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Rama::start(&args)
 }
 
 /// curl succeeded and the echo's JSON names the path it was asked for.
