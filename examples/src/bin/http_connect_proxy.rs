@@ -5,7 +5,8 @@
 //!
 //! Shows: `HttpForwardProxy` behind `HttpServer::auto`, a `PolicyConnector` shared by the
 //! tunnel connector and the HTTP client (literal IPs and resolved addresses are checked),
-//! the connect timeout, and graceful shutdown.
+//! the connect timeout, a limit of open connections that keeps counting a connection while
+//! its CONNECT tunnel lasts (`ConnectionLimitLayer`), and graceful shutdown.
 //!
 //! ```text
 //! cargo run -p rama-examples --bin http_connect_proxy [BIND]   # BIND defaults to 127.0.0.1:62071
@@ -20,7 +21,7 @@ use rama::{
     error::{BoxError, ErrorContext},
     graceful::Shutdown,
     http::{client::EasyHttpWebClient, server::HttpServer},
-    layer::TraceErrLayer,
+    layer::{ConnectionLimitLayer, TraceErrLayer},
     net::{address::IpClass, dns::HickoryDns},
     proxy::{
         http::server::HttpForwardProxy,
@@ -52,7 +53,10 @@ async fn main() -> Result<(), BoxError> {
     let shutdown = Shutdown::default();
     let listener = TcpListener::bind(bind).await?;
     println!("listening on {}", listener.local_addr()?);
-    let service = TraceErrLayer::new().into_layer(HttpServer::auto().service(proxy));
+    // at most 1024 client connections: the permit rides in the connection's extensions, so a
+    // tunnel handed to a task of its own still counts until it ends
+    let service = (TraceErrLayer::new(), ConnectionLimitLayer::new(1024))
+        .into_layer(HttpServer::auto().service(proxy));
     shutdown.spawn_task_fn(async move |guard| listener.serve_graceful(guard, service).await);
     shutdown
         .shutdown_with_limit(Duration::from_secs(10))
