@@ -11,6 +11,12 @@ mod logging;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// The allocator of the binary (feature `mimalloc`, default): see the feature's comment in
+/// `Cargo.toml` for why, and `bench/README.md` for what it changed.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     if let Err(err) = logging::init() {
