@@ -186,19 +186,47 @@ pub fn ordered_headers<'a>(
     headers: &'a HeaderMap,
     record: Option<&'a OriginalHeaderNames>,
 ) -> OrderedHeaders<'a> {
+    let record = record.map_or(&[][..], |r| &r.names[..]);
     OrderedHeaders {
         headers,
-        record: record.map_or(&[][..], |r| &r.names[..]),
-        used: Vec::new(),
-        extras: None,
-        current: None,
+        record,
+        walk: Walk::Lockstep {
+            map: headers.iter().peekable(),
+            at: 0,
+        },
     }
 }
 
 /// The iterator returned by [`ordered_headers`].
+///
+/// It starts in lockstep: the record and the map's own iteration order (values grouped by
+/// name, names in insertion order) agree for a head that was parsed and then only had
+/// fields removed or appended, which is what a proxy does. Then each recorded name is the
+/// next value in the map, or a name the map no longer has: no lookup by name. At the first
+/// disagreement (a reordered map, interleaved duplicates, a value added to a recorded name)
+/// it replays the record so far by the rule and goes on by the rule, which looks each name
+/// up. Both walks give the same pairs (`rule_table` and `lockstep_agrees_with_the_rule` test
+/// that).
 pub struct OrderedHeaders<'a> {
     headers: &'a HeaderMap,
+    /// the whole record
     record: &'a [(HeaderName, Bytes)],
+    walk: Walk<'a>,
+}
+
+enum Walk<'a> {
+    /// The record's first `at` names were matched to the map's first values (or skipped as
+    /// absent); `map` yields the rest of the map.
+    Lockstep {
+        map: std::iter::Peekable<http::header::Iter<'a, HeaderValue>>,
+        at: usize,
+    },
+    /// By the rule: the record from `at` on, then the extra values.
+    Rule(RuleWalk<'a>),
+}
+
+struct RuleWalk<'a> {
+    at: usize,
     /// per recorded name: how many of its values were written, and its last spelling
     used: Vec<Used<'a>>,
     extras: Option<http::header::Iter<'a, HeaderValue>>,
@@ -218,33 +246,46 @@ impl fmt::Debug for OrderedHeaders<'_> {
     }
 }
 
-impl<'a> Iterator for OrderedHeaders<'a> {
-    type Item = (WireName<'a>, &'a HeaderValue);
+impl<'a> RuleWalk<'a> {
+    /// Phase 1 of the rule for one recorded name: its value for this occurrence, if any.
+    fn recorded(
+        &mut self,
+        headers: &'a HeaderMap,
+        name: &'a HeaderName,
+        spelling: &'a [u8],
+    ) -> Option<&'a HeaderValue> {
+        let idx = match self.used.iter().position(|u| u.name == name) {
+            Some(i) => i,
+            None => {
+                self.used.push(Used {
+                    name,
+                    count: 0,
+                    spelling,
+                });
+                self.used.len() - 1
+            }
+        };
+        let used = &mut self.used[idx];
+        used.spelling = spelling;
+        let value = headers.get_all(name).iter().nth(used.count)?;
+        used.count += 1;
+        Some(value)
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(
+        &mut self,
+        headers: &'a HeaderMap,
+        record: &'a [(HeaderName, Bytes)],
+    ) -> Option<(WireName<'a>, &'a HeaderValue)> {
         // phase 1: the record
-        while let Some(((name, spelling), rest)) = self.record.split_first() {
-            self.record = rest;
-            let idx = match self.used.iter().position(|u| u.name == name) {
-                Some(i) => i,
-                None => {
-                    self.used.push(Used {
-                        name,
-                        count: 0,
-                        spelling,
-                    });
-                    self.used.len() - 1
-                }
-            };
-            let used = &mut self.used[idx];
-            used.spelling = spelling;
-            if let Some(value) = self.headers.get_all(name).iter().nth(used.count) {
-                used.count += 1;
+        while let Some((name, spelling)) = record.get(self.at) {
+            self.at += 1;
+            if let Some(value) = self.recorded(headers, name, spelling) {
                 return Some((WireName::Original(spelling), value));
             }
         }
         // phase 2: values the record does not cover
-        let extras = self.extras.get_or_insert_with(|| self.headers.iter());
+        let extras = self.extras.get_or_insert_with(|| headers.iter());
         for (name, value) in extras.by_ref() {
             let seen = match &mut self.current {
                 Some((cur, n)) if *cur == name => {
@@ -263,6 +304,53 @@ impl<'a> Iterator for OrderedHeaders<'a> {
             }
         }
         None
+    }
+}
+
+impl<'a> Iterator for OrderedHeaders<'a> {
+    type Item = (WireName<'a>, &'a HeaderValue);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Walk::Lockstep { map, at } = &mut self.walk else {
+            let Walk::Rule(rule) = &mut self.walk else {
+                unreachable!("two variants")
+            };
+            return rule.next(self.headers, self.record);
+        };
+        while let Some((name, spelling)) = self.record.get(*at) {
+            match map.peek() {
+                Some((next, _)) if *next == name => {
+                    *at += 1;
+                    let (_, value) = map.next()?;
+                    return Some((WireName::Original(spelling), value));
+                }
+                // removed since parsing: nothing to write
+                _ if !self.headers.contains_key(name) => *at += 1,
+                // the orders disagree: the rule decides from here
+                _ => {
+                    let mut rule = RuleWalk {
+                        at: 0,
+                        used: Vec::new(),
+                        extras: None,
+                        current: None,
+                    };
+                    for (name, spelling) in &self.record[..*at] {
+                        rule.recorded(self.headers, name, spelling);
+                    }
+                    rule.at = *at;
+                    self.walk = Walk::Rule(rule);
+                    return self.next();
+                }
+            }
+        }
+        // the record agreed throughout: the rest of the map are the extra values, in the
+        // recorded spelling of their name (its last occurrence) if it has one
+        let (name, value) = map.next()?;
+        let spelling = self.record.iter().rev().find(|(n, _)| n == name);
+        Some((
+            spelling.map_or(WireName::Default(name), |(_, s)| WireName::Original(s)),
+            value,
+        ))
     }
 }
 
@@ -369,6 +457,12 @@ mod tests {
                 want: &["VIA: 1", "host: h", "VIA: 2"],
             },
             Case {
+                name: "a removal that moved the map's last name keeps the record's order",
+                map: &[("a", "1"), ("c", "3"), ("b", "2")],
+                record: &["A", "Connection", "B", "C"],
+                want: &["A: 1", "B: 2", "C: 3"],
+            },
+            Case {
                 name: "empty record is the default form",
                 map: &[("host", "h")],
                 record: &[],
@@ -380,6 +474,69 @@ mod tests {
             let r = record(c.record);
             assert_eq!(written(&m, Some(&r)), c.want, "{}", c.name);
         }
+    }
+
+    /// The rule alone, without the lockstep walk: the reference for the agreement test.
+    fn written_by_rule(m: &HeaderMap, r: &OriginalHeaderNames) -> Vec<String> {
+        let mut it = ordered_headers(m, Some(r));
+        it.walk = Walk::Rule(RuleWalk {
+            at: 0,
+            used: Vec::new(),
+            extras: None,
+            current: None,
+        });
+        it.map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn lockstep_agrees_with_the_rule() {
+        // parsed heads of up to 8 fields over 4 names (random spelling, duplicates, some
+        // interleaved), then up to 3 edits a proxy makes: remove a name, append a value,
+        // insert (replace) a name; a fixed-seed generator, so a failure repeats
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % n).unwrap()
+        };
+        let names = ["host", "x-a", "via", "connection"];
+        let spellings = ["Host", "X-A", "VIA", "connection", "HOST", "x-a", "Via"];
+        let mut lockstep = 0;
+        for case in 0..5000 {
+            let mut m = HeaderMap::new();
+            let mut r = OriginalHeaderNames::new();
+            for i in 0..next(9) {
+                let name = names[next(4)];
+                let spelling = spellings
+                    .iter()
+                    .find(|s| s.eq_ignore_ascii_case(name) && next(2) == 0)
+                    .copied()
+                    .unwrap_or(name);
+                r.push(spelling).unwrap();
+                m.append(name, HeaderValue::from(i));
+            }
+            for i in 0..next(4) {
+                let name = names[next(4)];
+                match next(3) {
+                    0 => drop(m.remove(name)),
+                    1 => drop(m.append(name, HeaderValue::from(100 + i))),
+                    _ => drop(m.insert(name, HeaderValue::from(200 + i))),
+                }
+            }
+            let mut it = ordered_headers(&m, Some(&r));
+            let got: Vec<String> = it
+                .by_ref()
+                .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+                .collect();
+            assert_eq!(got, written_by_rule(&m, &r), "case {case}: {r:?} {m:?}");
+            if matches!(it.walk, Walk::Lockstep { .. }) {
+                lockstep += 1;
+            }
+        }
+        // both walks were exercised
+        assert!((1000..4000).contains(&lockstep), "{lockstep} in lockstep");
     }
 
     #[test]
