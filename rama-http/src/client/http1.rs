@@ -1,11 +1,13 @@
 //! An HTTP/1.x client connection over any stream, one request at a time.
 //!
 //! [`handshake`] splits a connection into a [`SendRequest`] handle and a [`Connection`]
-//! future. The caller spawns the future (it owns the IO, writes requests and reads
-//! responses) and sends requests through the handle; a response is returned once its head
-//! was read, and its [`Body`] streams the rest. The split keeps the IO driven while the
-//! caller holds a response body, lets the connection notice an idle close by the server
-//! ([`SendRequest::is_closed`]), and lets a pool keep only the cheap handle.
+//! future. The caller spawns the future and sends requests through the handle; a response
+//! is returned once its head was read, and its [`Body`] streams the rest. The split keeps
+//! the IO driven while the caller holds a response body, lets the connection notice an idle
+//! close by the server ([`SendRequest::is_closed`]), and lets a pool keep only the cheap
+//! handle. A request without a body is written, and its response read, by the caller's own
+//! task when the connection is idle; the rest goes through the connection's task (see
+//! `link.rs` for why and how).
 //!
 //! What the connection does:
 //! - writes the head with the codec: header names in the order and spelling of the
@@ -45,6 +47,9 @@
 //! # let _ = body; Ok(()) }
 //! ```
 
+mod link;
+
+use self::link::{Link, Pump, Shared, exchange_inline, watch};
 use super::error::{Error, Kind};
 pub use super::on_upgrade::OnClientUpgrade;
 use super::on_upgrade::UpgradeFiller;
@@ -63,7 +68,7 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -147,12 +152,6 @@ type Job = (
     oneshot::Sender<Result<Response<Body>, Error>>,
 );
 
-#[derive(Debug, Default)]
-struct State {
-    busy: AtomicBool,
-    closed: AtomicBool,
-}
-
 /// Starts an HTTP/1 client connection on `io`: spawn the returned [`Connection`], send
 /// requests with the [`SendRequest`]. Async (and fallible) for symmetry with
 /// [`h2::handshake`](super::h2::handshake); HTTP/1 has no handshake to wait for.
@@ -161,13 +160,21 @@ pub async fn handshake<IO: ClientIo>(
     config: Http1ClientConfig,
 ) -> Result<(SendRequest, Connection), Error> {
     let (tx, rx) = mpsc::channel(1);
-    let state = Arc::new(State::default());
+    let link = Link {
+        io: Box::new(io),
+        buf: BytesMut::with_capacity(8 * 1024),
+        parser: ResponseHeadParser::new(config.limits),
+        deadline: Box::pin(tokio::time::sleep(Duration::from_secs(60 * 60 * 24 * 365))),
+        out: BytesMut::new(),
+    };
+    let shared = Arc::new(Shared::new(link));
     let sender = SendRequest {
         tx,
-        state: state.clone(),
+        shared: shared.clone(),
+        config,
         home: single_threaded_home(),
     };
-    let fut = run(io, rx, state, config);
+    let fut = run(rx, shared, config);
     Ok((sender, Connection { fut: Box::pin(fut) }))
 }
 
@@ -176,7 +183,8 @@ pub async fn handshake<IO: ClientIo>(
 #[derive(Clone)]
 pub struct SendRequest {
     tx: mpsc::Sender<Job>,
-    state: Arc<State>,
+    shared: Arc<Shared>,
+    config: Http1ClientConfig,
     /// The thread of the single-threaded runtime the handshake ran on (where its connection
     /// task is expected to run), `None` on a work-stealing runtime.
     home: Option<ThreadId>,
@@ -215,6 +223,11 @@ impl SendRequest {
     /// the response arrived); when sending the request again is safe, the error hands it back
     /// ([`Error::take_request`]).
     pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
+        if http_body::Body::is_end_stream(req.body())
+            && let Some(link) = self.shared.take_link()
+        {
+            return exchange_inline(&self.shared, &self.config, link, req).await;
+        }
         let (tx, rx) = oneshot::channel();
         // a ready connection (all a pool hands out) has room for the request at once; the
         // wait for room is for clones that send while a request is in flight, and is boxed:
@@ -242,12 +255,12 @@ impl SendRequest {
     /// may lag the caller's end of the body by a moment.
     #[must_use]
     pub fn is_ready(&self) -> bool {
-        !self.is_closed() && !self.state.busy.load(Ordering::Acquire)
+        !self.is_closed() && !self.shared.busy.load(Ordering::Acquire)
     }
 
     /// Whether a request or response body is in flight (closed or not).
     pub(crate) fn is_busy(&self) -> bool {
-        self.state.busy.load(Ordering::Acquire)
+        self.shared.busy.load(Ordering::Acquire)
     }
 
     /// The thread whose single-threaded runtime runs the connection's task, `None` when a
@@ -263,7 +276,7 @@ impl SendRequest {
     /// once its head arrived): no further request can be sent on it.
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.state.closed.load(Ordering::Acquire) || self.tx.is_closed()
+        self.shared.closed.load(Ordering::Acquire) || self.tx.is_closed()
     }
 }
 
@@ -289,77 +302,165 @@ impl Future for Connection {
     }
 }
 
-/// The connection: read requests from `rx`, one exchange at a time.
-async fn run<IO: ClientIo>(
-    io: IO,
+/// What wakes the idle connection task.
+enum Idle {
+    /// a request to exchange here (it has a body, or came while the link was busy)
+    Job(Job),
+    /// a response body an inline exchange handed over
+    Pump(Pump),
+    /// the connection is over
+    End(Result<(), Error>),
+}
+
+/// Waits, while no exchange runs in the task, for the next thing to do; `queued` holds a
+/// request that waits for the link to come back from an inline exchange.
+fn poll_idle(
+    shared: &Shared,
+    rx: &mut mpsc::Receiver<Job>,
+    queued: &mut Option<Job>,
+    cx: &mut Context<'_>,
+) -> Poll<Idle> {
+    let mut slot = shared.slot();
+    if !slot.task.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        slot.task = Some(cx.waker().clone());
+    }
+    if let Some(pump) = slot.pump.take() {
+        return Poll::Ready(Idle::Pump(pump));
+    }
+    if shared.closed.load(Ordering::Acquire) {
+        return Poll::Ready(Idle::End(slot.error.take().map_or(Ok(()), Err)));
+    }
+    if queued.is_none() {
+        match rx.poll_recv(cx) {
+            Poll::Ready(Some(job)) => *queued = Some(job),
+            // every handle is gone: so is any inline exchange
+            Poll::Ready(None) => return Poll::Ready(Idle::End(Ok(()))),
+            Poll::Pending => {}
+        }
+    }
+    let Some(link) = slot.link.as_mut() else {
+        // an inline exchange holds the link: it wakes the task when it parks it
+        slot.task_wants_link = queued.is_some();
+        return Poll::Pending;
+    };
+    if let Some(job) = queued.take() {
+        slot.task_wants_link = false;
+        return Poll::Ready(Idle::Job(job));
+    }
+    // idle: notice the peer closing (or sending unasked bytes)
+    watch(link, cx).map(|end| {
+        shared.closed.store(true, Ordering::Release);
+        Idle::End(end)
+    })
+}
+
+/// The connection task: the exchanges that do not run inline, the bodies handed over, and
+/// the watch for a peer close while idle.
+async fn run(
     mut rx: mpsc::Receiver<Job>,
-    state: Arc<State>,
+    shared: Arc<Shared>,
     config: Http1ClientConfig,
 ) -> Result<(), Error> {
-    // split so that the response can be read while the request body is still written
-    let (mut rd, mut wr) = tokio::io::split(io);
-    let mut buf = BytesMut::with_capacity(8 * 1024);
-    let mut parser = ResponseHeadParser::new(config.limits);
-    // the response head timer, one for the connection: moving its deadline later for each
-    // request is cheap for tokio, a new timer per request is not
-    let mut deadline = pin!(tokio::time::sleep(Duration::from_secs(60 * 60 * 24 * 365)));
+    let mut queued = None;
     let result = loop {
-        state.busy.store(false, Ordering::Release);
-        // idle: wait for a request, and notice the peer closing (or sending unasked bytes)
-        let job = tokio::select! {
-            biased;
-            job = rx.recv() => job,
-            read = rd.read_buf(&mut buf) => {
-                state.closed.store(true, Ordering::Release);
-                break match read {
-                    Ok(0) => Ok(()),
-                    Ok(_) => Err(Error::with(Kind::Parse, "bytes received while no request was in flight")),
-                    Err(e) => Err(Error::io(e)),
+        let idle = std::future::poll_fn(|cx| poll_idle(&shared, &mut rx, &mut queued, cx)).await;
+        match idle {
+            Idle::Job((req, reply)) => {
+                let Some(link) = shared.slot().link.take() else {
+                    unreachable!("a job is handed out with the link parked")
                 };
-            }
-        };
-        let Some((req, reply)) = job else {
-            break Ok(());
-        };
-        state.busy.store(true, Ordering::Release);
-        let (keep, outcome) = exchange(
-            (&mut rd, &mut wr),
-            &mut buf,
-            &mut parser,
-            (&config, &state),
-            deadline.as_mut(),
-            req,
-            reply,
-        )
-        .await;
-        match outcome {
-            Ok(Next::KeepAlive) if keep => {}
-            Ok(Next::KeepAlive | Next::Close) => {
-                state.closed.store(true, Ordering::Release);
-                break Ok(());
-            }
-            Ok(Next::Upgraded(filler)) => {
-                state.closed.store(true, Ordering::Release);
+                shared.busy.store(true, Ordering::Release);
+                let Link {
+                    io,
+                    mut buf,
+                    mut parser,
+                    mut deadline,
+                    out,
+                } = link;
+                // split so that the response can be read while the request body is written
+                let (mut rd, mut wr) = tokio::io::split(io);
+                let (keep, outcome) = exchange(
+                    (&mut rd, &mut wr),
+                    &mut buf,
+                    &mut parser,
+                    (&config, &shared),
+                    deadline.as_mut(),
+                    req,
+                    reply,
+                )
+                .await;
                 let io = rd.unsplit(wr);
-                filler.fill(Upgraded::new(Box::new(io), buf.freeze(), Extensions::new()));
-                return Ok(());
+                match outcome {
+                    Ok(Next::KeepAlive) if keep => {
+                        shared.slot().link = Some(Link {
+                            io,
+                            buf,
+                            parser,
+                            deadline,
+                            out,
+                        });
+                        shared.busy.store(false, Ordering::Release);
+                    }
+                    Ok(Next::Upgraded(filler)) => {
+                        shared.closed.store(true, Ordering::Release);
+                        filler.fill(Upgraded::new(Box::new(io), buf.freeze(), Extensions::new()));
+                        return Ok(());
+                    }
+                    other => {
+                        shared.closed.store(true, Ordering::Release);
+                        shared.slot().link = Some(Link {
+                            io,
+                            buf,
+                            parser,
+                            deadline,
+                            out,
+                        });
+                        break other.map(|_| ());
+                    }
+                }
             }
-            Err(e) => {
-                state.closed.store(true, Ordering::Release);
-                break Err(e);
+            Idle::Pump(mut pump) => {
+                let early = std::mem::take(&mut pump.early);
+                let (next, tx) = pump_body(
+                    &mut pump.link.io,
+                    &mut pump.link.buf,
+                    &mut pump.decoder,
+                    pump.tx,
+                    early,
+                )
+                .await;
+                let keep = pump.keep && matches!(next, Ok(Next::KeepAlive));
+                shared.slot().link = Some(pump.link);
+                if keep {
+                    shared.busy.store(false, Ordering::Release);
+                } else {
+                    shared.closed.store(true, Ordering::Release);
+                }
+                // the caller sees the end of the body only now
+                drop(tx);
+                if !keep {
+                    break next.map(|_| ());
+                }
             }
+            Idle::End(result) => break result,
         }
     };
-    state.closed.store(true, Ordering::Release);
+    shared.closed.store(true, Ordering::Release);
     rx.close();
     // answer queued requests: the connection is gone
-    while let Ok((req, reply)) = rx.try_recv() {
+    let drained = queued
+        .into_iter()
+        .chain(std::iter::from_fn(|| rx.try_recv().ok()));
+    for (req, reply) in drained {
         // never written: safe to send again whatever the method
         let _ = reply.send(Err(
             Error::with(Kind::Closed, "connection closed").with_request(req)
         ));
     }
-    let _ = wr.shutdown().await;
+    let link = shared.slot().link.take();
+    if let Some(mut link) = link {
+        let _ = link.io.shutdown().await;
+    }
     result
 }
 
@@ -414,7 +515,7 @@ async fn exchange<R, W>(
     (rd, wr): (&mut R, &mut W),
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
-    (config, state): (&Http1ClientConfig, &State),
+    (config, state): (&Http1ClientConfig, &Shared),
     mut deadline: Pin<&mut tokio::time::Sleep>,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
