@@ -249,10 +249,11 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError
     };
     let authority = uri
         .authority()
-        .filter(|a| !a.host().is_empty())
         .ok_or_else(|| OpaqueError::from_display(format!("the request URI {uri} has no host")))?;
-    let authority = if authority.port().is_some() && !authority.as_str().contains('@') {
+    let authority = if is_host_and_port(authority.as_str()) {
         authority.clone()
+    } else if authority.host().is_empty() {
+        return Err(OpaqueError::from_display(format!("the request URI {uri} has no host")).into());
     } else {
         let port = authority.port_u16().unwrap_or(default_port);
         http::uri::Authority::try_from(format!("{}:{port}", authority.host()))
@@ -268,6 +269,23 @@ fn target(req: &Request<Body>, version: PoolVersion) -> Result<PoolKey, BoxError
         proxy,
         version,
     })
+}
+
+/// Whether an authority (as `http` parsed it) is `host:port` with a non-empty host and no
+/// user info: the pool key as is. One pass over the bytes; `Authority::host` and `port`
+/// would each split the text again.
+fn is_host_and_port(authority: &str) -> bool {
+    let bytes = authority.as_bytes();
+    let Some(colon) = bytes.iter().rposition(|&b| b == b':') else {
+        return false;
+    };
+    let port = &bytes[colon + 1..];
+    colon > 0
+        && !port.is_empty()
+        && port.iter().all(u8::is_ascii_digit)
+        // `[::1]` alone: the last colon is inside the brackets
+        && !bytes[colon..].contains(&b']')
+        && !bytes[..colon].contains(&b'@')
 }
 
 /// The connector's request for `key`: the origin's authority, with the proxy (and, to
@@ -592,6 +610,9 @@ mod tests {
             ("http://[::1]:81/", Ok("[::1]:81")),
             ("http://u:p@example.com:8080/", Ok("example.com:8080")),
             ("http://EXAMPLE.com/", Ok("EXAMPLE.com:80")),
+            ("http://[::1]/", Ok("[::1]:80")),
+            ("http://u@example.com/", Ok("example.com:80")),
+            ("http://:80/", Err("has no host")),
             (
                 "https://example.com/",
                 if cfg!(feature = "tls") {

@@ -63,6 +63,7 @@ use crate::wire::{OriginalHeaderNames, ordered_headers};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
 use rama_core::extensions::Extensions;
+use rama_core::service::Either;
 use std::fmt;
 use std::fmt::Write as _;
 use std::future::Future;
@@ -222,19 +223,28 @@ impl SendRequest {
     /// Fails with [`Error::is_closed`] when the connection is closed (or closes before any of
     /// the response arrived); when sending the request again is safe, the error hands it back
     /// ([`Error::take_request`]).
-    pub async fn send_request(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
-        if http_body::Body::is_end_stream(req.body())
-            && let Some(link) = self.shared.take_link()
-        {
-            return exchange_inline(&self.shared, &self.config, link, req).await;
+    pub fn send_request(
+        &self,
+        req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, Error>> + Send + '_ {
+        // not an `async fn`: its future would hold the request twice (as the argument and
+        // as a local) next to the exchange; the queued path, rare, is boxed
+        if http_body::Body::is_end_stream(req.body()) {
+            let (parts, _empty) = req.into_parts();
+            Either::A(exchange_inline(self, parts))
+        } else {
+            Either::B(Box::pin(self.send_queued(req)))
         }
+    }
+
+    /// Sends `req` through the connection task (see [`send_request`](Self::send_request)).
+    async fn send_queued(&self, req: Request<Body>) -> Result<Response<Body>, Error> {
         let (tx, rx) = oneshot::channel();
-        // a ready connection (all a pool hands out) has room for the request at once; the
-        // wait for room is for clones that send while a request is in flight, and is boxed:
-        // its future is large (~700 bytes) and would otherwise be part of every request's
+        // a ready connection has room for the request at once; the wait for room is for
+        // clones that send while a request is in flight
         let queued = match self.tx.try_send((req, tx)) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(job)) => Box::pin(self.tx.send(job)).await,
+            Err(mpsc::error::TrySendError::Full(job)) => self.tx.send(job).await,
             Err(mpsc::error::TrySendError::Closed(job)) => Err(mpsc::error::SendError(job)),
         };
         if let Err(mpsc::error::SendError((req, _))) = queued {

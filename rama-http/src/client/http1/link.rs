@@ -36,7 +36,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 
-use super::{ClientIo, Http1ClientConfig};
+use super::{ClientIo, SendRequest};
 
 /// The connection's IO and what goes with it between exchanges.
 pub(super) struct Link {
@@ -201,18 +201,20 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// Exchanges a request with an empty body on `link`, in the caller's task; see the
-/// [module docs](self). The same rules as the task's exchange: the request is handed back
-/// in the error when sending it again is safe.
+/// Exchanges a request with an empty body (`parts`) on the parked link, in the caller's
+/// task; see the [module docs](self). Without a parked link (busy, or requests queued before
+/// this one) the request goes through the task. The same rules as the task's exchange: the
+/// request is handed back in the error when sending it again is safe.
 pub(super) async fn exchange_inline(
-    shared: &Shared,
-    config: &Http1ClientConfig,
-    link: Link,
-    req: Request<crate::Body>,
+    sender: &SendRequest,
+    mut parts: http::request::Parts,
 ) -> Result<Response<Body>, Error> {
+    let shared = &*sender.shared;
+    let config = &sender.config;
+    let Some(mut link) = shared.take_link() else {
+        return Box::pin(sender.send_queued(Request::from_parts(parts, Body::empty()))).await;
+    };
     let mut guard = CloseOnDrop(Some(shared));
-    let mut link = link;
-    let (mut parts, _empty) = req.into_parts();
     if parts.version != Version::HTTP_10 {
         parts.version = Version::HTTP_11;
     }
