@@ -78,8 +78,18 @@ pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName
     // bit i: the i-th name of HOP_BY_HOP then `also` is present (past 127 names, one shared
     // bit: those are all removed, harmless for the absent ones)
     let bit = |i: usize| 1u128 << i.min(127);
+    // the lengths of the names looked for: most fields of a message (`Host`, `Date`,
+    // `Content-Type`...) differ in length from all of them and skip the comparisons
+    let length_bit = |name: &HeaderName| 1u64 << name.as_str().len().min(63);
+    let lengths = HOP_BY_HOP_NAMES
+        .iter()
+        .chain(also)
+        .fold(0u64, |lengths, h| lengths | length_bit(h));
     let mut present = 0u128;
     for name in headers.keys() {
+        if lengths & length_bit(name) == 0 {
+            continue;
+        }
         if let Some(i) = HOP_BY_HOP_NAMES.iter().chain(also).position(|h| h == name) {
             present |= bit(i);
         }
