@@ -166,6 +166,28 @@ async fn graceful_timeout_bounds_the_drain() {
     assert!(read.is_err() || rest.is_empty());
 }
 
+/// The workers' `SO_REUSEPORT` sockets (`--listeners per-thread`, the default) would let a
+/// second rama share the port silently; it must fail instead, for either layout.
+#[tokio::test]
+async fn a_second_server_on_the_same_port_is_refused() {
+    let first = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
+    let addr = first.addr().to_string();
+    for listeners in ["per-thread", "shared"] {
+        let (status, stderr) = run_to_exit(
+            &["serve", "echo", "--bind", &addr, "--listeners", listeners],
+            Duration::from_secs(20),
+        );
+        assert_eq!(status.code(), Some(1), "{listeners}: {stderr}");
+        assert!(
+            stderr.contains("address already in use"),
+            "{listeners}: {stderr}"
+        );
+    }
+    let mut stream = TcpStream::connect(first.addr()).await.unwrap();
+    assert_eq!(round_trip(&mut stream, b"still mine").await, b"still mine");
+    first.stop_cleanly();
+}
+
 #[test]
 fn bind_in_use_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -387,3 +387,24 @@ async fn a_request_for_a_proxy_is_refused_not_sent_direct() {
     let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
     assert!(accepted.is_err(), "the connector connected directly");
 }
+
+#[tokio::test]
+async fn the_local_address_is_recorded_unless_switched_off() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    for record in [true, false] {
+        let config = TcpConnectConfig::new().with_record_local_addr(record);
+        let stream = tcp_connect(&addr.into(), &InMemoryDns::new(), &config)
+            .await
+            .unwrap();
+        let info = *stream.extensions().get::<SocketInfo>().unwrap();
+        assert_eq!(info.peer_addr(), addr);
+        let local = stream.local_addr().unwrap();
+        assert_eq!(
+            info.local_addr(),
+            record.then_some(local),
+            "record: {record}"
+        );
+        let _ = listener.accept().await.unwrap();
+    }
+}

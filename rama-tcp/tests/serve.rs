@@ -15,7 +15,7 @@ use rama_core::{
 use rama_net::stream::SocketInfo;
 use rama_tcp::{
     TcpStream,
-    server::{TcpListener, serve_graceful_on_threads},
+    server::{TcpListener, ThreadListeners, serve_graceful_on_threads},
 };
 use std::{
     io,
@@ -254,9 +254,16 @@ async fn graceful_shutdown_drains_connections_on_worker_threads() {
     drop(probe);
     let threads = std::num::NonZeroUsize::new(2).unwrap();
     drains_connections_in_flight(addr, async move |guard, svc| {
-        let bound = serve_graceful_on_threads(TcpListener::builder(), addr, threads, guard, svc)
-            .await
-            .unwrap();
+        let bound = serve_graceful_on_threads(
+            TcpListener::builder(),
+            addr,
+            threads,
+            ThreadListeners::Shared,
+            guard,
+            svc,
+        )
+        .await
+        .unwrap();
         assert_eq!(bound, addr);
     })
     .await;
@@ -396,4 +403,84 @@ async fn one_socket_shared_by_two_listeners() {
     assert!(err.is_addr_in_use(), "{err}");
     ta.abort();
     tb.abort();
+}
+
+/// One `SO_REUSEPORT` socket per worker thread: port 0 resolves to one port for all, every
+/// connection is served, and shutdown drains the connections in flight.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_thread_listeners_serve_and_drain() {
+    let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let threads = std::num::NonZeroUsize::new(2).unwrap();
+    drains_connections_in_flight(addr, async move |guard, svc| {
+        let bound = serve_graceful_on_threads(
+            TcpListener::builder(),
+            addr,
+            threads,
+            ThreadListeners::PerThread,
+            guard,
+            svc,
+        )
+        .await
+        .unwrap();
+        assert_eq!(bound, addr);
+    })
+    .await;
+}
+
+/// `SO_REUSEPORT` listeners would share their address with another server that set it too;
+/// the per-thread layout still reports the address as in use, whether the other listener
+/// set `SO_REUSEPORT` or not, and port 0 gets one port for every thread.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_thread_listeners_report_an_address_in_use() {
+    let threads = std::num::NonZeroUsize::new(2).unwrap();
+    let serve = |addr: SocketAddr, shutdown: &Shutdown| {
+        let echo = service_fn(async |mut s: TcpStream| {
+            let mut byte = [0u8; 1];
+            s.read_exact(&mut byte).await?;
+            s.write_all(&byte).await
+        });
+        serve_graceful_on_threads(
+            TcpListener::builder(),
+            addr,
+            threads,
+            ThreadListeners::PerThread,
+            shutdown.guard(),
+            echo,
+        )
+    };
+    let first = Shutdown::default();
+    let addr = serve("127.0.0.1:0".parse().unwrap(), &first).await.unwrap();
+    assert_ne!(addr.port(), 0);
+    for _ in 0..8 {
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.write_all(b"x").await.unwrap();
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(LIMIT, client.read_exact(&mut byte))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&byte, b"x");
+    }
+    // a second server of the same layout on the same address
+    let second = Shutdown::default();
+    let err = serve(addr, &second).await.unwrap_err();
+    let err = err.downcast_ref::<rama_tcp::server::BindError>().unwrap();
+    assert!(err.is_addr_in_use(), "{err}");
+    first.trigger().trigger();
+    first.shutdown_with_limit(LIMIT).await.unwrap();
+
+    // another program's listener with SO_REUSEPORT set
+    let other = TcpListener::builder()
+        .reuse_port(true)
+        .bind_std("127.0.0.1:0".parse().unwrap())
+        .unwrap();
+    let addr = other.local_addr().unwrap();
+    let third = Shutdown::default();
+    let err = serve(addr, &third).await.unwrap_err();
+    let err = err.downcast_ref::<rama_tcp::server::BindError>().unwrap();
+    assert!(err.is_addr_in_use(), "{err}");
 }

@@ -14,7 +14,7 @@
 use clap::Parser;
 use rama_core::{graceful::Shutdown, service::service_fn};
 use rama_http::{Body, Request, Response, header, server::HttpServer};
-use rama_tcp::server::{TcpListener, serve_graceful_on_threads};
+use rama_tcp::server::{TcpListener, ThreadListeners, serve_graceful_on_threads};
 use std::{convert::Infallible, io::Write, net::SocketAddr, num::NonZeroUsize, time::Duration};
 
 #[derive(Debug, Parser)]
@@ -72,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 TcpListener::builder(),
                 cli.bind,
                 threads,
+                ThreadListeners::PerThread,
                 shutdown.guard(),
                 server,
             )

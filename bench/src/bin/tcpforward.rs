@@ -15,11 +15,11 @@
 //! connections in flight.
 
 use clap::Parser;
-use rama_core::graceful::{Shutdown, ShutdownGuard};
+use rama_core::graceful::Shutdown;
 use rama_net::address::Authority;
 use rama_tcp::{
     forward::Forwarder,
-    server::{TcpListener, TcpListenerBuilder, serve_graceful_on_threads},
+    server::{TcpListener, ThreadListeners, serve_graceful_on_threads},
 };
 use std::{io, net::SocketAddr, time::Duration};
 
@@ -74,16 +74,24 @@ fn main() -> io::Result<()> {
         if cli.multi_thread {
             let listener = builder.bind(cli.bind).await?;
             shutdown.spawn_task_fn(async |guard| listener.serve_graceful(guard, forwarder).await);
-        } else if cli.reuseport {
-            for _ in 0..threads {
-                spawn_worker(builder, cli.bind, shutdown.guard(), forwarder.clone()).await?;
-            }
         } else {
             let threads =
                 std::num::NonZeroUsize::new(threads).unwrap_or(std::num::NonZeroUsize::MIN);
-            serve_graceful_on_threads(builder, cli.bind, threads, shutdown.guard(), forwarder)
-                .await
-                .map_err(io::Error::other)?;
+            let listeners = if cli.reuseport {
+                ThreadListeners::PerThread
+            } else {
+                ThreadListeners::Shared
+            };
+            serve_graceful_on_threads(
+                builder,
+                cli.bind,
+                threads,
+                listeners,
+                shutdown.guard(),
+                forwarder,
+            )
+            .await
+            .map_err(io::Error::other)?;
         }
         eprintln!(
             "forwarding {} -> {} on {threads} thread(s)",
@@ -94,41 +102,4 @@ fn main() -> io::Result<()> {
         }
         Ok(())
     })
-}
-
-/// A thread with its own single-threaded runtime and listener. Resolves once the listener
-/// is ready, so that an error (port in use) stops the program early.
-async fn spawn_worker(
-    builder: TcpListenerBuilder,
-    addr: SocketAddr,
-    guard: ShutdownGuard,
-    forwarder: Forwarder,
-) -> io::Result<()> {
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("forward-worker".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(err) => return drop(bound_tx.send(Err(err))),
-            };
-            runtime.block_on(async move {
-                let listener = builder.bind(addr).await.map_err(io::Error::from);
-                match listener {
-                    Ok(listener) => {
-                        drop(bound_tx.send(Ok(())));
-                        listener.serve_graceful(guard.clone(), forwarder).await;
-                        // the connections live on this runtime: keep it until they are done
-                        guard.drained().await;
-                    }
-                    Err(err) => drop(bound_tx.send(Err(err))),
-                }
-            });
-        })?;
-    bound_rx
-        .await
-        .map_err(|_| io::Error::other("forward worker ended before binding"))?
 }

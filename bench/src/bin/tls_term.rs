@@ -46,7 +46,7 @@ use rama_http::{Body, Request, Response, header, server::HttpServer};
 use rama_net::stream::RewindStream;
 use rama_tcp::{
     TcpStream,
-    server::{TcpListener, serve_graceful_on_threads},
+    server::{TcpListener, ThreadListeners, serve_graceful_on_threads},
 };
 use rama_tls::{
     config::{CertifiedKey, ServerCertSource, ServerConfig},
@@ -421,6 +421,7 @@ where
                 TcpListener::builder(),
                 cli.bind,
                 threads,
+                ThreadListeners::PerThread,
                 shutdown.guard(),
                 server,
             )

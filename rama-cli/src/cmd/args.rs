@@ -1,15 +1,32 @@
 //! Argument parsers and flag groups shared by several commands.
 
 use clap::Args;
+use rama::tcp::server::ThreadListeners;
 use std::time::Duration;
 
 /// Flags every `serve` command takes besides `--bind`.
 #[derive(Debug, Clone, Args)]
-pub(crate) struct ShutdownArgs {
+pub(crate) struct ServeArgs {
     /// On Ctrl-C or SIGTERM, stop accepting and give open connections this many seconds to
     /// finish; connections still open after it are closed.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub(crate) graceful_timeout: Duration,
+    /// How the worker threads (one per core) receive connections: `per-thread`, a
+    /// `SO_REUSEPORT` socket each (Linux spreads connections by hash; a new connection wakes
+    /// one thread), or `shared`, one socket (the next free thread accepts; each connection
+    /// wakes them all). `per-thread` costs less per connection; `shared` balances a few
+    /// long, busy connections better.
+    #[arg(long, value_name = "LAYOUT", default_value = "per-thread", value_parser = parse_listeners)]
+    pub(crate) listeners: ThreadListeners,
+}
+
+/// Parse `--listeners`: `per-thread` or `shared`.
+fn parse_listeners(s: &str) -> Result<ThreadListeners, String> {
+    match s {
+        "per-thread" => Ok(ThreadListeners::PerThread),
+        "shared" => Ok(ThreadListeners::Shared),
+        _ => Err(format!("`{s}`: expected `per-thread` or `shared`")),
+    }
 }
 
 /// Parse a non-negative number of seconds, fractions allowed: `10`, `0.5`.
@@ -42,5 +59,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(parse_secs(input).ok(), *want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn parse_listeners_table() {
+        assert_eq!(
+            parse_listeners("per-thread"),
+            Ok(ThreadListeners::PerThread)
+        );
+        assert_eq!(parse_listeners("shared"), Ok(ThreadListeners::Shared));
+        assert!(parse_listeners("both").unwrap_err().contains("per-thread"));
     }
 }

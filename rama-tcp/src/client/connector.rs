@@ -60,7 +60,11 @@ pub async fn tcp_connect<R: DnsResolver>(
             .unwrap_or_else(|_| Err(TcpConnectError::timeout(authority.clone(), limit)))?,
         None => connect.await?,
     };
-    let local = stream.local_addr().ok();
+    let local = if config.record_local_addr() {
+        stream.local_addr().ok()
+    } else {
+        None
+    };
     let mut stream = TcpStream::new(stream);
     stream.extensions_mut().insert(SocketInfo::new(local, peer));
     Ok(stream)

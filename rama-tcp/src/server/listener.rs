@@ -176,6 +176,30 @@ impl TcpListenerBuilder {
         Ok(TcpListener::new(inner, self.nodelay, self.keepalive))
     }
 
+    /// Binds (without listening, without `SO_REUSEPORT`) a socket to `addr` and closes it
+    /// again: whether the address is free, and the port the OS picks for port 0.
+    ///
+    /// A set of `SO_REUSEPORT` listeners shares its address with any other `SO_REUSEPORT`
+    /// socket of the same user, so binding them cannot tell that another server (a second
+    /// rama, say) listens there already; this probe fails with "address in use" then.
+    pub(crate) fn probe(&self, addr: SocketAddr) -> Result<SocketAddr, BindError> {
+        let probe = || -> io::Result<SocketAddr> {
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            if self.reuse_address {
+                socket.set_reuse_address(true)?;
+            }
+            if let (SocketAddr::V6(_), Some(only)) = (addr, self.ipv6_only) {
+                socket.set_only_v6(only)?;
+            }
+            socket.bind(&SockAddr::from(addr))?;
+            socket
+                .local_addr()?
+                .as_socket()
+                .ok_or_else(|| io::Error::other("bound a TCP socket to a non-IP address"))
+        };
+        probe().map_err(|err| BindError::new(addr, err))
+    }
+
     fn bind_socket(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_nonblocking(true)?;

@@ -33,4 +33,4 @@ mod threads;
 
 pub use bind_error::BindError;
 pub use listener::{DEFAULT_BACKLOG, TcpListener, TcpListenerBuilder};
-pub use threads::serve_graceful_on_threads;
+pub use threads::{ThreadListeners, serve_graceful_on_threads};

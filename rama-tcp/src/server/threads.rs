@@ -1,21 +1,45 @@
-//! [`serve_graceful_on_threads`]: one listening socket served by several OS threads, each
+//! [`serve_graceful_on_threads`]: a listening address served by several OS threads, each
 //! running its own single-threaded tokio runtime.
 //!
-//! This is the layout of haproxy's and nginx's workers: the next idle thread accepts the
-//! next connection and serves it to the end, with no work stealing and no cross-thread
-//! wake-ups. For short connections (a layer-4 forwarder's connection rate) it costs about
-//! 9% less CPU per connection than one work-stealing runtime on the same cores (measured
-//! with `bench/tcp_forward.sh`, see `bench/README.md`). A single multi-threaded runtime
-//! remains the better choice when connections are long and uneven, since a busy thread
-//! cannot hand work to an idle one here.
+//! This is the layout of haproxy's and nginx's workers: a thread accepts a connection and
+//! serves it to the end, with no work stealing and no cross-thread wake-ups. For short
+//! connections (a layer-4 forwarder's connection rate) it costs about 9% less CPU per
+//! connection than one work-stealing runtime on the same cores (measured with
+//! `bench/tcp_forward.sh`, see `bench/README.md`). A single multi-threaded runtime remains
+//! the better choice when connections are long and uneven, since a busy thread cannot hand
+//! work to an idle one here.
+//!
+//! [`ThreadListeners`] chooses how the threads get their connections: from one shared
+//! socket, or each from a `SO_REUSEPORT` socket of its own.
 
 use super::{BindError, TcpListenerBuilder};
 use crate::TcpStream;
 use rama_core::{Service, error::BoxError, graceful::ShutdownGuard};
 use std::{io, net::SocketAddr, num::NonZeroUsize, sync::Arc};
 
+/// How the worker threads of [`serve_graceful_on_threads`] receive connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThreadListeners {
+    /// One listening socket for all threads: the next thread that is free accepts the next
+    /// connection (haproxy's default). Every thread is woken for a new connection and one
+    /// of them gets it.
+    #[default]
+    Shared,
+    /// One `SO_REUSEPORT` listening socket per thread (nginx's `reuseport`): Linux spreads
+    /// new connections over them by a hash of the addresses, and only the thread whose
+    /// socket got a connection wakes up. A thread that is busy keeps its share of new
+    /// connections waiting, so this suits many short, even connections.
+    ///
+    /// An address in use is still reported: a socket without `SO_REUSEPORT` is bound to
+    /// the address first, and fails if anything listens there (a second server with
+    /// `SO_REUSEPORT` would otherwise join the set silently). On other systems, which do
+    /// not spread connections between such sockets, this is [`Shared`](Self::Shared).
+    PerThread,
+}
+
 /// Bind `addr` with `builder` and serve it with `service` from `threads` worker threads,
-/// each with its own single-threaded runtime, until `guard`'s shutdown.
+/// each with its own single-threaded runtime, until `guard`'s shutdown; `listeners` says
+/// whether the threads share one listening socket or each have their own.
 ///
 /// Returns the bound address once every worker is accepting (so a port-in-use error
 /// surfaces here, before anything is announced). Each worker keeps its runtime alive after it
@@ -29,20 +53,17 @@ pub async fn serve_graceful_on_threads<S>(
     builder: TcpListenerBuilder,
     addr: SocketAddr,
     threads: NonZeroUsize,
+    listeners: ThreadListeners,
     guard: ShutdownGuard,
     service: S,
 ) -> Result<SocketAddr, BoxError>
 where
     S: Service<TcpStream, Error: Into<BoxError>>,
 {
-    let socket = builder.bind_std(addr)?;
-    let local = socket
-        .local_addr()
-        .map_err(|err| BindError::new(addr, err))?;
+    let (local, sockets) = bind_listeners(builder, addr, threads, listeners)?;
     let service = Arc::new(service);
-    for n in 0..threads.get() {
+    for (n, socket) in sockets.into_iter().enumerate() {
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<io::Result<()>>();
-        let socket = socket.try_clone()?;
         let guard = guard.clone();
         let service = Arc::clone(&service);
         std::thread::Builder::new()
@@ -70,4 +91,32 @@ where
             .map_err(|_| io::Error::other("tcp worker thread ended before accepting"))??;
     }
     Ok(local)
+}
+
+/// The listening sockets of the workers, one each, and the address they are bound to.
+fn bind_listeners(
+    builder: TcpListenerBuilder,
+    addr: SocketAddr,
+    threads: NonZeroUsize,
+    listeners: ThreadListeners,
+) -> Result<(SocketAddr, Vec<std::net::TcpListener>), BoxError> {
+    let per_thread = listeners == ThreadListeners::PerThread && cfg!(target_os = "linux");
+    if per_thread && threads.get() > 1 {
+        let local = builder.probe(addr)?;
+        let builder = builder.reuse_port(true);
+        let sockets = (0..threads.get())
+            .map(|_| builder.bind_std(local))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok((local, sockets));
+    }
+    let socket = builder.bind_std(addr)?;
+    let local = socket
+        .local_addr()
+        .map_err(|err| BindError::new(addr, err))?;
+    let mut sockets = Vec::with_capacity(threads.get());
+    for _ in 1..threads.get() {
+        sockets.push(socket.try_clone()?);
+    }
+    sockets.push(socket);
+    Ok((local, sockets))
 }

@@ -2,7 +2,7 @@
 //! dropped; nothing is ever sent back. The connection ends when the client closes it.
 
 use super::run::serve_tcp;
-use crate::cmd::args::ShutdownArgs;
+use crate::cmd::args::ServeArgs;
 use clap::Args;
 use rama::{
     Service, error::OpaqueError, extensions::ExtensionsRef, net::stream::SocketInfo, tcp::TcpStream,
@@ -18,12 +18,12 @@ pub(crate) struct DiscardArgs {
     bind: SocketAddr,
 
     #[command(flatten)]
-    shutdown: ShutdownArgs,
+    serve: ServeArgs,
 }
 
 /// Run the discard server until shutdown.
 pub(super) async fn run(args: DiscardArgs) -> Result<(), OpaqueError> {
-    serve_tcp("discard", args.bind, &args.shutdown, TcpDiscard).await
+    serve_tcp("discard", args.bind, &args.serve, TcpDiscard).await
 }
 
 /// Reads every byte and drops it; returns how many bytes were discarded.

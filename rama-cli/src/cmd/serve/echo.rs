@@ -20,7 +20,7 @@ mod http;
 mod tls;
 
 use super::run::serve_tcp;
-use crate::cmd::args::ShutdownArgs;
+use crate::cmd::args::ServeArgs;
 use crate::cmd::tls::TlsBackend;
 use clap::{Args, ValueEnum};
 use rama::{
@@ -89,7 +89,7 @@ pub(crate) struct EchoArgs {
     proxy_protocol: bool,
 
     #[command(flatten)]
-    shutdown: ShutdownArgs,
+    serve: ServeArgs,
 }
 
 /// What `rama serve echo` echoes.
@@ -178,9 +178,9 @@ where
 {
     if args.proxy_protocol {
         let service = HaProxyLayer::required().into_layer(service);
-        serve_tcp("echo", args.bind, &args.shutdown, service).await
+        serve_tcp("echo", args.bind, &args.serve, service).await
     } else {
-        serve_tcp("echo", args.bind, &args.shutdown, service).await
+        serve_tcp("echo", args.bind, &args.serve, service).await
     }
 }
 

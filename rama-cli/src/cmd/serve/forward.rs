@@ -11,7 +11,7 @@
 //! are allowed (the deny-by-default rule for proxies is about client-chosen destinations).
 
 use super::run::serve_tcp;
-use crate::cmd::args::{ShutdownArgs, parse_secs};
+use crate::cmd::args::{ServeArgs, parse_secs};
 use clap::Args;
 use rama::{
     Layer,
@@ -52,13 +52,17 @@ pub(crate) struct ForwardArgs {
     max_conns: Option<NonZeroUsize>,
 
     #[command(flatten)]
-    shutdown: ShutdownArgs,
+    serve: ServeArgs,
 }
 
 /// Run the forwarder until shutdown.
 pub(super) async fn run(args: ForwardArgs) -> Result<(), OpaqueError> {
-    let connector = TcpConnector::new()
-        .with_config(TcpConnectConfig::new().with_connect_timeout(args.connect_timeout));
+    // the outbound local address is of no use to a forwarder: skip its `getsockname`
+    let connector = TcpConnector::new().with_config(
+        TcpConnectConfig::new()
+            .with_connect_timeout(args.connect_timeout)
+            .with_record_local_addr(false),
+    );
     let forward_config = if args.idle_timeout.is_zero() {
         ForwardConfig::new().without_idle_timeout()
     } else {
@@ -77,5 +81,5 @@ pub(super) async fn run(args: ForwardArgs) -> Result<(), OpaqueError> {
         .max_conns
         .map(|max| ConcurrencyLimitLayer::reject(max.get()));
     let service = limit.into_layer(forwarder);
-    serve_tcp("forward", args.bind, &args.shutdown, service).await
+    serve_tcp("forward", args.bind, &args.serve, service).await
 }

@@ -50,7 +50,7 @@ mod mitm;
 mod outbound;
 
 use super::run::serve_tcp_with;
-use crate::cmd::args::{ShutdownArgs, parse_secs};
+use crate::cmd::args::{ServeArgs, parse_secs};
 use clap::Args;
 use outbound::Outbound;
 use rama::{
@@ -174,7 +174,7 @@ pub(crate) struct ProxyArgs {
     insecure: bool,
 
     #[command(flatten)]
-    shutdown: ShutdownArgs,
+    serve: ServeArgs,
 }
 
 /// Parse `USER:PASS` into Basic credentials.
@@ -401,7 +401,7 @@ pub(super) async fn run(args: ProxyArgs) -> Result<(), OpaqueError> {
         Some(config) => Some(TlsAcceptorLayer::new(&config).context("configure TLS")?),
         None => None,
     };
-    serve_tcp_with("proxy", args.bind, &args.shutdown, |guard| {
+    serve_tcp_with("proxy", args.bind, &args.serve, |guard| {
         let executor = Executor::graceful(guard);
         let http = http_proxy(&args, outbound.clone(), &upstream, mitm.as_ref(), executor)?;
         let http = HttpServer::auto().service(http);

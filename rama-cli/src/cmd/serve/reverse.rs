@@ -11,7 +11,7 @@
 //! The upstreams are the operator's choice, so loopback and private addresses are allowed.
 
 use super::run::serve_tcp;
-use crate::cmd::args::{ShutdownArgs, parse_secs};
+use crate::cmd::args::{ServeArgs, parse_secs};
 use clap::Args;
 use rama::{
     error::{ErrorContext, OpaqueError},
@@ -93,7 +93,7 @@ pub(crate) struct ReverseArgs {
     insecure: bool,
 
     #[command(flatten)]
-    shutdown: ShutdownArgs,
+    serve: ServeArgs,
 }
 
 fn parse_forwarded(s: &str) -> Result<ForwardedHeaders, String> {
@@ -174,7 +174,7 @@ pub(super) async fn run(args: ReverseArgs) -> Result<(), OpaqueError> {
         proxy.spawn_health_checks(&check, &Executor::new());
     }
     let service = HttpServer::auto().service(proxy);
-    serve_tcp("reverse", args.bind, &args.shutdown, service).await
+    serve_tcp("reverse", args.bind, &args.serve, service).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Run a TCP service behind a listener: bind, announce the address, serve until Ctrl-C or
 //! SIGTERM, then drain within the graceful timeout.
 
-use crate::cmd::args::ShutdownArgs;
+use crate::cmd::args::ServeArgs;
 use rama::{
     Service,
     error::{BoxError, ErrorContext, OpaqueError},
@@ -20,13 +20,13 @@ use std::{io::Write, net::SocketAddr, num::NonZeroUsize};
 pub(super) async fn serve_tcp<S>(
     name: &'static str,
     bind: SocketAddr,
-    shutdown_args: &ShutdownArgs,
+    serve_args: &ServeArgs,
     service: S,
 ) -> Result<(), OpaqueError>
 where
     S: Service<TcpStream, Error: Into<BoxError>>,
 {
-    serve_tcp_with(name, bind, shutdown_args, |_guard| Ok(service)).await
+    serve_tcp_with(name, bind, serve_args, |_guard| Ok(service)).await
 }
 
 /// [`serve_tcp`] with a service built from the server's [`ShutdownGuard`]: work the service
@@ -36,7 +36,7 @@ where
 pub(super) async fn serve_tcp_with<S, F>(
     name: &'static str,
     bind: SocketAddr,
-    shutdown_args: &ShutdownArgs,
+    serve_args: &ServeArgs,
     make_service: F,
 ) -> Result<(), OpaqueError>
 where
@@ -48,14 +48,15 @@ where
     let signal = rama::graceful::default_signal();
     let shutdown = Shutdown::new(signal);
     let service = make_service(shutdown.guard())?;
-    // one single-threaded runtime per core, all accepting from one socket: the layout of
-    // haproxy's threads, cheaper per connection than work stealing (see rama-tcp's
-    // `serve_graceful_on_threads`)
+    // one single-threaded runtime per core: the layout of haproxy's threads and nginx's
+    // workers, cheaper per connection than work stealing; `--listeners` chooses whether
+    // they share a socket (see rama-tcp's `serve_graceful_on_threads`)
     let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
     let addr = serve_graceful_on_threads(
         TcpListener::builder(),
         bind,
         threads,
+        serve_args.listeners,
         shutdown.guard(),
         service,
     )
@@ -66,7 +67,7 @@ where
     announce(addr);
     tracing::info!(%addr, server = name, %threads, "accepting connections");
 
-    let limit = shutdown_args.graceful_timeout;
+    let limit = serve_args.graceful_timeout;
     match shutdown.shutdown_with_limit(limit).await {
         Ok(took) => tracing::info!(?took, "shut down cleanly"),
         Err(err) => tracing::warn!("{err}; closing them"),
