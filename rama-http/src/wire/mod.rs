@@ -7,6 +7,13 @@
 //! message's [`http::Extensions`], and the HTTP/1 writer reads it back through
 //! [`ordered_headers`].
 //!
+//! The parser makes a record only when the map alone would not give the head back: when a
+//! name is not spelled in the default form below, or a name comes again after other names
+//! (the map groups the values of a name). A head of Title-Case names without interleaved
+//! repeats, what curl, nginx and most servers send, gets none: [`ordered_headers`] without a
+//! record writes it back byte for byte, and the message is cheaper to parse and to carry.
+//! Readers take "no record" as "the map's order, in the default form".
+//!
 //! # The writing rule
 //!
 //! Given a [`HeaderMap`] and a record, [`ordered_headers`] yields `(name as on the wire,

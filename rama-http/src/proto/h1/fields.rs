@@ -84,11 +84,16 @@ pub(crate) type HostCheck = fn(&[u8]) -> Result<(), ParseError>;
 ///
 /// Values and recorded spellings are slices of `block` (no copies). `check_host` is called
 /// with the value of each `Host` field (request heads check it there, while it is at hand).
+///
+/// The wire record is made only when the map alone would not give the head back: a name
+/// not spelled in the default form (Title-Case, see [`crate::wire`]), or a name repeated
+/// after other names came between (the map groups its values). Most heads (curl's, nginx's,
+/// browsers') need none, which spares a record, a boxed extension and a slice per field.
 pub(crate) fn parse_fields(
     block: &Bytes,
     count: usize,
     check_host: Option<HostCheck>,
-) -> Result<(HeaderMap, OriginalHeaderNames, SeenFields), ParseError> {
+) -> Result<(HeaderMap, Option<OriginalHeaderNames>, SeenFields), ParseError> {
     let mut stack = [httparse::EMPTY_HEADER; 32];
     let mut heap;
     let slots: &mut [httparse::Header<'_>] = if count <= stack.len() {
@@ -104,11 +109,11 @@ pub(crate) fn parse_fields(
     // room for a few more: proxies add fields (`Forwarded`, `Via`, `Date`), and a map
     // filled to its capacity grows (reallocates and rehashes) on the first one
     let mut map = HeaderMap::with_capacity(parsed.len() + ADDED_FIELDS_ROOM);
-    let mut record = OriginalHeaderNames::with_capacity(parsed.len());
+    let mut record: Option<OriginalHeaderNames> = None;
     let mut seen = SeenFields::default();
-    for field in parsed.iter() {
-        let name = HeaderName::from_bytes(field.name.as_bytes())
-            .map_err(|_| ParseError::InvalidHeaderName)?;
+    for (i, field) in parsed.iter().enumerate() {
+        let spelling = field.name.as_bytes();
+        let name = HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?;
         // SAFETY: httparse accepted the value, so it holds only HTAB, SP, visible ASCII and
         // obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table test
         // `httparse_values_are_valid_header_values` checks every byte; debug builds of `http`
@@ -121,10 +126,51 @@ pub(crate) fn parse_fields(
         {
             check(field.value)?;
         }
-        record.push_checked(name.clone(), block.slice_ref(field.name.as_bytes()));
-        map.append(name, value);
+        if let Some(record) = &mut record {
+            record.push_checked(name.clone(), block.slice_ref(spelling));
+            map.append(name, value);
+            continue;
+        }
+        // `append` tells whether the name was there already (then `i > 0`)
+        let repeated = map.append(name, value);
+        let repeated_after_others = repeated
+            && !parsed[i.saturating_sub(1)]
+                .name
+                .eq_ignore_ascii_case(field.name);
+        if repeated_after_others || !is_default_form(spelling) {
+            record = Some(record_of(block, &parsed[..=i])?);
+        }
     }
     Ok((map, record, seen))
+}
+
+/// Whether a field name on the wire is spelled as the writer spells a name it has no
+/// record of: Title-Case, the first letter and each after `-` uppercase, the rest lowercase.
+fn is_default_form(spelling: &[u8]) -> bool {
+    let mut upper = true;
+    spelling.iter().all(|&b| {
+        let want = if upper {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
+        };
+        upper = b == b'-';
+        b == want
+    })
+}
+
+/// The record of `fields` (already parsed once: their names are valid).
+fn record_of(
+    block: &Bytes,
+    fields: &[httparse::Header<'_>],
+) -> Result<OriginalHeaderNames, ParseError> {
+    let mut record = OriginalHeaderNames::with_capacity(fields.len().max(8));
+    for field in fields {
+        let spelling = field.name.as_bytes();
+        let name = HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?;
+        record.push_checked(name, block.slice_ref(spelling));
+    }
+    Ok(record)
 }
 
 /// Finds why httparse refused `block`, line by line, for a precise error.
@@ -197,8 +243,46 @@ mod tests {
         assert_eq!(seen, SeenFields::default());
         let values: Vec<_> = map.get_all("x-mixed").iter().collect();
         assert_eq!(values, ["v", "w"]);
-        let names: Vec<_> = record.iter().map(|(_, s)| s.to_vec()).collect();
+        let names: Vec<_> = record.unwrap().iter().map(|(_, s)| s.to_vec()).collect();
         assert_eq!(names, [b"X-MiXeD".to_vec(), b"x-mixed".to_vec()]);
+    }
+
+    #[test]
+    fn a_record_is_made_only_when_the_map_cannot_give_the_head_back() {
+        // (block, whether a record is made)
+        let cases: &[(&[u8], bool)] = &[
+            (
+                b"Host: a\r\nContent-Type: b\r\nX-Request-Id: c\r\n\r\n",
+                false,
+            ),
+            (b"Set-Cookie: a\r\nSet-Cookie: b\r\nVia: c\r\n\r\n", false),
+            (b"Te: a\r\nA--B: b\r\n9-Lives: c\r\n\r\n", false),
+            (b"host: a\r\n\r\n", true),
+            (b"Host: a\r\nX-Request-ID: c\r\n\r\n", true),
+            (b"ETag: a\r\n\r\n", true),
+            (b"Via: a\r\nHost: b\r\nVia: c\r\n\r\n", true),
+        ];
+        for (block, want) in cases {
+            let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
+            let (map, record, _) =
+                parse_fields(&Bytes::copy_from_slice(block), count, None).unwrap();
+            assert_eq!(
+                record.is_some(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(block)
+            );
+            // with or without a record, the writer gives the block back
+            let mut written = Vec::new();
+            for (name, value) in crate::wire::ordered_headers(&map, record.as_ref()) {
+                name.write_to(&mut written);
+                written.extend_from_slice(b": ");
+                written.extend_from_slice(value.as_bytes());
+                written.extend_from_slice(b"\r\n");
+            }
+            written.extend_from_slice(b"\r\n");
+            assert_eq!(written, *block, "{}", String::from_utf8_lossy(block));
+        }
     }
 
     #[test]

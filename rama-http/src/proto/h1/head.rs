@@ -42,8 +42,10 @@ use crate::wire::ReasonPhrase;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header, request, response};
 
-/// A parsed request head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) in the extensions) and how
-/// its body is framed.
+/// A parsed request head: its parts (with an
+/// [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record in the extensions when
+/// the map alone would not give the head back, see [`crate::wire`]) and how its body is
+/// framed.
 #[derive(Debug)]
 pub struct RequestHead {
     /// Method, URI, version, headers and extensions.
@@ -55,8 +57,10 @@ pub struct RequestHead {
     pub(crate) seen: SeenFields,
 }
 
-/// A parsed response head: its parts (with [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) in the extensions, and
-/// [`ReasonPhrase`] when the reason is not the canonical one) and how its body is framed.
+/// A parsed response head: its parts (with an
+/// [`OriginalHeaderNames`](crate::wire::OriginalHeaderNames) record in the extensions when
+/// the map alone would not give the head back, see [`crate::wire`], and [`ReasonPhrase`]
+/// when the reason is not the canonical one) and how its body is framed.
 #[derive(Debug)]
 pub struct ResponseHead {
     /// Status, version, headers and extensions.
@@ -179,7 +183,9 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     parts.uri = uri;
     parts.version = version;
     parts.headers = headers;
-    parts.extensions.insert(record);
+    if let Some(record) = record {
+        parts.extensions.insert(record);
+    }
     Ok(RequestHead {
         parts,
         framing,
@@ -313,7 +319,9 @@ fn parse_response(
     parts.status = status;
     parts.version = version;
     parts.headers = headers;
-    parts.extensions.insert(record);
+    if let Some(record) = record {
+        parts.extensions.insert(record);
+    }
     if let Some(reason) = reason {
         parts.extensions.insert(reason);
     }
