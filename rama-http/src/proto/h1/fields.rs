@@ -147,16 +147,16 @@ pub(crate) fn parse_fields(
 /// Whether a field name on the wire is spelled as the writer spells a name it has no
 /// record of: Title-Case, the first letter and each after `-` uppercase, the rest lowercase.
 fn is_default_form(spelling: &[u8]) -> bool {
+    // a letter's case bit (0x20) is clear where Title-Case wants it upper, set elsewhere;
+    // other bytes match themselves
     let mut upper = true;
-    spelling.iter().all(|&b| {
-        let want = if upper {
-            b.to_ascii_uppercase()
-        } else {
-            b.to_ascii_lowercase()
-        };
+    for &b in spelling {
+        if b.is_ascii_alphabetic() && (b & 0x20 == 0) != upper {
+            return false;
+        }
         upper = b == b'-';
-        b == want
-    })
+    }
+    true
 }
 
 /// The record of `fields` (already parsed once: their names are valid).
@@ -282,6 +282,26 @@ mod tests {
             }
             written.extend_from_slice(b"\r\n");
             assert_eq!(written, *block, "{}", String::from_utf8_lossy(block));
+        }
+    }
+
+    #[test]
+    fn default_form_table() {
+        for (name, want) in [
+            ("Host", true),
+            ("Content-Type", true),
+            ("X-Request-Id", true),
+            ("A--B", true),
+            ("9-Lives", true),
+            ("Te", true),
+            ("host", false),
+            ("HOST", false),
+            ("X-Request-ID", false),
+            ("content-Type", false),
+            ("X-request-id", false),
+            ("ETag", false),
+        ] {
+            assert_eq!(is_default_form(name.as_bytes()), want, "{name}");
         }
     }
 
