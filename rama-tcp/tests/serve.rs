@@ -245,25 +245,31 @@ async fn graceful_shutdown_drains_connections_in_flight() {
     .await;
 }
 
-/// The same with one listening socket served by two threads, each with its own runtime:
-/// the connections live on the workers' runtimes, which must outlive the accept loops.
+/// The same with two worker threads, each with its own runtime, sharing one listening
+/// socket: the connections live on the workers' runtimes, which must outlive the accept
+/// loops.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_drains_connections_on_worker_threads() {
+    drains_on_worker_threads(ThreadListeners::Shared).await;
+}
+
+/// The same with a `SO_REUSEPORT` socket per worker thread.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_thread_listeners_serve_and_drain() {
+    drains_on_worker_threads(ThreadListeners::PerThread).await;
+}
+
+async fn drains_on_worker_threads(listeners: ThreadListeners) {
     let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = probe.local_addr().unwrap();
     drop(probe);
     let threads = std::num::NonZeroUsize::new(2).unwrap();
     drains_connections_in_flight(addr, async move |guard, svc| {
-        let bound = serve_graceful_on_threads(
-            TcpListener::builder(),
-            addr,
-            threads,
-            ThreadListeners::Shared,
-            guard,
-            svc,
-        )
-        .await
-        .unwrap();
+        let bound =
+            serve_graceful_on_threads(TcpListener::builder(), addr, threads, listeners, guard, svc)
+                .await
+                .unwrap();
         assert_eq!(bound, addr);
     })
     .await;
@@ -403,31 +409,6 @@ async fn one_socket_shared_by_two_listeners() {
     assert!(err.is_addr_in_use(), "{err}");
     ta.abort();
     tb.abort();
-}
-
-/// One `SO_REUSEPORT` socket per worker thread: port 0 resolves to one port for all, every
-/// connection is served, and shutdown drains the connections in flight.
-#[cfg(target_os = "linux")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn per_thread_listeners_serve_and_drain() {
-    let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = probe.local_addr().unwrap();
-    drop(probe);
-    let threads = std::num::NonZeroUsize::new(2).unwrap();
-    drains_connections_in_flight(addr, async move |guard, svc| {
-        let bound = serve_graceful_on_threads(
-            TcpListener::builder(),
-            addr,
-            threads,
-            ThreadListeners::PerThread,
-            guard,
-            svc,
-        )
-        .await
-        .unwrap();
-        assert_eq!(bound, addr);
-    })
-    .await;
 }
 
 /// `SO_REUSEPORT` listeners would share their address with another server that set it too;

@@ -399,32 +399,28 @@ async fn run(
                     reply,
                 )
                 .await;
-                let io = rd.unsplit(wr);
+                let link = Link {
+                    io: rd.unsplit(wr),
+                    buf,
+                    parser,
+                    deadline,
+                    out,
+                };
                 match outcome {
                     Ok(Next::KeepAlive) if keep => {
-                        shared.slot().link = Some(Link {
-                            io,
-                            buf,
-                            parser,
-                            deadline,
-                            out,
-                        });
+                        shared.slot().link = Some(link);
                         shared.busy.store(false, Ordering::Release);
                     }
                     Ok(Next::Upgraded(filler)) => {
                         shared.closed.store(true, Ordering::Release);
-                        filler.fill(Upgraded::new(Box::new(io), buf.freeze(), Extensions::new()));
+                        let io =
+                            Upgraded::new(Box::new(link.io), link.buf.freeze(), Extensions::new());
+                        filler.fill(io);
                         return Ok(());
                     }
                     other => {
                         shared.closed.store(true, Ordering::Release);
-                        shared.slot().link = Some(Link {
-                            io,
-                            buf,
-                            parser,
-                            deadline,
-                            out,
-                        });
+                        shared.slot().link = Some(link);
                         break other.map(|_| ());
                     }
                 }
@@ -616,18 +612,11 @@ where
         return (false, Ok(Next::Upgraded(filler)));
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
-    // what of the body the buffer holds already: usually all of a small one
-    let mut early = EarlyBody::default();
-    let complete = loop {
-        match decoder.decode(buf) {
-            Ok(Some(Decoded::Data(data))) => early.push(data),
-            Ok(Some(Decoded::Trailers(t))) => early.trailers = Some(t),
-            Ok(Some(Decoded::End)) => break true,
-            Ok(None) => break false,
-            Err(e) => {
-                state.closed.store(true, Ordering::Release);
-                return (false, fail(Some(reply), Error::with(Kind::Parse, e), None));
-            }
+    let (mut early, complete) = match decode_early(&mut decoder, buf) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            state.closed.store(true, Ordering::Release);
+            return (false, fail(Some(reply), e, None));
         }
     };
     if complete && early.trailers.is_none() && written {
@@ -671,6 +660,21 @@ where
                 drop(tx);
                 return (keep, next);
             }
+        }
+    }
+}
+
+/// Decodes what of the body the buffer holds already, straight after the head (usually all
+/// of a small one); `true` with it when that is the whole body.
+fn decode_early(decoder: &mut BodyDecoder, buf: &mut BytesMut) -> Result<(EarlyBody, bool), Error> {
+    let mut early = EarlyBody::default();
+    loop {
+        match decoder.decode(buf) {
+            Ok(Some(Decoded::Data(data))) => early.push(data),
+            Ok(Some(Decoded::Trailers(t))) => early.trailers = Some(t),
+            Ok(Some(Decoded::End)) => return Ok((early, true)),
+            Ok(None) => return Ok((early, false)),
+            Err(e) => return Err(Error::with(Kind::Parse, e)),
         }
     }
 }

@@ -17,14 +17,14 @@
 //!
 //! [`SendRequest`]: super::SendRequest
 
-use super::{EarlyBody, encode_head, read_head, retry_safe};
+use super::{EarlyBody, decode_early, encode_head, read_head, retry_safe};
 use crate::Body;
 use crate::body::BodySender;
 use crate::client::error::{Error, Kind};
 use crate::client::on_upgrade::OnClientUpgrade;
 use crate::proto::h1::{
-    BodyDecoder, BodyFraming, Decoded, ResponseHeadParser, encode_last_chunk,
-    prepare_request_framing, wants_keep_alive,
+    BodyDecoder, BodyFraming, ResponseHeadParser, encode_last_chunk, prepare_request_framing,
+    wants_keep_alive,
 };
 use crate::server::upgrade::Upgraded;
 use bytes::BytesMut;
@@ -304,20 +304,12 @@ pub(super) async fn exchange_inline(
         return Ok(res);
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
-    // what of the body the buffer holds already: usually all of a small one
-    let mut early = EarlyBody::default();
-    let complete = loop {
-        match decoder.decode(buf) {
-            Ok(Some(Decoded::Data(data))) => early.push(data),
-            Ok(Some(Decoded::Trailers(t))) => early.trailers = Some(t),
-            Ok(Some(Decoded::End)) => break true,
-            Ok(None) => break false,
-            Err(e) => {
-                let e = Error::with(Kind::Parse, e);
-                guard.disarm();
-                shared.close(Some(link), Some(&e));
-                return Err(e);
-            }
+    let (mut early, complete) = match decode_early(&mut decoder, buf) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            guard.disarm();
+            shared.close(Some(link), Some(&e));
+            return Err(e);
         }
     };
     if complete && early.trailers.is_none() {
