@@ -58,11 +58,9 @@ use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
     encode_last_chunk, prepare_request_framing, wants_keep_alive,
 };
-use crate::server::upgrade::Upgraded;
 use crate::wire::{OriginalHeaderNames, ordered_headers};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
-use rama_core::extensions::Extensions;
 use rama_core::service::Either;
 use std::fmt;
 use std::fmt::Write as _;
@@ -314,8 +312,10 @@ impl Future for Connection {
 
 /// What wakes the idle connection task.
 enum Idle {
-    /// a request to exchange here (it has a body, or came while the link was busy)
-    Job(Job),
+    /// a request to exchange here (it has a body, or came while the link was busy), with
+    /// the link, taken under the same lock that found it parked (an inline caller on
+    /// another thread could take it in between otherwise)
+    Job(Job, Link),
     /// a response body an inline exchange handed over
     Pump(Pump),
     /// the connection is over
@@ -348,15 +348,21 @@ fn poll_idle(
             Poll::Pending => {}
         }
     }
-    let Some(link) = slot.link.as_mut() else {
+    if slot.link.is_none() {
         // an inline exchange holds the link: it wakes the task when it parks it
         slot.task_wants_link = queued.is_some();
         return Poll::Pending;
-    };
-    if let Some(job) = queued.take() {
-        slot.task_wants_link = false;
-        return Poll::Ready(Idle::Job(job));
     }
+    if let Some(job) = queued.take()
+        && let Some(link) = slot.link.take()
+    {
+        slot.task_wants_link = false;
+        shared.busy.store(true, Ordering::Release);
+        return Poll::Ready(Idle::Job(job, link));
+    }
+    let Some(link) = slot.link.as_mut() else {
+        return Poll::Pending;
+    };
     // idle: notice the peer closing (or sending unasked bytes)
     watch(link, cx).map(|end| {
         shared.closed.store(true, Ordering::Release);
@@ -375,11 +381,7 @@ async fn run(
     let result = loop {
         let idle = std::future::poll_fn(|cx| poll_idle(&shared, &mut rx, &mut queued, cx)).await;
         match idle {
-            Idle::Job((req, reply)) => {
-                let Some(link) = shared.slot().link.take() else {
-                    unreachable!("a job is handed out with the link parked")
-                };
-                shared.busy.store(true, Ordering::Release);
+            Idle::Job((req, reply), link) => {
                 let Link {
                     io,
                     mut buf,
@@ -413,9 +415,7 @@ async fn run(
                     }
                     Ok(Next::Upgraded(filler)) => {
                         shared.closed.store(true, Ordering::Release);
-                        let io =
-                            Upgraded::new(Box::new(link.io), link.buf.freeze(), Extensions::new());
-                        filler.fill(io);
+                        filler.fill(link.into_upgraded());
                         return Ok(());
                     }
                     other => {

@@ -51,6 +51,14 @@ pub(super) struct Link {
     pub(super) out: BytesMut,
 }
 
+impl Link {
+    /// The raw IO once HTTP ended on it (`101`, or `2xx` to `CONNECT`), with what was read
+    /// past the response head replayed first.
+    pub(super) fn into_upgraded(self) -> Upgraded {
+        Upgraded::new(Box::new(self.io), self.buf.freeze(), Extensions::new())
+    }
+}
+
 /// A response body the inline exchange hands to the connection task to move.
 pub(super) struct Pump {
     pub(super) link: Link,
@@ -296,11 +304,7 @@ pub(super) async fn exchange_inline(
         res.extensions_mut().insert(on_upgrade);
         guard.disarm();
         shared.close(None, None);
-        filler.fill(Upgraded::new(
-            Box::new(link.io),
-            link.buf.freeze(),
-            Extensions::new(),
-        ));
+        filler.fill(link.into_upgraded());
         return Ok(res);
     }
     let mut decoder = BodyDecoder::new(head.framing, &config.limits);
