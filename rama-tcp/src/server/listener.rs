@@ -184,15 +184,7 @@ impl TcpListenerBuilder {
     /// rama, say) listens there already; this probe fails with "address in use" then.
     pub(crate) fn probe(&self, addr: SocketAddr) -> Result<SocketAddr, BindError> {
         let probe = || -> io::Result<SocketAddr> {
-            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-            if self.reuse_address {
-                socket.set_reuse_address(true)?;
-            }
-            if let (SocketAddr::V6(_), Some(only)) = (addr, self.ipv6_only) {
-                socket.set_only_v6(only)?;
-            }
-            socket.bind(&SockAddr::from(addr))?;
-            socket
+            self.bound_socket(addr, false)?
                 .local_addr()?
                 .as_socket()
                 .ok_or_else(|| io::Error::other("bound a TCP socket to a non-IP address"))
@@ -201,22 +193,31 @@ impl TcpListenerBuilder {
     }
 
     fn bind_socket(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        let socket = self.bound_socket(addr, self.reuse_port)?;
         socket.set_nonblocking(true)?;
+        let backlog = i32::try_from(self.backlog).unwrap_or(i32::MAX);
+        socket.listen(backlog)?;
+        Ok(socket.into())
+    }
+
+    /// A socket with these options bound to `addr` (not listening yet); `reuse_port`
+    /// instead of the builder's setting, so that [`probe`](Self::probe) can leave it off.
+    fn bound_socket(&self, addr: SocketAddr, reuse_port: bool) -> io::Result<Socket> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         if self.reuse_address {
             socket.set_reuse_address(true)?;
         }
         #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-        if self.reuse_port {
+        if reuse_port {
             socket.set_reuse_port(true)?;
         }
+        #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
+        let _ = reuse_port;
         if let (SocketAddr::V6(_), Some(only)) = (addr, self.ipv6_only) {
             socket.set_only_v6(only)?;
         }
         socket.bind(&SockAddr::from(addr))?;
-        let backlog = i32::try_from(self.backlog).unwrap_or(i32::MAX);
-        socket.listen(backlog)?;
-        Ok(socket.into())
+        Ok(socket)
     }
 }
 
