@@ -318,11 +318,9 @@ impl<'a> Iterator for OrderedHeaders<'a> {
     type Item = (WireName<'a>, &'a HeaderValue);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let Walk::Lockstep { map, at } = &mut self.walk else {
-            let Walk::Rule(rule) = &mut self.walk else {
-                unreachable!("two variants")
-            };
-            return rule.next(self.headers, self.record);
+        let (map, at) = match &mut self.walk {
+            Walk::Lockstep { map, at } => (map, at),
+            Walk::Rule(rule) => return rule.next(self.headers, self.record),
         };
         while let Some((name, spelling)) = self.record.get(*at) {
             match map.peek() {
