@@ -514,14 +514,14 @@ fn retry_safe(method: &Method) -> bool {
 /// being written while the response body streams; if the response ends first, the rest of
 /// the request body is not sent and the connection closes.
 ///
-/// The connection marks itself ready (`state.busy` cleared) as soon as the response was read
+/// The connection marks itself ready (`shared.busy` cleared) as soon as the response was read
 /// to its end and the connection is kept, before the caller can see the end of the body; it
 /// marks itself closed as soon as it knows it will not be kept.
 async fn exchange<R, W>(
     (rd, wr): (&mut R, &mut W),
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
-    (config, state): (&Http1ClientConfig, &Shared),
+    (config, shared): (&Http1ClientConfig, &Shared),
     mut deadline: Pin<&mut tokio::time::Sleep>,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
@@ -595,11 +595,11 @@ where
         && head.framing != BodyFraming::CloseDelimited;
     if !keep {
         // known now: a pool must not park this connection
-        state.closed.store(true, Ordering::Release);
+        shared.closed.store(true, Ordering::Release);
     }
 
     if head.framing == BodyFraming::Tunnel {
-        state.closed.store(true, Ordering::Release);
+        shared.closed.store(true, Ordering::Release);
         let (on_upgrade, filler) = OnClientUpgrade::pending();
         let mut res = Response::from_parts(head.parts, Body::empty());
         res.extensions_mut().insert(on_upgrade);
@@ -615,7 +615,7 @@ where
     let (mut early, complete) = match decode_early(&mut decoder, buf) {
         Ok(decoded) => decoded,
         Err(e) => {
-            state.closed.store(true, Ordering::Release);
+            shared.closed.store(true, Ordering::Release);
             return (false, fail(Some(reply), e, None));
         }
     };
@@ -623,7 +623,7 @@ where
         // the whole response is here: no body channel, and the connection is free before
         // the caller sees the response
         if keep {
-            state.busy.store(false, Ordering::Release);
+            shared.busy.store(false, Ordering::Release);
         }
         let body = Body::from(early.data());
         let _ = reply.send(Ok(Response::from_parts(head.parts, body)));
@@ -635,7 +635,7 @@ where
         .is_err()
     {
         // nobody wants the response: its body cannot be skipped cheaply, so close
-        state.closed.store(true, Ordering::Release);
+        shared.closed.store(true, Ordering::Release);
         return (false, Ok(Next::Close));
     }
     let mut pump = pin!(pump_body(rd, buf, &mut decoder, tx, early));
@@ -645,16 +645,16 @@ where
                 written = true;
                 if r.is_err() {
                     // the request went out incomplete: finish reading, then close
-                    state.closed.store(true, Ordering::Release);
+                    shared.closed.store(true, Ordering::Release);
                     return (false, pump.await.0);
                 }
             }
             (next, tx) = &mut pump => {
                 let keep = keep && written && matches!(next, Ok(Next::KeepAlive));
                 if keep {
-                    state.busy.store(false, Ordering::Release);
+                    shared.busy.store(false, Ordering::Release);
                 } else {
-                    state.closed.store(true, Ordering::Release);
+                    shared.closed.store(true, Ordering::Release);
                 }
                 // the caller sees the end of the body only now
                 drop(tx);
