@@ -75,56 +75,88 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
 /// assert!(h.contains_key(header::ACCEPT));
 /// ```
 pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName]) {
-    // bit i: the i-th name of HOP_BY_HOP then `also` is present (past 127 names, one shared
-    // bit: those are all removed, harmless for the absent ones)
-    let bit = |i: usize| 1u128 << i.min(127);
     // the lengths of the names looked for: most fields of a message (`Host`, `Date`,
     // `Content-Type`...) differ in length from all of them and skip the comparisons
-    let length_bit = |name: &HeaderName| 1u64 << name.as_str().len().min(63);
-    let lengths = HOP_BY_HOP_NAMES
+    let lengths = also
         .iter()
-        .chain(also)
-        .fold(0u64, |lengths, h| lengths | length_bit(h));
-    let mut present = 0u128;
+        .fold(HOP_BY_HOP_LENGTHS, |lengths, h| lengths | length_bit(h));
+    let looked_for = || HOP_BY_HOP_NAMES.iter().chain(also);
+    let mut present = 0u64;
     for name in headers.keys() {
         if lengths & length_bit(name) == 0 {
             continue;
         }
-        if let Some(i) = HOP_BY_HOP_NAMES.iter().chain(also).position(|h| h == name) {
-            present |= bit(i);
+        if let Some(i) = looked_for().position(|h| h == name) {
+            present |= presence_bit(i);
         }
     }
     if present == 0 {
         return;
     }
-    // `Connection` is HOP_BY_HOP[0]: the fields it lists go too, except the options that
-    // name no field (`close`) and the fields removed anyway
-    if present & bit(0) != 0 {
-        let listed: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|token| {
-                !token.is_empty()
-                    && !token.eq_ignore_ascii_case("close")
-                    && !HOP_BY_HOP_NAMES
-                        .iter()
-                        .chain(also)
-                        .any(|h| token.eq_ignore_ascii_case(h.as_str()))
-            })
-            .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok())
-            .collect();
-        for name in &listed {
+    // `Connection` is HOP_BY_HOP[0]: the fields it lists go too
+    if present & presence_bit(0) != 0 {
+        for name in &connection_listed(headers, also) {
             headers.remove(name);
         }
     }
-    for (i, name) in HOP_BY_HOP_NAMES.iter().chain(also).enumerate() {
-        if present & bit(i) != 0 {
+    // only the names found are removed, each a hash lookup
+    while present != 0 {
+        let i = present.trailing_zeros() as usize;
+        present &= present - 1;
+        if i == SHARED_BIT {
+            for name in looked_for().skip(SHARED_BIT) {
+                headers.remove(name);
+            }
+        } else if let Some(name) = looked_for().nth(i) {
             headers.remove(name);
         }
     }
+}
+
+/// The bit of `1 << length` for each name of [`HOP_BY_HOP`] (10, 16, 10, 2, 17, 7 bytes).
+const HOP_BY_HOP_LENGTHS: u64 = 1 << 10 | 1 << 16 | 1 << 2 | 1 << 17 | 1 << 7;
+
+/// Bit `i` says the `i`-th name looked for (of [`HOP_BY_HOP`], then the caller's) is
+/// present; names from [`SHARED_BIT`] on share that bit, and all of them are then removed
+/// (harmless for the absent ones).
+const fn presence_bit(i: usize) -> u64 {
+    1 << if i < SHARED_BIT { i } else { SHARED_BIT }
+}
+
+/// See [`presence_bit`].
+const SHARED_BIT: usize = 63;
+
+fn length_bit(name: &HeaderName) -> u64 {
+    1 << name.as_str().len().min(63)
+}
+
+/// The fields `headers`' `Connection` header lists, other than the options that name no
+/// field (`close`; `keep-alive`, HTTP/1.0's, names one that goes anyway) and the fields
+/// removed anyway (the hop-by-hop set and `also`). Tokens that are no field name are
+/// skipped.
+///
+/// The usual values (`keep-alive`, `close`) are settled by byte comparisons, without a name
+/// lookup or an allocation.
+fn connection_listed(headers: &HeaderMap, also: &[HeaderName]) -> Vec<HeaderName> {
+    let mut listed = Vec::new();
+    for value in &headers.get_all(header::CONNECTION) {
+        for token in value.as_bytes().split(|&b| b == b',') {
+            let token = token.trim_ascii();
+            if token.is_empty()
+                || token.eq_ignore_ascii_case(b"keep-alive")
+                || token.eq_ignore_ascii_case(b"close")
+            {
+                continue;
+            }
+            let Ok(name) = HeaderName::from_bytes(token) else {
+                continue;
+            };
+            if !HOP_BY_HOP_NAMES.iter().chain(also).any(|h| *h == name) {
+                listed.push(name);
+            }
+        }
+    }
+    listed
 }
 
 /// Which headers to remove.
@@ -310,12 +342,47 @@ mod tests {
                 &[("connection", "bad name, x-a"), ("x-a", "1"), ("x-b", "2")],
                 &["x-b"],
             ),
+            // options in any case, repeated `Connection` fields, listed hop-by-hop names
+            (
+                &[
+                    ("connection", "Keep-Alive,CLOSE"),
+                    ("connection", " x-A ,te, Upgrade"),
+                    ("keep-alive", "timeout=5"),
+                    ("x-a", "1"),
+                    ("close", "kept: an option, not a field"),
+                    ("x-b", "2"),
+                ],
+                &["close", "x-b"],
+            ),
         ];
         for (before, after) in cases {
             let mut map = headers(before);
             remove_hop_by_hop_headers(&mut map);
             assert_eq!(names(&map), *after, "{before:?}");
         }
+    }
+
+    #[test]
+    fn hop_by_hop_lengths_are_those_of_the_names() {
+        let lengths = HOP_BY_HOP.iter().fold(0, |l, h| l | length_bit(h));
+        assert_eq!(lengths, HOP_BY_HOP_LENGTHS);
+    }
+
+    #[test]
+    fn more_names_than_presence_bits() {
+        let also: Vec<HeaderName> = (0..100)
+            .map(|i| HeaderName::try_from(format!("x-also-{i}")).unwrap())
+            .collect();
+        let mut map = headers(&[
+            ("x-also-3", "a"),
+            ("x-also-70", "b"),
+            ("x-also-99", "c"),
+            ("x-kept", "d"),
+            ("connection", "x-listed"),
+            ("x-listed", "e"),
+        ]);
+        remove_hop_by_hop_headers_and(&mut map, &also);
+        assert_eq!(names(&map), ["x-kept"]);
     }
 
     #[tokio::test]
