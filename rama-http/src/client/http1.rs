@@ -56,7 +56,7 @@ use super::on_upgrade::UpgradeFiller;
 use crate::Body;
 use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
-    encode_last_chunk, prepare_request_framing, wants_keep_alive,
+    encode_last_chunk, prepare_request_framing, put_field_line, wants_keep_alive,
 };
 use crate::wire::{OriginalHeaderNames, ordered_headers};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -723,7 +723,12 @@ fn encode_head(parts: &mut http::request::Parts, absolute_form: bool, out: &mut 
         None
     } else {
         parts.uri.authority().map(|authority| {
-            let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+            // after the user info, if any (a byte search: `rsplit` sets up a char searcher)
+            let authority = authority.as_str();
+            let host = authority
+                .bytes()
+                .rposition(|b| b == b'@')
+                .map_or(authority, |at| &authority[at + 1..]);
             strip_default_port(host, parts.uri.scheme_str())
         })
     };
@@ -765,11 +770,7 @@ fn encode_fields(
     out: &mut BytesMut,
 ) {
     for (name, value) in ordered_headers(headers, record) {
-        out.reserve(name.len() + value.len() + 4);
-        name.write_to(out);
-        out.put_slice(b": ");
-        out.put_slice(value.as_bytes());
-        out.put_slice(b"\r\n");
+        put_field_line(name, value, out);
     }
     out.put_slice(b"\r\n");
 }
@@ -1022,6 +1023,23 @@ mod tests {
                 Some("b.test"),
             ),
             (Method::GET, "/only/path", false, None, "/only/path", None),
+            // user info is no part of `Host`; the scheme's default port is left out
+            (
+                Method::GET,
+                "http://u:p@a.test:80/p",
+                false,
+                None,
+                "/p",
+                Some("a.test"),
+            ),
+            (
+                Method::GET,
+                "https://u@a.test:8443/p",
+                false,
+                None,
+                "/p",
+                Some("a.test:8443"),
+            ),
             (
                 Method::CONNECT,
                 "a.test:443",

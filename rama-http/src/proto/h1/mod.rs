@@ -68,6 +68,7 @@ mod limits;
 mod scan;
 
 pub use decode::{BodyDecoder, Decoded};
+pub(crate) use encode::put_field_line;
 pub use encode::{
     encode_chunk, encode_chunk_header, encode_last_chunk, encode_request_head,
     encode_response_head, prepare_request_framing, prepare_response_framing,
