@@ -2,6 +2,7 @@
 //! Shared by message heads and chunked trailers, so both follow the same rules.
 
 use super::ParseError;
+use super::field_line::{is_field_value_byte, read_field_line, zero_bytes};
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -11,11 +12,6 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
         b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
         | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
-}
-
-/// `field-vchar / SP / HTAB` of RFC 9110 §5.5 (obs-text allowed).
-const fn is_field_value_byte(b: u8) -> bool {
-    b == b'\t' || b == b' ' || (b >= 0x21 && b != 0x7f)
 }
 
 /// Which of the fields that decide framing and connection handling a head has, noted while
@@ -94,86 +90,101 @@ pub(crate) fn parse_fields(
     count: usize,
     check_host: Option<HostCheck>,
 ) -> Result<(HeaderMap, Option<OriginalHeaderNames>, SeenFields), ParseError> {
-    let mut stack = [httparse::EMPTY_HEADER; 32];
-    let mut heap;
-    let slots: &mut [httparse::Header<'_>] = if count <= stack.len() {
-        &mut stack[..count]
-    } else {
-        heap = vec![httparse::EMPTY_HEADER; count];
-        &mut heap
-    };
-    let parsed = match httparse::parse_headers(block, slots) {
-        Ok(httparse::Status::Complete((_, parsed))) => parsed,
-        Ok(httparse::Status::Partial) | Err(_) => return Err(classify(block)),
-    };
     // room for a few more: proxies add fields (`Forwarded`, `Via`, `Date`), and a map
     // filled to its capacity grows (reallocates and rehashes) on the first one
-    let mut map = HeaderMap::with_capacity(parsed.len() + ADDED_FIELDS_ROOM);
+    let mut map = HeaderMap::with_capacity(count + ADDED_FIELDS_ROOM);
     let mut record: Option<OriginalHeaderNames> = None;
     let mut seen = SeenFields::default();
-    for (i, field) in parsed.iter().enumerate() {
-        let spelling = field.name.as_bytes();
+    let mut at = 0;
+    // where the previous line's name lies, to tell a repeat of the name just before
+    let mut previous_name = 0..0;
+    while block.get(at..at + 2) != Some(b"\r\n") {
+        let Some(line) = read_field_line(block, at) else {
+            return Err(classify(block));
+        };
+        let spelling = &block[line.name.clone()];
         let name = HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?;
-        // SAFETY: httparse accepted the value, so it holds only HTAB, SP, visible ASCII and
-        // obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table test
-        // `httparse_values_are_valid_header_values` checks every byte; debug builds of `http`
-        // check again here). Validating a second time costs about 150 instructions a field.
+        // SAFETY: `read_field_line` accepted the value, so it holds only HTAB, SP, visible
+        // ASCII and obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table
+        // test `field_values_are_valid_header_values` checks every byte; debug builds of
+        // `http` check again here). Validating a second time costs about 150 instructions a
+        // field.
         let value =
-            unsafe { HeaderValue::from_maybe_shared_unchecked(block.slice_ref(field.value)) };
+            unsafe { HeaderValue::from_maybe_shared_unchecked(block.slice(line.value.clone())) };
         seen.note(&name);
         if let Some(check) = check_host
             && name == http::header::HOST
         {
-            check(field.value)?;
+            check(&block[line.value])?;
         }
+        at = line.next;
         if let Some(record) = &mut record {
-            record.push_checked(name.clone(), block.slice_ref(spelling));
+            record.push_checked(name.clone(), block.slice(line.name));
             map.append(name, value);
             continue;
         }
-        // `append` tells whether the name was there already (then `i > 0`)
+        // `append` tells whether the name was there already (then a line came before)
         let repeated = map.append(name, value);
-        let repeated_after_others = repeated
-            && !parsed[i.saturating_sub(1)]
-                .name
-                .eq_ignore_ascii_case(field.name);
+        let repeated_after_others =
+            repeated && !block[previous_name.clone()].eq_ignore_ascii_case(spelling);
         if repeated_after_others || !is_default_form(spelling) {
-            record = Some(record_of(block, &parsed[..=i])?);
+            record = Some(record_of(block, at)?);
         }
+        previous_name = line.name;
     }
     Ok((map, record, seen))
 }
 
 /// Whether a field name on the wire is spelled as the writer spells a name it has no
 /// record of: Title-Case, the first letter and each after `-` uppercase, the rest lowercase.
+///
+/// Eight bytes at a time (every field of every head is checked: a byte at a time it cost
+/// about 6 instructions a byte); `is_default_form_bytewise` in the tests is the rule
+/// spelled out, and the two are compared on every short name over a small alphabet.
 fn is_default_form(spelling: &[u8]) -> bool {
-    // a letter's case bit (0x20) is clear where Title-Case wants it upper, set elsewhere;
-    // other bytes match themselves
-    let mut upper = true;
-    for &b in spelling {
-        if b.is_ascii_alphabetic() && (b & 0x20 == 0) != upper {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = !HIGH;
+    // the first byte is where an uppercase letter is wanted
+    let mut after_dash = 0x80;
+    for chunk in spelling.chunks(8) {
+        // padding: zero bytes, neither letters nor dashes
+        let mut bytes = [0u8; 8];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        let dash = zero_bytes(word ^ (ONES * u64::from(b'-')));
+        // upper wanted: the byte after a dash (the next byte up, little-endian)
+        let want_upper = (dash << 8) | after_dash;
+        after_dash = dash >> 56;
+        let folded = (word | (ONES * 0x20)) & LOW7;
+        let at_least_a = (folded + ONES * (0x80 - u64::from(b'a'))) & HIGH;
+        let above_z = (folded + ONES * (0x7f - u64::from(b'z'))) & HIGH;
+        let letter = at_least_a & !above_z & !word & HIGH;
+        // a letter's case bit (0x20) moved to the byte's high bit: clear for uppercase
+        let upper = !(word << 2) & HIGH;
+        if letter & (upper ^ want_upper) != 0 {
             return false;
         }
-        upper = b == b'-';
     }
     true
 }
 
-/// The record of `fields` (already parsed once: their names are valid).
-fn record_of(
-    block: &Bytes,
-    fields: &[httparse::Header<'_>],
-) -> Result<OriginalHeaderNames, ParseError> {
-    let mut record = OriginalHeaderNames::with_capacity(fields.len().max(8));
-    for field in fields {
-        let spelling = field.name.as_bytes();
-        let name = HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?;
-        record.push_checked(name, block.slice_ref(spelling));
+/// The record of the field lines of `block` before `end` (already read once: they are
+/// valid lines with valid names).
+fn record_of(block: &Bytes, end: usize) -> Result<OriginalHeaderNames, ParseError> {
+    let mut record = OriginalHeaderNames::with_capacity(8);
+    let mut at = 0;
+    while at < end {
+        let line = read_field_line(block, at).ok_or(ParseError::InvalidHeaderName)?;
+        let name = HeaderName::from_bytes(&block[line.name.clone()])
+            .map_err(|_| ParseError::InvalidHeaderName)?;
+        record.push_checked(name, block.slice(line.name));
+        at = line.next;
     }
     Ok(record)
 }
 
-/// Finds why httparse refused `block`, line by line, for a precise error.
+/// Finds why the field lines of `block` were refused, line by line, for a precise error.
 fn classify(block: &[u8]) -> ParseError {
     for line in block.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -285,6 +296,49 @@ mod tests {
         }
     }
 
+    /// [`is_default_form`]'s rule a byte at a time.
+    fn is_default_form_bytewise(spelling: &[u8]) -> bool {
+        let mut upper = true;
+        for &b in spelling {
+            if b.is_ascii_alphabetic() && (b & 0x20 == 0) != upper {
+                return false;
+            }
+            upper = b == b'-';
+        }
+        true
+    }
+
+    #[test]
+    fn default_form_agrees_with_the_bytewise_rule() {
+        // every name of up to 5 bytes over an alphabet of edge bytes, at offsets that put
+        // dashes on word boundaries (a prefix of 0-7 lowercase letters after "X")
+        const ALPHABET: &[u8] = b"aAzZ-@[`{9_";
+        let mut checked = 0;
+        for len in 0..=5u32 {
+            for n in 0..ALPHABET.len().pow(len) {
+                let mut tail = Vec::new();
+                let mut k = n;
+                for _ in 0..len {
+                    tail.push(ALPHABET[k % ALPHABET.len()]);
+                    k /= ALPHABET.len();
+                }
+                for prefix in 0..8 {
+                    let mut name = b"X".to_vec();
+                    name.extend(std::iter::repeat_n(b'x', prefix));
+                    name.extend_from_slice(&tail);
+                    assert_eq!(
+                        is_default_form(&name),
+                        is_default_form_bytewise(&name),
+                        "{}",
+                        String::from_utf8_lossy(&name)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1_000_000);
+    }
+
     #[test]
     fn default_form_table() {
         for (name, want) in [
@@ -330,18 +384,17 @@ mod tests {
     }
 
     #[test]
-    fn httparse_values_are_valid_header_values() {
-        // every byte httparse lets into a value must be one `HeaderValue` accepts: the
-        // unchecked construction in `parse_fields` relies on it
+    fn field_values_are_valid_header_values() {
+        // every byte the field parser lets into a value must be one `HeaderValue` accepts:
+        // the unchecked construction in `parse_fields` relies on it
         for b in 0..=255u8 {
             let mut line = b"A: x".to_vec();
             line.push(b);
             line.extend_from_slice(b"y\r\n\r\n");
-            let mut slots = [httparse::EMPTY_HEADER; 1];
-            if let Ok(httparse::Status::Complete(_)) = httparse::parse_headers(&line, &mut slots) {
+            if let Some(field) = read_field_line(&line, 0) {
                 assert!(
-                    HeaderValue::from_bytes(slots[0].value).is_ok(),
-                    "byte {b:#04x} passes httparse but not HeaderValue"
+                    HeaderValue::from_bytes(&line[field.value]).is_ok(),
+                    "byte {b:#04x} passes the field parser but not HeaderValue"
                 );
             }
         }

@@ -7,8 +7,9 @@
 //! [`ParseError::status`]) and closed; the buffer's content and the parser's state are then
 //! unspecified (but using them never panics).
 //!
-//! The start line is parsed here (exact errors per token); header fields are parsed by
-//! `httparse`, then checked again by the framing rules in `framing.rs`.
+//! The start line is parsed here (exact errors per token); header fields are parsed in
+//! `fields.rs` (a line at a time, `field_line.rs`), then checked again by the framing rules
+//! in `framing.rs`.
 //!
 //! # What is refused (each a [`ParseError`], each with a test row in `head/tests.rs`)
 //!

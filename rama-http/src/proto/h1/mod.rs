@@ -61,6 +61,7 @@ mod decode;
 mod encode;
 mod error;
 mod facts;
+mod field_line;
 mod fields;
 mod framing;
 mod head;
