@@ -589,10 +589,8 @@ where
             }
         }
     };
-    let keep = keep
-        && !write_failed
-        && wants_keep_alive(head.parts.version, &head.parts.headers)
-        && head.framing != BodyFraming::CloseDelimited;
+    let keep =
+        keep && !write_failed && head.keeps_alive() && head.framing != BodyFraming::CloseDelimited;
     if !keep {
         // known now: a pool must not park this connection
         shared.closed.store(true, Ordering::Release);

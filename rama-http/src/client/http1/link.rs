@@ -289,9 +289,7 @@ pub(super) async fn exchange_inline(
             return Err(again(parts, e));
         }
     };
-    let keep = keep
-        && wants_keep_alive(head.parts.version, &head.parts.headers)
-        && head.framing != BodyFraming::CloseDelimited;
+    let keep = keep && head.keeps_alive() && head.framing != BodyFraming::CloseDelimited;
     if !keep {
         // known now: a pool must not park this connection
         shared.closed.store(true, Ordering::Release);

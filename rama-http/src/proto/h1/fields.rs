@@ -34,6 +34,9 @@ impl SeenFields {
     pub(crate) const EXPECT: Self = Self(1 << 5);
     /// `Upgrade`.
     pub(crate) const UPGRADE: Self = Self(1 << 6);
+    /// `Content-Length` more than once, or with a value that is not just digits (a list):
+    /// the parser folds it into one field (when the values agree).
+    pub(crate) const CONTENT_LENGTH_UNFOLDED: Self = Self(1 << 7);
 
     /// Both sets together.
     pub(crate) const fn or(self, other: Self) -> Self {
@@ -45,7 +48,7 @@ impl SeenFields {
         self.0 & other.0 != 0
     }
 
-    fn note(&mut self, name: &HeaderName) {
+    fn note(&mut self, name: &HeaderName, value: &[u8]) {
         use http::header;
         let bit = if *name == header::HOST {
             if self.any(Self::HOST) {
@@ -54,7 +57,11 @@ impl SeenFields {
                 Self::HOST
             }
         } else if *name == header::CONTENT_LENGTH {
-            Self::CONTENT_LENGTH
+            if self.any(Self::CONTENT_LENGTH) || !value.iter().all(u8::is_ascii_digit) {
+                Self::CONTENT_LENGTH.or(Self::CONTENT_LENGTH_UNFOLDED)
+            } else {
+                Self::CONTENT_LENGTH
+            }
         } else if *name == header::TRANSFER_ENCODING {
             Self::TRANSFER_ENCODING
         } else if *name == header::CONNECTION {
@@ -111,7 +118,7 @@ pub(crate) fn parse_fields(
         // field.
         let value =
             unsafe { HeaderValue::from_maybe_shared_unchecked(block.slice(line.value.clone())) };
-        seen.note(&name);
+        seen.note(&name, &block[line.value.clone()]);
         if let Some(check) = check_host
             && name == http::header::HOST
         {

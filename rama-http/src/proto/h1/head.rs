@@ -68,6 +68,22 @@ pub struct ResponseHead {
     pub parts: response::Parts,
     /// How the body that follows is delimited.
     pub framing: BodyFraming,
+    /// Which framing and connection fields the head has (the client skips checks for the
+    /// others).
+    pub(crate) seen: SeenFields,
+}
+
+impl ResponseHead {
+    /// Whether the server keeps the connection open after this response
+    /// ([`wants_keep_alive`](super::wants_keep_alive)); the fields are looked at only when
+    /// the head has a `Connection` field.
+    pub(crate) fn keeps_alive(&self) -> bool {
+        if self.seen.any(SeenFields::CONNECTION) {
+            super::wants_keep_alive(self.parts.version, &self.parts.headers)
+        } else {
+            self.parts.version == Version::HTTP_11
+        }
+    }
 }
 
 /// Incremental parser of request heads; one per connection, reused for each request.
@@ -173,7 +189,9 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     // no framing field (most requests): no body, and nothing to check or fold
     let framing = if seen.any(SeenFields::CONTENT_LENGTH.or(SeenFields::TRANSFER_ENCODING)) {
         let framing = request_body_framing(version, &headers)?;
-        fold_content_length(&mut headers);
+        if seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
+            fold_content_length(&mut headers);
+        }
         framing
     } else {
         BodyFraming::Empty
@@ -271,16 +289,10 @@ fn check_target_form(method: &Method, uri: &Uri, target: &[u8]) -> Result<(), Pa
 
 /// Several equal `Content-Length` values were accepted (by [`content_length`]): keep one
 /// field, so that nothing downstream sees a list. The wire record still lists each field;
-/// the writer then writes the one value under the first recorded spelling.
+/// the writer then writes the one value under the first recorded spelling. Called only for
+/// heads whose fields say so ([`SeenFields::CONTENT_LENGTH_UNFOLDED`]).
 fn fold_content_length(headers: &mut HeaderMap) {
-    let mut values = headers.get_all(header::CONTENT_LENGTH).iter();
-    let Some(first) = values.next() else {
-        return;
-    };
-    let plain = first.as_bytes().iter().all(u8::is_ascii_digit);
-    if (!plain || values.next().is_some())
-        && let Ok(Some(n)) = content_length(headers)
-    {
+    if let Ok(Some(n)) = content_length(headers) {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
     }
 }
@@ -312,7 +324,7 @@ fn parse_response(
     let fields = head.slice(b.start_line_end..);
     let (mut headers, record, seen) = parse_fields(&fields, b.fields, None)?;
     let framing = response_body_framing(request_method, status, version, &headers)?;
-    if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH) {
+    if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
         fold_content_length(&mut headers);
     }
 
@@ -326,7 +338,11 @@ fn parse_response(
     if let Some(reason) = reason {
         parts.extensions.insert(reason);
     }
-    Ok(ResponseHead { parts, framing })
+    Ok(ResponseHead {
+        parts,
+        framing,
+        seen,
+    })
 }
 
 #[cfg(test)]

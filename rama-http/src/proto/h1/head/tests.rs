@@ -274,6 +274,40 @@ fn equal_content_lengths_are_folded_into_one_field() {
 }
 
 #[test]
+fn response_content_lengths_are_folded_and_keep_alive_read() {
+    let get = Method::GET;
+    let head = parse_res(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\n", &get).unwrap();
+    assert_eq!(head.framing, BodyFraming::Length(2));
+    assert_eq!(head.parts.headers["content-length"], "2");
+    // (head, whether the connection stays open)
+    let cases: &[(&[u8], bool)] = &[
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n",
+            false,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false),
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+    ];
+    for (input, keep) in cases {
+        let head = parse_res(input, &get).unwrap();
+        assert_eq!(
+            head.keeps_alive(),
+            *keep,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+#[test]
 fn record_and_body_bytes_are_kept() {
     let (head, rest) = parse_req_with(
         b"POST /p HTTP/1.1\r\nUser-Agent: x\r\nX-MiXeD-cAsE: 1\r\nhost: a\r\nContent-Length: 4\r\n\r\nbodyGET",
