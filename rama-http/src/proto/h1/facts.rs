@@ -4,10 +4,16 @@ use http::{HeaderMap, Method, Version, header};
 
 /// Whether a `Connection` field lists `token` (case-insensitive, across repeated fields).
 fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    let token = token.as_bytes();
     headers.get_all(header::CONNECTION).iter().any(|v| {
-        v.as_bytes()
-            .split(|&b| b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+        let v = v.as_bytes();
+        // one option (the usual value) is compared without splitting
+        if v.contains(&b',') {
+            v.split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+        } else {
+            v.trim_ascii().eq_ignore_ascii_case(token)
+        }
     })
 }
 

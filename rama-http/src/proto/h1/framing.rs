@@ -42,8 +42,19 @@ pub enum BodyFraming {
 
 /// The `Content-Length` of `headers`, if any, checked as described in the module docs.
 pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ParseError> {
+    let values = headers.get_all(header::CONTENT_LENGTH);
+    let mut iter = values.iter();
+    let Some(first) = iter.next() else {
+        return Ok(None);
+    };
+    // the usual case, one field of digits, without the list machinery below
+    if iter.next().is_none()
+        && let Some(n) = plain_length(first.as_bytes())
+    {
+        return Ok(Some(n));
+    }
     let mut found: Option<u64> = None;
-    for value in headers.get_all(header::CONTENT_LENGTH) {
+    for value in &values {
         for item in value.as_bytes().split(|&b| b == b',') {
             let item = item.trim_ascii();
             if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
@@ -63,6 +74,17 @@ pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ParseError> {
         }
     }
     Ok(found)
+}
+
+/// `value` as a length when it is 1 to 19 ASCII digits (at most 19 always fit in a
+/// `u64`); `None` for anything else, which the general path then judges.
+fn plain_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || value.len() > 19 {
+        return None;
+    }
+    value.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
 }
 
 /// What the `Transfer-Encoding` fields say, once checked.
