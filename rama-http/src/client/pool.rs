@@ -49,7 +49,7 @@ use rama_net::address::ProxyAddress;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::ThreadId;
@@ -115,10 +115,14 @@ fn same_authority(a: &Authority, b: &Authority) -> bool {
 /// Feeds `bytes` to `state` with ASCII letters lowercased, a word of eight bytes at a time,
 /// then the length (so that the zero padding of the last word cannot collide).
 fn hash_ascii_case_folded<H: Hasher>(bytes: &[u8], state: &mut H) {
-    for chunk in bytes.chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        state.write_u64(ascii_lowercase_word(u64::from_le_bytes(word)));
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        state.write_u64(ascii_lowercase_word(word));
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        state.write_u64(ascii_lowercase_word(little_endian_word(tail)));
     }
     state.write_usize(bytes.len());
 }
@@ -371,30 +375,98 @@ impl Parking {
 /// The parked HTTP/1 handles of one key, by home (one entry per thread that made them).
 type Homes = Vec<Parking>;
 
-/// FNV-1a: the pool's maps hash short keys on every request, where SipHash's set-up costs
-/// more than the lookup (the keys come from the pool's own users, not from peers).
+/// The pool maps' hasher: a key is hashed a word at a time (a multiply and a rotation per
+/// eight bytes, then a final mix), where SipHash's set-up, or FNV's multiply per byte, cost
+/// more than the lookup. The pool looks a key up twice per request.
+///
+/// The start value is random per pool, so that which keys collide cannot be worked out in
+/// advance: in a forward proxy the keys (target authorities) are chosen by the clients.
 #[derive(Clone, Copy)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
+struct KeyHashing {
+    seed: u64,
 }
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+impl Default for KeyHashing {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        Self {
+            seed: std::hash::RandomState::new().build_hasher().finish(),
         }
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+impl std::hash::BuildHasher for KeyHashing {
+    type Hasher = WordHasher;
+
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(self.seed)
+    }
+}
+
+/// See [`KeyHashing`].
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        // MurmurHash3's 64-bit finaliser: every input bit reaches the low bits, which pick
+        // the bucket
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0 ^ word)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            self.write_u64(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            self.write_u64(little_endian_word(tail));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// Up to eight bytes as the low end of a little-endian word (the rest zero), without a
+/// `memcpy` call for the variable length.
+fn little_endian_word(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .rev()
+        .fold(0, |word, &b| (word << 8) | u64::from(b))
+}
+
+type FastMap<K, V> = HashMap<K, V, KeyHashing>;
 
 /// The shared h2 connection of a key, and the gate that lets one caller at a time connect.
 #[derive(Default)]
@@ -731,7 +803,7 @@ mod tests {
             proxy: None,
             version: PoolVersion::Http1,
         };
-        let h = BuildHasherDefault::<Fnv>::default();
+        let h = KeyHashing::default();
         let same = [
             ("example.com:80", "EXAMPLE.com:80"),
             (
@@ -769,7 +841,40 @@ mod tests {
     }
 
     #[test]
-    fn fnv_hashes_keys_apart() {
+    fn little_endian_word_is_the_padded_load() {
+        for len in 0..=8 {
+            let bytes: Vec<u8> = (1..=len as u8).collect();
+            let mut padded = [0u8; 8];
+            padded[..len].copy_from_slice(&bytes);
+            assert_eq!(
+                little_endian_word(&bytes),
+                u64::from_le_bytes(padded),
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_hashing_spreads_near_keys_over_buckets() {
+        use std::hash::BuildHasher;
+        let h = KeyHashing::default();
+        // 1,024 keys that differ in a byte or two, into 1,024 buckets: a uniform hash fills
+        // about 1 - 1/e of them (647)
+        let mut low_bits = std::collections::HashSet::new();
+        for port in 1..=1024u16 {
+            let key = PoolKey {
+                scheme: Scheme::HTTP,
+                authority: Authority::try_from(format!("127.0.0.1:{port}")).unwrap(),
+                proxy: None,
+                version: PoolVersion::Http1,
+            };
+            low_bits.insert(h.hash_one(&key) & 1023);
+        }
+        assert!(low_bits.len() > 580, "{} buckets", low_bits.len());
+    }
+
+    #[test]
+    fn key_hashing_keeps_keys_apart() {
         use std::hash::BuildHasher;
         let key = |a: &'static str| PoolKey {
             scheme: Scheme::HTTP,
@@ -777,7 +882,7 @@ mod tests {
             proxy: None,
             version: PoolVersion::Http1,
         };
-        let h = BuildHasherDefault::<Fnv>::default();
+        let h = KeyHashing::default();
         assert_eq!(h.hash_one(key("a:80")), h.hash_one(key("A:80")));
         assert_ne!(h.hash_one(key("a:80")), h.hash_one(key("a:81")));
     }
@@ -791,7 +896,7 @@ mod tests {
             proxy: proxy.map(|(p, forward)| ProxyKey::new(p.parse().unwrap(), forward)),
             version: PoolVersion::Http1,
         };
-        let h = BuildHasherDefault::<Fnv>::default();
+        let h = KeyHashing::default();
         let same = [
             (None, None),
             (Some(("http://p:1", false)), Some(("http://p:1", false))),
