@@ -142,14 +142,13 @@ where
         &self,
         req: Request<Body>,
     ) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send {
-        let answer = if req.method() == Method::CONNECT {
+        if req.method() == Method::CONNECT {
             // boxed: the connect future is large and only CONNECTs need it; inline it would
             // be copied with every absolute-form request's future
-            Either::A(Box::pin(self.tunnel(req)))
+            Either::A(MapFuture::new(Box::pin(self.tunnel(req)), Ok))
         } else {
             Either::B(self.forward(req))
-        };
-        MapFuture::new(answer, Ok)
+        }
     }
 }
 
@@ -163,46 +162,52 @@ where
     /// prepared here, before any future exists; the future is the client's call with the
     /// answer's mapping, or the refusal (no `async fn` state holding the request twice next
     /// to the client's future).
-    fn forward(&self, req: Request<Body>) -> impl Future<Output = Response<Body>> + Send {
+    ///
+    /// Its output is already the service's `Result`: one mapping level less for the
+    /// response to be moved through.
+    fn forward(
+        &self,
+        req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send {
         let uri = req.uri();
         match uri.scheme_str() {
             Some("http") => {}
             Some(other) => {
-                return Either::A(ready(text_response(
+                return Either::A(ready(Ok(text_response(
                     StatusCode::BAD_REQUEST,
                     format!(
                         "this proxy forwards http:// URLs; for {other}:// ask for a tunnel with CONNECT"
                     ),
-                )));
+                ))));
             }
             None => {
-                return Either::A(ready(text_response(
+                return Either::A(ready(Ok(text_response(
                     StatusCode::BAD_REQUEST,
                     "not a proxy request: the request target must be an absolute http:// URL, \
                      or the method CONNECT",
-                )));
+                ))));
             }
         }
         let Some(authority) = uri.authority() else {
-            return Either::A(ready(text_response(
+            return Either::A(ready(Ok(text_response(
                 StatusCode::BAD_REQUEST,
                 "the request URL has no host",
-            )));
+            ))));
         };
         if authority.as_str().contains('@') {
-            return Either::A(ready(text_response(
+            return Either::A(ready(Ok(text_response(
                 StatusCode::BAD_REQUEST,
                 "user info in the request URL is not forwarded",
-            )));
+            ))));
         }
         // without user info the host is what comes before the port: empty when the text
         // is, or starts with the port's colon (`Authority::host` would split the text again,
         // about 400 instructions)
         if authority.as_str().is_empty() || authority.as_str().starts_with(':') {
-            return Either::A(ready(text_response(
+            return Either::A(ready(Ok(text_response(
                 StatusCode::BAD_REQUEST,
                 "the request URL has no host",
-            )));
+            ))));
         }
         // shares the URI's bytes: no copy unless an error names it
         let target = authority.clone();
@@ -219,13 +224,13 @@ where
             move |result: Result<Response<Body>, H::Error>| match result {
                 Ok(mut res) => {
                     remove_hop_by_hop_headers(res.headers_mut());
-                    res
+                    Ok(res)
                 }
                 Err(err) => {
                     let err: BoxError = err.into();
                     let answer = UpstreamError::classify(&target, &err);
                     tracing::debug!(%target, status = %answer.status(), "forward failed: {err:#}");
-                    answer.into_response()
+                    Ok(answer.into_response())
                 }
             },
         ))
