@@ -125,7 +125,7 @@ pub(crate) async fn serve_connection<IO, S>(
             }
         };
         conn.served += 1;
-        match Box::pin(conn.serve_request(service, head)).await {
+        match box_in_place(|| conn.serve_request(service, head)).await {
             Next::KeepAlive => {
                 // an idle connection holds no read buffer, and a write buffer only when it
                 // is small (one allocation less per request, bounded memory while idle)
@@ -159,6 +159,14 @@ pub(crate) async fn serve_connection<IO, S>(
         }
     }
     let _ = conn.wr.shutdown().await;
+}
+
+/// Boxes the future `make` returns, allocating first: the future can then be written
+/// straight into the allocation. `Box::pin(make())` allocates after `make` returned, so the
+/// per-request future (about 4 KiB for a proxy) was built on the stack and copied into the
+/// box, about 400 instructions per request.
+fn box_in_place<F: Future>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), make()))
 }
 
 type ShutdownWait = Pin<Box<dyn Future<Output = ()> + Send>>;
