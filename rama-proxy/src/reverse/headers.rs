@@ -233,11 +233,11 @@ fn fast_element(
             !p.is_empty()
                 && p.len() <= 5
                 && p[0] != b'0'
-                && p.iter().all(u8::is_ascii_digit)
-                && std::str::from_utf8(p)
-                    .ok()
-                    .and_then(|p| p.parse::<u16>().ok())
-                    .is_some()
+                && p.iter()
+                    .try_fold(0u32, |n, &b| {
+                        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+                    })
+                    .is_some_and(|n| n <= u32::from(u16::MAX))
         });
         if !simple_name || !simple_port {
             return None;
@@ -256,28 +256,43 @@ fn fast_element(
     Some(out)
 }
 
+/// Appends `ip` in dotted decimal: written on the stack and appended once (a `push` per
+/// byte checked the capacity each time: about 250 instructions an address).
 fn push_ipv4(out: &mut Vec<u8>, ip: std::net::Ipv4Addr) {
+    let mut text = [0u8; 15];
+    let mut len = 0;
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            text[len] = b'.';
+            len += 1;
         }
-        push_u16(out, u16::from(octet));
+        len += write_decimal(&mut text[len..], u16::from(octet));
     }
+    out.extend_from_slice(&text[..len]);
 }
 
 fn push_u16(out: &mut Vec<u8>, n: u16) {
-    let mut digits = [0u8; 5];
-    let mut len = 0;
+    let mut text = [0u8; 5];
+    let len = write_decimal(&mut text, n);
+    out.extend_from_slice(&text[..len]);
+}
+
+/// Writes `n` in decimal at the start of `out` (room for its digits, at most 5), returning
+/// how many digits.
+fn write_decimal(out: &mut [u8], n: u16) -> usize {
+    let len = match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
     let mut n = n;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
+    for digit in out[..len].iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    out.extend(digits[..len].iter().rev());
+    len
 }
 
 /// The `Forwarded` value: the existing chain with `element` appended, or `element` alone
@@ -491,6 +506,8 @@ mod tests {
             None,
             Some("192.0.2.7:50000"),
             Some("10.0.0.255:1"),
+            Some("0.9.99.100:10000"),
+            Some("255.255.255.255:65535"),
             Some("[2001:db8::1]:443"),
             Some("[::ffff:192.0.2.9]:80"),
         ];
@@ -511,6 +528,9 @@ mod tests {
             Some("a..b"),
             Some("x.example:0"),
             Some("x.example:99999"),
+            Some("x.example:65535"),
+            Some("x.example:65536"),
+            Some("x.example:9"),
             Some("-x.example"),
             Some(":80"),
         ];
