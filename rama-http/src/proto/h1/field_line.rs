@@ -1,12 +1,13 @@
 //! One header field line, `name ":" OWS value OWS CRLF` (RFC 9112 §5): where its name and
 //! value lie, or that it is malformed.
 //!
-//! Written here rather than taken from `httparse`: a head reaches the field parser with its
-//! line ends already found and checked (see `scan.rs`), so a field line needs one pass over
-//! its name (a table lookup a byte) and one over its value (eight bytes a step), with no
-//! array of header slots to fill. For the short fields of a typical head that is about half
-//! of `httparse`'s instructions (measured with callgrind through the forward proxy). The
-//! test `agrees_with_httparse` checks both accept and split the same lines.
+//! Written here rather than taken from `httparse`: it answers with offsets into the block,
+//! so values are sliced from the head's buffer directly, with no array of header slots to
+//! set up (32 of them, for every head) and no mapping of `httparse`'s slices back to
+//! offsets (`Bytes::slice_ref`). Per field it costs about what `httparse` does (a table
+//! lookup a name byte, eight value bytes a step); per proxied request (two heads) it saved
+//! about 600 instructions (callgrind through the forward proxy). The test
+//! `agrees_with_httparse` checks both accept and split the same lines.
 
 use super::fields::is_tchar;
 use std::ops::Range;
