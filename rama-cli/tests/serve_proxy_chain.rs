@@ -438,6 +438,56 @@ async fn a_socks5h_upstream_with_credentials() {
 }
 
 #[cfg(unix)]
+/// `--mitm` with `--proxy-db`: a tunnel that is not TLS is relayed byte for byte, and the
+/// relay's connection goes through the upstream picked for the CONNECT (by its labels).
+#[tokio::test]
+async fn mitm_byte_relays_follow_the_proxy_db_pick() {
+    if !tool_available("curl") || !tool_available("tinyproxy") {
+        return;
+    }
+    let origin = echo();
+    let us = Tinyproxy::start("relay-us", None);
+    let de = Tinyproxy::start("relay-de", None);
+    let dir = TempDir::new(&format!("proxy-chain-mitm-db-{}", free_port()));
+    let db = dir.write(
+        "proxies.json",
+        &format!(
+            r#"[
+                {{"id": "us", "address": "http://127.0.0.1:{}", "country": "us"}},
+                {{"id": "de", "address": "http://127.0.0.1:{}", "country": "de"}}
+            ]"#,
+            us.port, de.port
+        ),
+    );
+    let ca_cert = dir.write("ca.pem", "").replace("ca.pem", "ca/ca.pem");
+    let ca_key = ca_cert.replace("ca.pem", "ca.key");
+    let proxy = serve_proxy(&[
+        "--auth",
+        "john:pw",
+        "--username-labels",
+        "--proxy-db",
+        &db,
+        "--mitm",
+        "--ca-cert",
+        &ca_cert,
+        "--ca-key",
+        &ca_key,
+    ]);
+    let x = format!("http://{}", proxy.addr());
+    let url = format!("http://127.0.0.1:{}/relayed", origin.addr().port());
+    let (us_before, de_before) = (us.connects(), de.connects());
+    // `-p`: a CONNECT tunnel carrying plain HTTP, which the MITM relays as bytes
+    let got = curl(&["-p", "-x", &x, "-U", "john-country-de:pw", &url]).await;
+    assert_echoed(&got, "/relayed");
+    assert_eq!(
+        (us.connects(), de.connects()),
+        (us_before, de_before + 1),
+        "the relay went out through the picked upstream"
+    );
+    proxy.stop_cleanly();
+    origin.stop_cleanly();
+}
+
 #[tokio::test]
 async fn mitm_requests_go_through_the_upstream() {
     if !tool_available("curl") || !tool_available("tinyproxy") {

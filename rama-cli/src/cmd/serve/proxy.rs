@@ -38,9 +38,10 @@
 //! literal IPs are checked here, names sent to an `http(s)://` or `socks5h://` upstream
 //! are resolved (and policed) there.
 //!
-//! Known gap: with `--mitm` and `--proxy-db`, a CONNECT tunnel that is not HTTP over TLS
-//! (relayed byte for byte) goes directly to its target (policy checked), not through the
-//! picked upstream: the MITM's relay does not carry the pick.
+//! With `--mitm` and an upstream (`--upstream` or `--proxy-db`), a CONNECT tunnel that is
+//! not HTTP over TLS is relayed byte for byte through the upstream picked for the CONNECT,
+//! as the forward proxy's own tunnels are (test: `serve_proxy_chain`,
+//! `mitm_byte_relays_follow_the_proxy_db_pick`).
 //!
 //! The stack is built by small functions (`target_policy`, `upstream`, `http_proxy`,
 //! `socks5`, `tls_config`, `run`); the connector lives in `outbound`, the MITM's CA and
