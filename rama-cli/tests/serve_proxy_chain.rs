@@ -134,6 +134,20 @@ async fn a_dead_upstream_is_a_502() {
     proxy.stop_cleanly();
 }
 
+/// A proxy DB file in `dir` with two upstreams: `us` (country us) and `de` (country de).
+fn us_and_de_db(dir: &TempDir, us: &Tinyproxy, de: &Tinyproxy) -> String {
+    dir.write(
+        "proxies.json",
+        &format!(
+            r#"[
+                {{"id": "us", "address": "http://127.0.0.1:{}", "country": "us"}},
+                {{"id": "de", "address": "http://127.0.0.1:{}", "country": "de"}}
+            ]"#,
+            us.port, de.port
+        ),
+    )
+}
+
 #[tokio::test]
 async fn the_proxy_db_picks_the_upstream_by_username_labels() {
     if !tool_available("curl") || !tool_available("tinyproxy") {
@@ -143,16 +157,7 @@ async fn the_proxy_db_picks_the_upstream_by_username_labels() {
     let us = Tinyproxy::start("proxy-us", None);
     let de = Tinyproxy::start("proxy-de", None);
     let dir = TempDir::new(&format!("proxy-chain-db-{}", free_port()));
-    let db = dir.write(
-        "proxies.json",
-        &format!(
-            r#"[
-                {{"id": "us", "address": "http://127.0.0.1:{}", "country": "us"}},
-                {{"id": "de", "address": "http://127.0.0.1:{}", "country": "de"}}
-            ]"#,
-            us.port, de.port
-        ),
-    );
+    let db = us_and_de_db(&dir, &us, &de);
     let proxy = serve_proxy(&["--auth", "john:pw", "--username-labels", "--proxy-db", &db]);
     let x = format!("http://{}", proxy.addr());
     let port = origin.addr().port();
@@ -449,16 +454,7 @@ async fn mitm_byte_relays_follow_the_proxy_db_pick() {
     let us = Tinyproxy::start("relay-us", None);
     let de = Tinyproxy::start("relay-de", None);
     let dir = TempDir::new(&format!("proxy-chain-mitm-db-{}", free_port()));
-    let db = dir.write(
-        "proxies.json",
-        &format!(
-            r#"[
-                {{"id": "us", "address": "http://127.0.0.1:{}", "country": "us"}},
-                {{"id": "de", "address": "http://127.0.0.1:{}", "country": "de"}}
-            ]"#,
-            us.port, de.port
-        ),
-    );
+    let db = us_and_de_db(&dir, &us, &de);
     let ca_cert = dir.write("ca.pem", "").replace("ca.pem", "ca/ca.pem");
     let ca_key = ca_cert.replace("ca.pem", "ca.key");
     let proxy = serve_proxy(&[
