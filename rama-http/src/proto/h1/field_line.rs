@@ -10,6 +10,7 @@
 //! `agrees_with_httparse` checks both accept and split the same lines.
 
 use super::fields::is_tchar;
+use super::swar;
 use std::ops::Range;
 
 /// Where a field line's parts lie in the block it was read from.
@@ -60,44 +61,18 @@ static TCHAR: [bool; 256] = {
 /// allowed are HTAB, SP, visible ASCII and obs-text 0x80-0xFF), eight bytes at a time; the
 /// CR that ends the line is the usual one.
 fn first_non_value_byte(hay: &[u8]) -> Option<usize> {
-    let mut words = hay.chunks_exact(8);
-    let mut offset = 0;
-    for word in words.by_ref() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let bad = non_value_bytes(u64::from_le_bytes(bytes));
-        if bad != 0 {
-            return Some(offset + (bad.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| !is_field_value_byte(b))
-        .map(|p| offset + p)
+    swar::find_first(hay, non_value_bytes, |b| !is_field_value_byte(b))
 }
 
 /// The high bit of each byte of `word` that may not be in a field value: a control other
 /// than HTAB (0x00-0x1F), or DEL. Exact per byte (no sum carries into the next byte), so
 /// the lowest set bit marks the first such byte.
 const fn non_value_bytes(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    const LOW7: u64 = !HIGH;
+    use swar::{HIGH, LOW7, ONES};
     // high bit set where the low seven bits are at least 0x20
     let at_least_space = ((word & LOW7) + ONES * 0x60) & HIGH;
     let control = !at_least_space & !word & HIGH;
-    let tab = zero_bytes(word ^ (ONES * b'\t' as u64));
-    let del = zero_bytes(word ^ (ONES * 0x7f));
-    (control & !tab) | del
-}
-
-/// The high bit of each zero byte of `word`, exactly (no false positives above a zero byte,
-/// unlike the shorter `(w - 0x01…) & !w & 0x80…`).
-pub(crate) const fn zero_bytes(word: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((word & LOW7) + LOW7) | word | LOW7)
+    (control & !swar::bytes_equal(word, b'\t')) | swar::bytes_equal(word, 0x7f)
 }
 
 /// `field-vchar / SP / HTAB` (obs-text allowed), a byte at a time.

@@ -2,7 +2,8 @@
 //! Shared by message heads and chunked trailers, so both follow the same rules.
 
 use super::ParseError;
-use super::field_line::{is_field_value_byte, read_field_line, zero_bytes};
+use super::field_line::{is_field_value_byte, read_field_line};
+use super::swar;
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -149,9 +150,7 @@ pub(crate) fn parse_fields(
 /// about 6 instructions a byte); `is_default_form_bytewise` in the tests is the rule
 /// spelled out, and the two are compared on every short name over a small alphabet.
 fn is_default_form(spelling: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    const LOW7: u64 = !HIGH;
+    use swar::{HIGH, LOW7, ONES};
     // the first byte is where an uppercase letter is wanted
     let mut after_dash = 0x80;
     for chunk in spelling.chunks(8) {
@@ -159,7 +158,7 @@ fn is_default_form(spelling: &[u8]) -> bool {
         let mut bytes = [0u8; 8];
         bytes[..chunk.len()].copy_from_slice(chunk);
         let word = u64::from_le_bytes(bytes);
-        let dash = zero_bytes(word ^ (ONES * u64::from(b'-')));
+        let dash = swar::bytes_equal(word, b'-');
         // upper wanted: the byte after a dash (the next byte up, little-endian)
         let want_upper = (dash << 8) | after_dash;
         after_dash = dash >> 56;

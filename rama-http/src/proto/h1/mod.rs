@@ -67,6 +67,7 @@ mod framing;
 mod head;
 mod limits;
 mod scan;
+mod swar;
 
 pub use decode::{BodyDecoder, Decoded};
 pub(crate) use encode::put_field_line;

@@ -5,7 +5,7 @@
 //! header lines, header count) and the line ending rule (CRLF only), so a too large head is
 //! refused as soon as it is known to be too large, before it is complete.
 
-use super::{Http1Limits, ParseError};
+use super::{Http1Limits, ParseError, swar};
 
 /// Where a complete head lies in the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,30 +117,10 @@ impl HeadScanner {
     }
 }
 
-/// The index of the first LF in `hay`, eight bytes at a time (SWAR: a word XOR `\n…` has a
-/// zero byte where an LF was, and `(w - 0x01…) & !w & 0x80…` marks the first zero byte
-/// exactly). A plain byte loop was half the cost of parsing a browser's head.
+/// The index of the first LF in `hay`, eight bytes at a time (see [`swar`]). A plain byte
+/// loop was half the cost of parsing a browser's head.
 fn find_lf(hay: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const LFS: u64 = ONES * b'\n' as u64;
-    let mut words = hay.chunks_exact(8);
-    let mut offset = 0;
-    for word in words.by_ref() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let w = u64::from_le_bytes(bytes) ^ LFS;
-        let zero = w.wrapping_sub(ONES) & !w & HIGHS;
-        if zero != 0 {
-            return Some(offset + (zero.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|p| offset + p)
+    swar::find_first(hay, |w| swar::first_byte_equal(w, b'\n'), |b| b == b'\n')
 }
 
 #[cfg(test)]
