@@ -38,6 +38,7 @@ pub mod tower;
 pub mod wire;
 
 mod proto;
+mod timer;
 
 pub use body::Body;
 pub use http::{

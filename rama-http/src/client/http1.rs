@@ -58,6 +58,7 @@ use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
     encode_last_chunk, prepare_request_framing, put_field_line, wants_keep_alive,
 };
+use crate::timer::LazyTimer;
 use crate::wire::{OriginalHeaderNames, ordered_headers};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
@@ -163,7 +164,9 @@ pub async fn handshake<IO: ClientIo>(
         io: Box::new(io),
         buf: BytesMut::with_capacity(8 * 1024),
         parser: ResponseHeadParser::new(config.limits),
-        deadline: Box::pin(tokio::time::sleep(Duration::from_secs(60 * 60 * 24 * 365))),
+        deadline: LazyTimer::new(
+            tokio::time::Instant::now() + Duration::from_secs(60 * 60 * 24 * 365),
+        ),
         out: BytesMut::new(),
     };
     let shared = Arc::new(Shared::new(link));
@@ -396,7 +399,7 @@ async fn run(
                     &mut buf,
                     &mut parser,
                     (&config, &shared),
-                    deadline.as_mut(),
+                    &mut deadline,
                     req,
                     reply,
                 )
@@ -522,7 +525,7 @@ async fn exchange<R, W>(
     buf: &mut BytesMut,
     parser: &mut ResponseHeadParser,
     (config, shared): (&Http1ClientConfig, &Shared),
-    mut deadline: Pin<&mut tokio::time::Sleep>,
+    deadline: &mut LazyTimer,
     req: Request<Body>,
     reply: oneshot::Sender<Result<Response<Body>, Error>>,
 ) -> (bool, Result<Next, Error>)
@@ -565,7 +568,7 @@ where
                         Err(e) => write_err = Some(e),
                     }
                     if let Some(t) = config.response_head_timeout {
-                        deadline.as_mut().reset(tokio::time::Instant::now() + t);
+                        deadline.set(tokio::time::Instant::now() + t);
                     }
                 }
                 h = &mut read => match h {
@@ -583,7 +586,7 @@ where
                         return (false, fail(Some(reply), e, again(parts, true)));
                     }
                 },
-                () = deadline.as_mut(), if written && config.response_head_timeout.is_some() => {
+                () = deadline.expired(), if written && config.response_head_timeout.is_some() => {
                     return (false, fail(Some(reply), Error::new(Kind::Timeout), None));
                 }
             }

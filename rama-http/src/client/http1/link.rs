@@ -27,6 +27,7 @@ use crate::proto::h1::{
     wants_keep_alive,
 };
 use crate::server::upgrade::Upgraded;
+use crate::timer::LazyTimer;
 use bytes::BytesMut;
 use http::{Request, Response, Version};
 use rama_core::extensions::Extensions;
@@ -44,9 +45,9 @@ pub(super) struct Link {
     /// read buffer: bytes read past a response stay here for the next
     pub(super) buf: BytesMut,
     pub(super) parser: ResponseHeadParser,
-    /// the response head timer, one for the connection: moving its deadline later for each
-    /// request is cheap for tokio, a new timer per request is not
-    pub(super) deadline: Pin<Box<tokio::time::Sleep>>,
+    /// the response head timer, one for the connection and moved later only when it fires
+    /// (see [`LazyTimer`]): a new timer per request would cost a timer-wheel insertion
+    pub(super) deadline: LazyTimer,
     /// request heads are encoded here (kept, so no allocation per request)
     pub(super) out: BytesMut,
 }
@@ -272,11 +273,11 @@ pub(super) async fn exchange_inline(
     let read = read_head(io, buf, parser, &parts.method);
     let head = match config.response_head_timeout {
         Some(t) => {
-            deadline.as_mut().reset(tokio::time::Instant::now() + t);
+            deadline.set(tokio::time::Instant::now() + t);
             tokio::select! {
                 biased;
                 head = read => head,
-                () = deadline.as_mut() => Err(Error::new(Kind::Timeout)),
+                () = deadline.expired() => Err(Error::new(Kind::Timeout)),
             }
         }
         None => read.await,

@@ -56,6 +56,7 @@ use super::{
 use crate::Body;
 use crate::server::Http1Config;
 use crate::server::upgrade::{OnUpgrade, Upgraded};
+use crate::timer::LazyTimer;
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
 use bytes::{BufMut, BytesMut};
@@ -71,7 +72,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::oneshot;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 /// Serves HTTP/1.x on `io` with `service` until the connection ends; see the module docs.
 /// The first head must be complete within the header-read timeout from `accepted` (time
@@ -106,7 +107,7 @@ pub(crate) async fn serve_connection<IO, S>(
         served: 0,
         accepted,
         shutdown_wait,
-        timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+        timer: LazyTimer::new(Instant::now()),
     };
     let mut parser = RequestHeadParser::new(config.limits());
     loop {
@@ -182,9 +183,9 @@ struct Conn<'c, IO> {
     served: usize,
     accepted: Instant,
     shutdown_wait: ShutdownWait,
-    /// One timer for the connection's head and idle deadlines, moved rather than re-created:
-    /// moving a tokio timer to a later deadline is a cheap atomic update.
-    timer: Pin<Box<Sleep>>,
+    /// One timer for the connection's head and idle deadlines, moved rather than re-created,
+    /// and moved later only when it fires (see [`LazyTimer`]).
+    timer: LazyTimer,
 }
 
 #[expect(
@@ -236,9 +237,7 @@ where
             }
             let limit =
                 deadline.unwrap_or_else(|| Instant::now() + self.config.keep_alive_timeout());
-            if self.timer.deadline() != limit {
-                self.timer.as_mut().reset(limit);
-            }
+            self.timer.set(limit);
             // the read first: woken by a readable socket, the shutdown signal (whose poll
             // takes a lock) is then not polled at all
             tokio::select! {
@@ -251,7 +250,7 @@ where
                     return HeadRead::Closed;
                 }
                 // an idle keep-alive connection just closes; a started head is late
-                () = &mut self.timer => {
+                () = self.timer.expired() => {
                     return if self.buf.is_empty() {
                         HeadRead::Closed
                     } else {
@@ -730,7 +729,7 @@ mod tests {
             served: 0,
             accepted: Instant::now(),
             shutdown_wait: Box::pin(std::future::pending()),
-            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+            timer: LazyTimer::new(Instant::now()),
         };
         let mut buf = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
         let head = RequestHeadParser::new(Http1Limits::new())
