@@ -3,6 +3,7 @@
 
 use super::ParseError;
 use super::field_line::{is_field_value_byte, read_field_line};
+use super::known_names::known_name;
 use super::swar;
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
@@ -111,7 +112,13 @@ pub(crate) fn parse_fields(
             return Err(classify(block));
         };
         let spelling = &block[line.name.clone()];
-        let name = HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?;
+        let (name, default_form) = match known_name(spelling) {
+            Some(known) => known,
+            None => (
+                HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?,
+                is_default_form(spelling),
+            ),
+        };
         // SAFETY: `read_field_line` accepted the value, so it holds only HTAB, SP, visible
         // ASCII and obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table
         // test `field_values_are_valid_header_values` checks every byte; debug builds of
@@ -135,7 +142,7 @@ pub(crate) fn parse_fields(
         let repeated = map.append(name, value);
         let repeated_after_others =
             repeated && !block[previous_name.clone()].eq_ignore_ascii_case(spelling);
-        if repeated_after_others || !is_default_form(spelling) {
+        if repeated_after_others || !default_form {
             record = Some(record_of(block, at)?);
         }
         previous_name = line.name;
@@ -149,7 +156,7 @@ pub(crate) fn parse_fields(
 /// Eight bytes at a time (every field of every head is checked: a byte at a time it cost
 /// about 6 instructions a byte); `is_default_form_bytewise` in the tests is the rule
 /// spelled out, and the two are compared on every short name over a small alphabet.
-fn is_default_form(spelling: &[u8]) -> bool {
+pub(crate) fn is_default_form(spelling: &[u8]) -> bool {
     use swar::{HIGH, LOW7, ONES};
     // the first byte is where an uppercase letter is wanted
     let mut after_dash = 0x80;

@@ -65,6 +65,7 @@ mod field_line;
 mod fields;
 mod framing;
 mod head;
+mod known_names;
 mod limits;
 mod scan;
 mod swar;
