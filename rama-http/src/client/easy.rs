@@ -428,9 +428,6 @@ where
             .with_context(|| format!("connect to {} over TLS", describe(key)))?;
         let alpn = established.conn.negotiated().and_then(|p| p.alpn.as_ref());
         let version = negotiated_version(alpn, offer);
-        if offer == AlpnOffer::Both {
-            self.inner.alpn_memory.set(&key.authority, version);
-        }
         Ok((established.conn, version))
     }
 
@@ -441,6 +438,10 @@ where
         offer: AlpnOffer,
     ) -> Result<rama_tls::rustls::TlsStream<IO>, BoxError> {
         let (io, version) = self.connect_tls(key, offer).await?;
+        if offer == AlpnOffer::Both {
+            // what the origin says now, for the requests after this one
+            self.inner.alpn_memory.set(&key.authority, version);
+        }
         if version != key.version {
             return Err(OpaqueError::from_display(format!(
                 "{} negotiated {version:?} by ALPN where {:?} was expected; retry the request",
@@ -526,9 +527,12 @@ where
         discovered
     }
 
+    /// The version is remembered only once the connection can be used: an h2 one is in
+    /// the pool by then. Remembered at the TLS handshake, a request arriving in between
+    /// skipped the gate, found no h2 connection in the pool and opened a second one.
     async fn first_connection(&self, key: &PoolKey) -> Result<Discovered, BoxError> {
         let (io, version) = self.connect_tls(key, AlpnOffer::Both).await?;
-        Ok(match version {
+        let discovered = match version {
             PoolVersion::H2 => {
                 let handle = self.handshake_h2(io).await?;
                 let key = PoolKey {
@@ -542,7 +546,9 @@ where
                 Discovered::Known(version)
             }
             PoolVersion::Http1 => Discovered::Http1(self.handshake_http1(io).await?),
-        })
+        };
+        self.inner.alpn_memory.set(&key.authority, version);
+        Ok(discovered)
     }
 }
 
