@@ -38,6 +38,7 @@ pub mod tower;
 pub mod wire;
 
 mod proto;
+mod swar;
 mod timer;
 
 pub use body::Body;

@@ -42,7 +42,7 @@
 //! ```
 
 use super::{Error, h2, http1};
-use crate::{Body, Request, Response};
+use crate::{Body, Request, Response, swar};
 use http::uri::{Authority, Scheme};
 use rama_core::error::BoxError;
 use rama_net::address::ProxyAddress;
@@ -115,29 +115,10 @@ fn same_authority(a: &Authority, b: &Authority) -> bool {
 /// Feeds `bytes` to `state` with ASCII letters lowercased, a word of eight bytes at a time,
 /// then the length (so that the zero padding of the last word cannot collide).
 fn hash_ascii_case_folded<H: Hasher>(bytes: &[u8], state: &mut H) {
-    let mut words = bytes.chunks_exact(8);
-    for word in words.by_ref() {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        state.write_u64(ascii_lowercase_word(word));
-    }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        state.write_u64(ascii_lowercase_word(little_endian_word(tail)));
+    for word in swar::words(bytes) {
+        state.write_u64(swar::ascii_lowercase(word));
     }
     state.write_usize(bytes.len());
-}
-
-/// The eight bytes of `word` with `A`..=`Z` lowercased, other bytes (non-ASCII included)
-/// unchanged: per byte, the high bit of the sums below says whether its low seven bits are
-/// at least `A` and more than `Z` (no sum carries into the next byte).
-const fn ascii_lowercase_word(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low7 = word & !HIGH;
-    let at_least_a = low7 + (0x80 - b'A' as u64) * ONES;
-    let above_z = low7 + (0x7f - b'Z' as u64) * ONES;
-    let upper = (at_least_a ^ above_z) & !word & HIGH;
-    word | (upper >> 2)
 }
 
 /// The proxy part of a [`PoolKey`]: the proxy (protocol, address, credentials, the
@@ -425,13 +406,8 @@ impl Hasher for WordHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in words.by_ref() {
-            self.write_u64(u64::from_le_bytes(word.try_into().unwrap_or_default()));
-        }
-        let tail = words.remainder();
-        if !tail.is_empty() {
-            self.write_u64(little_endian_word(tail));
+        for word in swar::words(bytes) {
+            self.write_u64(word);
         }
     }
 
@@ -454,16 +430,6 @@ impl Hasher for WordHasher {
     fn write_isize(&mut self, n: isize) {
         self.write_u64(n as u64);
     }
-}
-
-/// Up to eight bytes as the low end of a little-endian word (the rest zero), without a
-/// `memcpy` call for the variable length.
-fn little_endian_word(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .take(8)
-        .rev()
-        .fold(0, |word, &b| (word << 8) | u64::from(b))
 }
 
 type FastMap<K, V> = HashMap<K, V, KeyHashing>;
@@ -777,24 +743,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ascii_lowercase_word_folds_each_byte_as_std() {
-        for b in 0..=255u8 {
-            for at in 0..8 {
-                let word =
-                    u64::from_le_bytes(std::array::from_fn(|i| if i == at { b } else { b'Q' }));
-                let want = u64::from_le_bytes(std::array::from_fn(|i| {
-                    if i == at {
-                        b.to_ascii_lowercase()
-                    } else {
-                        b'q'
-                    }
-                }));
-                assert_eq!(ascii_lowercase_word(word), want, "byte {b:#x} at {at}");
-            }
-        }
-    }
-
-    #[test]
     fn keys_equal_ascii_case_aside_hash_alike() {
         use std::hash::BuildHasher;
         let key = direct_key;
@@ -843,20 +791,6 @@ mod tests {
             authority: Authority::try_from(authority).unwrap(),
             proxy: None,
             version: PoolVersion::Http1,
-        }
-    }
-
-    #[test]
-    fn little_endian_word_is_the_padded_load() {
-        for len in 0..=8 {
-            let bytes: Vec<u8> = (1..=len as u8).collect();
-            let mut padded = [0u8; 8];
-            padded[..len].copy_from_slice(&bytes);
-            assert_eq!(
-                little_endian_word(&bytes),
-                u64::from_le_bytes(padded),
-                "{len}"
-            );
         }
     }
 

@@ -10,7 +10,7 @@
 //! `agrees_with_httparse` checks both accept and split the same lines.
 
 use super::fields::is_tchar;
-use super::swar;
+use crate::swar;
 use std::ops::Range;
 
 /// Where a field line's parts lie in the block it was read from.

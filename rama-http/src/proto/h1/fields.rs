@@ -4,7 +4,7 @@
 use super::ParseError;
 use super::field_line::{is_field_value_byte, read_field_line};
 use super::known_names::known_name;
-use super::swar;
+use crate::swar;
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -160,11 +160,8 @@ pub(crate) fn is_default_form(spelling: &[u8]) -> bool {
     use swar::{HIGH, LOW7, ONES};
     // the first byte is where an uppercase letter is wanted
     let mut after_dash = 0x80;
-    for chunk in spelling.chunks(8) {
-        // padding: zero bytes, neither letters nor dashes
-        let mut bytes = [0u8; 8];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
+    // padding: zero bytes, neither letters nor dashes
+    for word in swar::words(spelling) {
         let dash = swar::bytes_equal(word, b'-');
         // upper wanted: the byte after a dash (the next byte up, little-endian)
         let want_upper = (dash << 8) | after_dash;

@@ -68,7 +68,6 @@ mod head;
 mod known_names;
 mod limits;
 mod scan;
-mod swar;
 
 pub use decode::{BodyDecoder, Decoded};
 pub(crate) use encode::put_field_line;

@@ -5,7 +5,8 @@
 //! header lines, header count) and the line ending rule (CRLF only), so a too large head is
 //! refused as soon as it is known to be too large, before it is complete.
 
-use super::{Http1Limits, ParseError, swar};
+use super::{Http1Limits, ParseError};
+use crate::swar;
 
 /// Where a complete head lies in the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

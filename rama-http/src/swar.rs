@@ -1,7 +1,8 @@
-//! Byte searches eight bytes at a time ("SIMD within a register"): a per-word function
-//! marks the bytes looked for with their high bit, the lowest mark is the first match.
-//! The HTTP/1 parser runs these over every head: a byte at a time they were a large part of
-//! its cost.
+//! Byte work eight bytes at a time ("SIMD within a register"): a per-word function marks
+//! the bytes looked for with their high bit, the lowest mark is the first match; words are
+//! read little-endian, the last one padded with zero bytes. The HTTP/1 parser runs these
+//! over every head and the client pool over every key: a byte at a time they were a large
+//! part of their cost.
 
 /// `0x01` in every byte.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
@@ -32,6 +33,35 @@ pub(crate) fn find_first(
         .iter()
         .position(|&b| is_match(b))
         .map(|p| offset + p)
+}
+
+/// `bytes` as little-endian words of eight bytes, the last one padded with zero bytes.
+pub(crate) fn words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let full = bytes.chunks_exact(8);
+    let tail = full.remainder();
+    full.map(|word| u64::from_le_bytes(word.try_into().unwrap_or_default()))
+        .chain((!tail.is_empty()).then(|| padded_word(tail)))
+}
+
+/// Up to eight bytes as the low end of a little-endian word (the rest zero), without a
+/// `memcpy` call for the variable length.
+fn padded_word(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .rev()
+        .fold(0, |word, &b| (word << 8) | u64::from(b))
+}
+
+/// The eight bytes of `word` with `A`..=`Z` lowercased, other bytes (non-ASCII included)
+/// unchanged: per byte, the high bit of the sums below says whether its low seven bits are
+/// at least `A` and more than `Z` (no sum carries into the next byte).
+pub(crate) const fn ascii_lowercase(word: u64) -> u64 {
+    let low7 = word & LOW7;
+    let at_least_a = low7 + (0x80 - b'A' as u64) * ONES;
+    let above_z = low7 + (0x7f - b'Z' as u64) * ONES;
+    let upper = (at_least_a ^ above_z) & !word & HIGH;
+    word | (upper >> 2)
 }
 
 /// The high bit of each zero byte of `word`, exactly (no false marks above a zero byte,
@@ -65,6 +95,40 @@ mod tests {
                 let want = if b == b'\n' { 0x80 << (8 * at) } else { 0 };
                 assert_eq!(bytes_equal(word, b'\n'), want, "byte {b:#04x} at {at}");
             }
+        }
+    }
+
+    #[test]
+    fn ascii_lowercase_folds_each_byte_as_std() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let word =
+                    u64::from_le_bytes(std::array::from_fn(|i| if i == at { b } else { b'Q' }));
+                let want = u64::from_le_bytes(std::array::from_fn(|i| {
+                    if i == at {
+                        b.to_ascii_lowercase()
+                    } else {
+                        b'q'
+                    }
+                }));
+                assert_eq!(ascii_lowercase(word), want, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn words_are_the_padded_loads() {
+        let bytes: Vec<u8> = (1..=20).collect();
+        for len in 0..=bytes.len() {
+            let want: Vec<u64> = bytes[..len]
+                .chunks(8)
+                .map(|chunk| {
+                    let mut padded = [0u8; 8];
+                    padded[..chunk.len()].copy_from_slice(chunk);
+                    u64::from_le_bytes(padded)
+                })
+                .collect();
+            assert_eq!(words(&bytes[..len]).collect::<Vec<_>>(), want, "{len}");
         }
     }
 
