@@ -179,12 +179,25 @@ fn write_title_case(name: &[u8], dst: &mut impl BufMut) {
     let mut converted = [0u8; 64];
     let mut upper = true;
     for chunk in name.chunks(converted.len()) {
-        for (out, &b) in converted.iter_mut().zip(chunk) {
-            *out = if upper { b.to_ascii_uppercase() } else { b };
-            upper = b == b'-';
-        }
-        dst.put_slice(&converted[..chunk.len()]);
+        let piece = &mut converted[..chunk.len()];
+        piece.copy_from_slice(chunk);
+        upper = title_case_in_place(piece, upper);
+        dst.put_slice(piece);
     }
+}
+
+/// Turns a field name in `HeaderName`'s form (lowercase) into the default form, in place:
+/// the first letter and each letter after `-` uppercased. `upper` says whether the first
+/// byte is to be uppercased (a name converted in pieces goes on where the last piece
+/// ended); the same is returned for the byte after `name`.
+pub(crate) fn title_case_in_place(name: &mut [u8], mut upper: bool) -> bool {
+    for b in name {
+        if upper {
+            b.make_ascii_uppercase();
+        }
+        upper = *b == b'-';
+    }
+    upper
 }
 
 /// The headers of `headers` in writing order, each with the name as it is to be written,

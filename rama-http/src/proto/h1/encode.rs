@@ -12,7 +12,9 @@
 //! [`Empty`](BodyFraming::Empty) and [`Tunnel`](BodyFraming::Tunnel).
 
 use super::framing::{BodyFraming, content_length};
-use crate::wire::{OriginalHeaderNames, ReasonPhrase, WireName, ordered_headers};
+use crate::wire::{
+    OriginalHeaderNames, ReasonPhrase, WireName, ordered_headers, title_case_in_place,
+};
 use bytes::{BufMut, BytesMut};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header, request, response};
 use std::fmt::Write as _;
@@ -291,19 +293,7 @@ pub(crate) fn put_field_line(name: WireName<'_>, value: &HeaderValue, dst: &mut 
         dst.set_len(start + len);
     }
     if title_case {
-        title_case_in_place(&mut dst[start..start + spelling.len()]);
-    }
-}
-
-/// Turns a field name in `HeaderName`'s form (lowercase) into Title-Case, in place: the
-/// first letter and each letter after `-` uppercased.
-fn title_case_in_place(name: &mut [u8]) {
-    let mut upper = true;
-    for b in name {
-        if upper {
-            b.make_ascii_uppercase();
-        }
-        upper = *b == b'-';
+        title_case_in_place(&mut dst[start..start + spelling.len()], true);
     }
 }
 
