@@ -47,26 +47,14 @@ pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ParseError> {
     let Some(first) = iter.next() else {
         return Ok(None);
     };
-    // the usual case, one field of digits, without the list machinery below
-    if iter.next().is_none()
-        && let Some(n) = plain_length(first.as_bytes())
-    {
-        return Ok(Some(n));
+    // the usual case, one field with one item, without the list machinery below
+    if iter.next().is_none() && !first.as_bytes().contains(&b',') {
+        return length_item(first.as_bytes()).map(Some);
     }
     let mut found: Option<u64> = None;
     for value in &values {
         for item in value.as_bytes().split(|&b| b == b',') {
-            let item = item.trim_ascii();
-            if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
-                return Err(ParseError::InvalidContentLength);
-            }
-            let mut n: u64 = 0;
-            for &d in item {
-                n = n
-                    .checked_mul(10)
-                    .and_then(|n| n.checked_add(u64::from(d - b'0')))
-                    .ok_or(ParseError::InvalidContentLength)?;
-            }
+            let n = length_item(item)?;
             match found {
                 Some(prev) if prev != n => return Err(ParseError::ConflictingContentLength),
                 _ => found = Some(n),
@@ -76,15 +64,21 @@ pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ParseError> {
     Ok(found)
 }
 
-/// `value` as a length when it is 1 to 19 ASCII digits (at most 19 always fit in a
-/// `u64`); `None` for anything else, which the general path then judges.
-fn plain_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || value.len() > 19 {
-        return None;
+/// One item of a `Content-Length` list: ASCII digits (whitespace around allowed) that fit
+/// in a `u64`.
+fn length_item(item: &[u8]) -> Result<u64, ParseError> {
+    let item = item.trim_ascii();
+    if item.is_empty() {
+        return Err(ParseError::InvalidContentLength);
     }
-    value.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-    })
+    item.iter()
+        .try_fold(0u64, |n, &d| {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
+        .ok_or(ParseError::InvalidContentLength)
 }
 
 /// What the `Transfer-Encoding` fields say, once checked.
