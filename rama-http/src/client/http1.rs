@@ -592,8 +592,7 @@ where
             }
         }
     };
-    let keep =
-        keep && !write_failed && head.keeps_alive() && head.framing != BodyFraming::CloseDelimited;
+    let keep = keep && !write_failed && head.keeps_alive();
     if !keep {
         // known now: a pool must not park this connection
         shared.closed.store(true, Ordering::Release);

@@ -290,7 +290,7 @@ pub(super) async fn exchange_inline(
             return Err(again(parts, e));
         }
     };
-    let keep = keep && head.keeps_alive() && head.framing != BodyFraming::CloseDelimited;
+    let keep = keep && head.keeps_alive();
     if !keep {
         // known now: a pool must not park this connection
         shared.closed.store(true, Ordering::Release);

@@ -74,15 +74,17 @@ pub struct ResponseHead {
 }
 
 impl ResponseHead {
-    /// Whether the server keeps the connection open after this response
-    /// ([`wants_keep_alive`](super::wants_keep_alive)); the fields are looked at only when
-    /// the head has a `Connection` field.
+    /// Whether the connection can carry another exchange after this response: the server
+    /// keeps it open ([`wants_keep_alive`](super::wants_keep_alive); the fields are looked at
+    /// only when the head has a `Connection` field) and the body does not end with the
+    /// close.
     pub(crate) fn keeps_alive(&self) -> bool {
-        if self.seen.any(SeenFields::CONNECTION) {
+        let open = if self.seen.any(SeenFields::CONNECTION) {
             super::wants_keep_alive(self.parts.version, &self.parts.headers)
         } else {
             self.parts.version == Version::HTTP_11
-        }
+        };
+        open && self.framing != BodyFraming::CloseDelimited
     }
 }
 

@@ -295,6 +295,8 @@ fn response_content_lengths_are_folded_and_keep_alive_read() {
             b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
             true,
         ),
+        // a body that ends with the close ends the connection
+        (b"HTTP/1.1 200 OK\r\n\r\n", false),
     ];
     for (input, keep) in cases {
         let head = parse_res(input, &get).unwrap();
