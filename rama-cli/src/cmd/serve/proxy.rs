@@ -262,6 +262,9 @@ fn client_tls(args: &ProxyArgs) -> ClientConfig {
     }
 }
 
+/// The HTTP proxy stack once an option added a layer (see [`http_proxy`]).
+type BoxedHttpProxy = BoxService<Request<Body>, Response<Body>, BoxError>;
+
 /// The HTTP proxy as a request service: optional authentication, the upstream pick, the
 /// optional MITM, then the forward proxy. Tunnels are spawned with `executor`.
 fn http_proxy(
@@ -270,7 +273,13 @@ fn http_proxy(
     upstream: &Upstream,
     mitm: Option<&MitmSetup>,
     executor: Executor,
-) -> Result<impl Service<Request<Body>, Output = Response<Body>, Error = BoxError>, OpaqueError> {
+) -> Result<
+    Either<
+        impl Service<Request<Body>, Output = Response<Body>, Error = BoxError> + Clone,
+        BoxedHttpProxy,
+    >,
+    OpaqueError,
+> {
     let tls = client_tls(args);
     let client = EasyHttpWebClient::with_connector(outbound.clone())
         .with_tls_config(tls.clone())
@@ -301,7 +310,8 @@ fn http_proxy(
     // the plain forward proxy (no option that adds a layer) is served as it is; any other
     // stack is boxed. Each `Either` level (optional layers nest one each) moves the whole
     // per-request future once more: three levels cost about 500 instructions a request,
-    // more than the one allocation of a boxed future
+    // more than the one allocation of a boxed future. The one `Either` left is not a
+    // request service: `run` gives each branch an HTTP server of its own (see there)
     if mitm.is_none() && auth.is_none() && db.is_none() && fixed.is_none() {
         return Ok(Either::A(plain));
     }
@@ -413,8 +423,14 @@ pub(super) async fn run(args: ProxyArgs) -> Result<(), OpaqueError> {
     };
     serve_tcp_with("proxy", args.bind, &args.serve, |guard| {
         let executor = Executor::graceful(guard);
-        let http = http_proxy(&args, outbound.clone(), &upstream, mitm.as_ref(), executor)?;
-        let http = HttpServer::auto().service(http);
+        // the choice between the plain and the boxed stack is made once per connection,
+        // with an HTTP server for each: an `Either` of request services would build its
+        // per-request future on the stack and copy it into place, about 280 instructions a
+        // request (callgrind), for the price of a second copy of the server's code
+        let http = match http_proxy(&args, outbound.clone(), &upstream, mitm.as_ref(), executor)? {
+            Either::A(plain) => Either::A(HttpServer::auto().service(plain)),
+            Either::B(boxed) => Either::B(HttpServer::auto().service(boxed)),
+        };
         let http = match tls_acceptor {
             Some(acceptor) => Either::A(acceptor.into_layer(http)),
             None => Either::B(http),
