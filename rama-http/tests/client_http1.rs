@@ -597,3 +597,37 @@ async fn a_response_that_closes_marks_the_connection_closed_at_its_head() {
     assert!(sender.is_closed());
     drop(res);
 }
+
+#[tokio::test]
+async fn a_request_map_recycled_for_the_next_response_leaks_no_field() {
+    // the connection parses the next response into the map of the request it just wrote
+    // (`ResponseHeadParser::recycle`), on the inline path (empty body) and the queued one
+    let server = start(HttpServer::http1()).await;
+    let (sender, _task) = connect(server.addr, Http1ClientConfig::new()).await;
+    for i in 0..4 {
+        let mut req = if i % 2 == 0 {
+            get(&server.uri("/x"))
+        } else {
+            Request::post(server.uri("/echo"))
+                .body(Body::from("body"))
+                .unwrap()
+        };
+        for n in 0..6 {
+            let name = rama_http::HeaderName::try_from(format!("x-req-{n}")).unwrap();
+            req.headers_mut().insert(name, "1".parse().unwrap());
+        }
+        let res = timeout(WAIT, sender.send_request(req))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "request {i}");
+        let leaked: Vec<_> = res
+            .headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("x-req"))
+            .collect();
+        assert!(leaked.is_empty(), "request {i}: {leaked:?}");
+        res.into_body().collect_bytes(1024).await.unwrap();
+    }
+    server.stop().await;
+}

@@ -32,6 +32,36 @@ async fn header_case_and_order_reach_the_service() {
 }
 
 #[tokio::test]
+async fn a_response_map_recycled_for_the_next_request_leaks_no_field() {
+    // the server parses the next request into the map of the response it just wrote
+    // (`RequestHeadParser::recycle`): the response's fields must not show up in it
+    let server = start_http1(Http1Config::new()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /spelled HTTP/1.1\r\nHost: t\r\nX-First: 1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut r = BufReader::new(stream);
+    let first = timeout(WAIT, read_response(&mut r, false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.header("x-lower"), Some("1"));
+    for i in 0..3 {
+        r.get_mut()
+            .write_all(b"GET /headers HTTP/1.1\r\nHost: t\r\nX-Next: 1\r\n\r\n")
+            .await
+            .unwrap();
+        let next = timeout(WAIT, read_response(&mut r, false))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.text(), "Host: t\nX-Next: 1\n", "request {i}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn hundred_pipelined_requests_answered_in_order() {
     let server = start_http1(Http1Config::new()).await;
     let mut raw = Vec::new();

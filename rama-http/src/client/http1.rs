@@ -160,7 +160,7 @@ pub async fn handshake<IO: ClientIo>(
     config: Http1ClientConfig,
 ) -> Result<(SendRequest, Connection), Error> {
     let (tx, rx) = mpsc::channel(1);
-    let link = Link {
+    let link = Box::new(Link {
         io: Box::new(io),
         buf: BytesMut::with_capacity(8 * 1024),
         parser: ResponseHeadParser::new(config.limits),
@@ -168,7 +168,7 @@ pub async fn handshake<IO: ClientIo>(
             tokio::time::Instant::now() + Duration::from_secs(60 * 60 * 24 * 365),
         ),
         out: BytesMut::new(),
-    };
+    });
     let shared = Arc::new(Shared::new(link));
     let sender = SendRequest {
         tx,
@@ -318,7 +318,7 @@ enum Idle {
     /// a request to exchange here (it has a body, or came while the link was busy), with
     /// the link, taken under the same lock that found it parked (an inline caller on
     /// another thread could take it in between otherwise)
-    Job(Job, Link),
+    Job(Job, Box<Link>),
     /// a response body an inline exchange handed over
     Pump(Pump),
     /// the connection is over
@@ -384,33 +384,27 @@ async fn run(
     let result = loop {
         let idle = std::future::poll_fn(|cx| poll_idle(&shared, &mut rx, &mut queued, cx)).await;
         match idle {
-            Idle::Job((req, reply), link) => {
+            Idle::Job((req, reply), mut link) => {
                 let Link {
                     io,
-                    mut buf,
-                    mut parser,
-                    mut deadline,
-                    out,
-                } = link;
+                    buf,
+                    parser,
+                    deadline,
+                    ..
+                } = &mut *link;
                 // split so that the response can be read while the request body is written
                 let (mut rd, mut wr) = tokio::io::split(io);
                 let (keep, outcome) = exchange(
                     (&mut rd, &mut wr),
-                    &mut buf,
-                    &mut parser,
+                    buf,
+                    parser,
                     (&config, &shared),
-                    &mut deadline,
+                    deadline,
                     req,
                     reply,
                 )
                 .await;
-                let link = Link {
-                    io: rd.unsplit(wr),
-                    buf,
-                    parser,
-                    deadline,
-                    out,
-                };
+                drop((rd, wr));
                 match outcome {
                     Ok(Next::KeepAlive) if keep => {
                         shared.slot().link = Some(link);
@@ -592,6 +586,9 @@ where
             }
         }
     };
+    // the request head is written and answered: its map is the next response's (see
+    // `ResponseHeadParser::recycle`)
+    parser.recycle(std::mem::take(&mut parts.headers));
     let keep = keep && !write_failed && head.keeps_alive();
     if !keep {
         // known now: a pool must not park this connection

@@ -40,6 +40,10 @@ use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use super::{ClientIo, SendRequest};
 
 /// The connection's IO and what goes with it between exchanges.
+///
+/// Kept boxed (`Box<Link>`) for the connection's life: it moves at every exchange (out of
+/// the slot, into the exchange's state, back), and a box moves as a pointer where the
+/// link itself (some 400 bytes: two buffers, the parser, the timer) was copied each time.
 pub(super) struct Link {
     pub(super) io: Box<dyn ClientIo>,
     /// read buffer: bytes read past a response stay here for the next
@@ -55,14 +59,15 @@ pub(super) struct Link {
 impl Link {
     /// The raw IO once HTTP ended on it (`101`, or `2xx` to `CONNECT`), with what was read
     /// past the response head replayed first.
-    pub(super) fn into_upgraded(self) -> Upgraded {
-        Upgraded::new(Box::new(self.io), self.buf.freeze(), Extensions::new())
+    pub(super) fn into_upgraded(self: Box<Self>) -> Upgraded {
+        let Self { io, buf, .. } = *self;
+        Upgraded::new(Box::new(io), buf.freeze(), Extensions::new())
     }
 }
 
 /// A response body the inline exchange hands to the connection task to move.
 pub(super) struct Pump {
-    pub(super) link: Link,
+    pub(super) link: Box<Link>,
     pub(super) decoder: BodyDecoder,
     pub(super) early: EarlyBody,
     pub(super) tx: BodySender,
@@ -83,7 +88,7 @@ pub(super) struct Shared {
 #[derive(Default)]
 pub(super) struct Slot {
     /// the link, while nobody drives an exchange on it
-    pub(super) link: Option<Link>,
+    pub(super) link: Option<Box<Link>>,
     /// the connection task's waker, as of its last poll
     pub(super) task: Option<Waker>,
     /// the task has a queued request and waits for the link
@@ -95,7 +100,7 @@ pub(super) struct Slot {
 }
 
 impl Shared {
-    pub(super) fn new(link: Link) -> Self {
+    pub(super) fn new(link: Box<Link>) -> Self {
         let shared = Self::default();
         shared.slot().link = Some(link);
         shared
@@ -107,7 +112,7 @@ impl Shared {
     }
 
     /// The link for an inline exchange: parked, and no queued request or body before it.
-    pub(super) fn take_link(&self) -> Option<Link> {
+    pub(super) fn take_link(&self) -> Option<Box<Link>> {
         if self.closed.load(Ordering::Acquire) {
             return None;
         }
@@ -121,7 +126,7 @@ impl Shared {
     }
 
     /// Parks the link after an inline exchange that keeps the connection.
-    fn park(&self, mut link: Link) {
+    fn park(&self, mut link: Box<Link>) {
         let mut slot = self.slot();
         // the caller's reads replaced the task's waker on the IO: register it again, so
         // that the task notices the peer closing
@@ -145,7 +150,7 @@ impl Shared {
 
     /// Closes the connection after an inline exchange: the task shuts the link down (when
     /// given) and ends, with `error` if any.
-    pub(super) fn close(&self, link: Option<Link>, error: Option<&Error>) {
+    pub(super) fn close(&self, link: Option<Box<Link>>, error: Option<&Error>) {
         self.closed.store(true, Ordering::Release);
         let mut slot = self.slot();
         if link.is_some() {
@@ -235,7 +240,7 @@ pub(super) async fn exchange_inline(
         parser,
         deadline,
         out,
-    } = &mut link;
+    } = &mut *link;
     out.clear();
     encode_head(&mut parts, config.absolute_form, out);
     match framing {
@@ -290,6 +295,9 @@ pub(super) async fn exchange_inline(
             return Err(again(parts, e));
         }
     };
+    // the request head is written and answered: its map is the next response's (see
+    // `ResponseHeadParser::recycle`)
+    parser.recycle(std::mem::take(&mut parts.headers));
     let keep = keep && head.keeps_alive();
     if !keep {
         // known now: a pool must not park this connection

@@ -126,7 +126,7 @@ pub(crate) async fn serve_connection<IO, S>(
             }
         };
         conn.served += 1;
-        match box_in_place(|| conn.serve_request(service, head)).await {
+        match box_in_place(|| conn.serve_request(service, head, &mut parser)).await {
             Next::KeepAlive => {
                 // an idle connection holds no read buffer, and a write buffer only when it
                 // is small (one allocation less per request, bounded memory while idle)
@@ -303,6 +303,7 @@ where
         &'a mut self,
         service: &'a S,
         head: RequestHead,
+        parser: &'a mut RequestHeadParser,
     ) -> impl Future<Output = Next> + Send + 'a
     where
         S: Service<Request<Body>, Output = Response<Body>>,
@@ -379,6 +380,7 @@ where
                 wbuf,
                 drain_timeout: config.drain_timeout(),
                 shutdown: shutdown.as_ref(),
+                parser,
             },
             RequestState {
                 method,
@@ -409,6 +411,9 @@ struct Responder<'a, W> {
     wbuf: &'a mut BytesMut,
     drain_timeout: Duration,
     shutdown: Option<&'a ShutdownSignal>,
+    /// the connection's head parser, handed the response's header map once it is written
+    /// (see [`RequestHeadParser::recycle`])
+    parser: &'a mut RequestHeadParser,
 }
 
 /// What [`respond`] needs to know of the request being served.
@@ -442,6 +447,7 @@ where
         wbuf,
         drain_timeout,
         shutdown,
+        parser,
     } = out;
     let RequestState {
         method,
@@ -585,6 +591,7 @@ where
         wbuf.put_slice(b"\r\n");
     }
     wbuf.put_slice(b"\r\n");
+    parser.recycle(std::mem::take(&mut rparts.headers));
     drop(rparts);
 
     // the response body, while the request body may still be fed; a whole body (empty
@@ -732,12 +739,10 @@ mod tests {
             timer: LazyTimer::new(Instant::now()),
         };
         let mut buf = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
-        let head = RequestHeadParser::new(Http1Limits::new())
-            .parse(&mut buf)
-            .unwrap()
-            .unwrap();
+        let mut parser = RequestHeadParser::new(Http1Limits::new());
+        let head = parser.parse(&mut buf).unwrap().unwrap();
         let svc = service_fn(hello);
-        let fut = conn.serve_request(&svc, head);
+        let fut = conn.serve_request(&svc, head, &mut parser);
         let size = std::mem::size_of_val(&fut);
         println!("per-request future: {size} bytes");
         assert!(size < 16 * 1024);

@@ -11,7 +11,7 @@
 //! and per body, trailers parsed with the same field rules as headers and bounded in bytes
 //! and count.
 
-use super::fields::parse_fields;
+use super::fields::{SpareMap, parse_fields};
 use super::framing::BodyFraming;
 use super::{DecodeError, Http1Limits};
 use bytes::{Buf, Bytes, BytesMut};
@@ -317,7 +317,8 @@ impl Chunked {
         }
         let block = Bytes::from(std::mem::take(&mut self.trailers));
         let (fields, _names, _) =
-            parse_fields(&block, self.trailer_lines, None).map_err(DecodeError::InvalidTrailer)?;
+            parse_fields(&block, self.trailer_lines, None, &mut SpareMap::default())
+                .map_err(DecodeError::InvalidTrailer)?;
         Ok(Some(Decoded::Trailers(fields)))
     }
 }

@@ -35,7 +35,7 @@
 //! Empty lines before a request line are skipped (RFC 9112 §2.2) and count towards the head
 //! size limit. Whitespace around field values is trimmed.
 
-use super::fields::{SeenFields, is_tchar, parse_fields};
+use super::fields::{SeenFields, SpareMap, is_tchar, parse_fields};
 use super::framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
 use super::scan::{HeadBounds, HeadScanner};
 use super::{Http1Limits, ParseError};
@@ -93,6 +93,7 @@ impl ResponseHead {
 pub struct RequestHeadParser {
     limits: Http1Limits,
     scanner: HeadScanner,
+    spare: SpareMap,
 }
 
 impl RequestHeadParser {
@@ -102,6 +103,7 @@ impl RequestHeadParser {
         Self {
             limits,
             scanner: HeadScanner::default(),
+            spare: SpareMap::default(),
         }
     }
 
@@ -112,7 +114,14 @@ impl RequestHeadParser {
         };
         self.scanner.reset();
         let head = buf.split_to(bounds.end).freeze();
-        parse_request(&head, bounds).map(Some)
+        parse_request(&head, bounds, &mut self.spare).map(Some)
+    }
+
+    /// Hands back a header map that is done with (the response head just written): the
+    /// next head is parsed into it, cleared, when it is small enough and has the room, which
+    /// spares the two allocations of a new map.
+    pub fn recycle(&mut self, headers: HeaderMap) {
+        self.spare.keep(headers);
     }
 }
 
@@ -121,6 +130,7 @@ impl RequestHeadParser {
 pub struct ResponseHeadParser {
     limits: Http1Limits,
     scanner: HeadScanner,
+    spare: SpareMap,
 }
 
 impl ResponseHeadParser {
@@ -130,7 +140,15 @@ impl ResponseHeadParser {
         Self {
             limits,
             scanner: HeadScanner::default(),
+            spare: SpareMap::default(),
         }
+    }
+
+    /// Hands back a header map that is done with (the request head just written and
+    /// answered): the next head is parsed into it, cleared, when it is small enough and
+    /// has the room, which spares the two allocations of a new map.
+    pub fn recycle(&mut self, headers: HeaderMap) {
+        self.spare.keep(headers);
     }
 
     /// Parses the head at the front of `buf`, the response to a `request_method` request
@@ -146,7 +164,7 @@ impl ResponseHeadParser {
         };
         self.scanner.reset();
         let head = buf.split_to(bounds.end).freeze();
-        parse_response(&head, bounds, request_method).map(Some)
+        parse_response(&head, bounds, request_method, &mut self.spare).map(Some)
     }
 }
 
@@ -169,7 +187,11 @@ fn split_sp(line: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&line[..i], &line[i + 1..]))
 }
 
-fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError> {
+fn parse_request(
+    head: &Bytes,
+    b: HeadBounds,
+    spare: &mut SpareMap,
+) -> Result<RequestHead, ParseError> {
     // without its CRLF
     let line = &head[b.leading..b.start_line_end - 2];
     let (method, rest) = split_sp(line).ok_or(ParseError::InvalidStartLine)?;
@@ -186,7 +208,7 @@ fn parse_request(head: &Bytes, b: HeadBounds) -> Result<RequestHead, ParseError>
     check_target_form(&method, &uri, target)?;
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record, seen) = parse_fields(&fields, b.fields, Some(host_value_ok))?;
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields, Some(host_value_ok), spare)?;
     check_host(version, seen)?;
     // no framing field (most requests): no body, and nothing to check or fold
     let framing = if seen.any(SeenFields::CONTENT_LENGTH.or(SeenFields::TRANSFER_ENCODING)) {
@@ -303,6 +325,7 @@ fn parse_response(
     head: &Bytes,
     b: HeadBounds,
     request_method: &Method,
+    spare: &mut SpareMap,
 ) -> Result<ResponseHead, ParseError> {
     let line = &head[b.leading..b.start_line_end - 2];
     let (version, rest) = split_sp(line).ok_or(ParseError::InvalidStartLine)?;
@@ -324,7 +347,7 @@ fn parse_response(
     };
 
     let fields = head.slice(b.start_line_end..);
-    let (mut headers, record, seen) = parse_fields(&fields, b.fields, None)?;
+    let (mut headers, record, seen) = parse_fields(&fields, b.fields, None, spare)?;
     let framing = response_body_framing(request_method, status, version, &headers)?;
     if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
         fold_content_length(&mut headers);

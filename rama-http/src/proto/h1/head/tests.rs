@@ -687,3 +687,61 @@ fn only_a_reason_other_than_the_canonical_one_is_recorded() {
         assert_eq!(got.as_deref(), want, "{}", String::from_utf8_lossy(input));
     }
 }
+
+/// A map with `n` fields and room for 24 (the largest kept).
+fn full_map(n: usize) -> HeaderMap {
+    let mut map = HeaderMap::with_capacity(SpareMap::MAX_KEPT);
+    for i in 0..n {
+        let name = http::HeaderName::try_from(format!("x-old-{i}")).unwrap();
+        map.insert(name, HeaderValue::from_static("stale"));
+    }
+    map
+}
+
+#[test]
+fn a_recycled_map_is_parsed_into_cleared() {
+    // (fields of the recycled map, fields of the next head, whether the map is reused)
+    let cases = [(3, 1, true), (20, 10, true), (0, 19, true), (3, 21, false)];
+    for (old, new, reused) in cases {
+        let kept = full_map(old);
+        let room = kept.capacity();
+        let mut parser = RequestHeadParser::new(Http1Limits::new());
+        parser.recycle(kept);
+        let mut buf = BytesMut::from(&head_with_fields(new)[..]);
+        let head = parser.parse(&mut buf).unwrap().unwrap();
+        let map = &head.parts.headers;
+        assert_eq!(map.len(), new + 1, "{old} {new}");
+        assert!(
+            map.keys().all(|k| !k.as_str().starts_with("x-old")),
+            "{map:?}"
+        );
+        assert_eq!(
+            map.capacity() == room,
+            reused,
+            "{old} {new}: {}",
+            map.capacity()
+        );
+    }
+}
+
+#[test]
+fn a_large_map_is_not_kept() {
+    let large = HeaderMap::<HeaderValue>::with_capacity(100);
+    assert!(large.capacity() > SpareMap::MAX_KEPT);
+    let mut parser = ResponseHeadParser::new(Http1Limits::new());
+    parser.recycle(large);
+    let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 0\r\n\r\n"[..]);
+    let head = parser.parse(&mut buf, &Method::GET).unwrap().unwrap();
+    assert_eq!(head.parts.headers.len(), 2);
+    assert!(head.parts.headers.capacity() <= SpareMap::MAX_KEPT);
+}
+
+#[test]
+fn a_response_map_is_recycled_cleared() {
+    let mut parser = ResponseHeadParser::new(Http1Limits::new());
+    parser.recycle(full_map(5));
+    let mut buf = BytesMut::from(&b"HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n"[..]);
+    let head = parser.parse(&mut buf, &Method::GET).unwrap().unwrap();
+    assert_eq!(head.parts.headers.len(), 1);
+    assert_eq!(head.parts.headers.capacity(), SpareMap::MAX_KEPT);
+}
