@@ -2,7 +2,9 @@
 //! Shared by message heads and chunked trailers, so both follow the same rules.
 
 use super::ParseError;
-use super::field_line::{is_field_value_byte, read_field_line};
+use super::field_line::{
+    is_field_value_byte, is_token, read_field_line, read_field_line_name_unchecked,
+};
 use super::known_names::known_name;
 use crate::swar;
 use crate::wire::OriginalHeaderNames;
@@ -151,16 +153,19 @@ pub(crate) fn parse_fields(
     // where the previous line's name lies, to tell a repeat of the name just before
     let mut previous_name = 0..0;
     while block.get(at..at + 2) != Some(b"\r\n") {
-        let Some(line) = read_field_line(block, at) else {
+        // the name is checked to be a token only when it is not a known one (see
+        // `read_field_line_name_unchecked`)
+        let Some(line) = read_field_line_name_unchecked(block, at) else {
             return Err(classify(block));
         };
         let spelling = &block[line.name.clone()];
         let (name, default_form) = match known_name(spelling) {
             Some(known) => known,
-            None => (
+            None if is_token(spelling) => (
                 HeaderName::from_bytes(spelling).map_err(|_| ParseError::InvalidHeaderName)?,
                 is_default_form(spelling),
             ),
+            None => return Err(classify(block)),
         };
         // SAFETY: `read_field_line` accepted the value, so it holds only HTAB, SP, visible
         // ASCII and obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table
