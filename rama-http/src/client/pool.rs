@@ -17,8 +17,10 @@
 //!   (`rama serve`) and shares one client between them would otherwise hand a request a
 //!   connection whose task runs on another thread: each exchange would then wake that
 //!   thread and be woken back (an eventfd write and a context switch each way). Each
-//!   thread keeps its own connections instead, with its own idle maximum. Connections made
-//!   on a work-stealing runtime are reused by anyone.
+//!   thread keeps its own connections instead, with its own idle maximum, in a shard of
+//!   the pool's map (and counters) of its own, so that threads do not write each other's
+//!   cache lines on every request. Connections made on a work-stealing runtime are reused
+//!   by anyone (they share one shard).
 //! - **h2**: one shared handle per key, cloned for each request while it is not
 //!   [`is_closed`](super::h2::SendRequest::is_closed). Concurrent first requests wait for one
 //!   connection rather than each opening one.
@@ -41,6 +43,9 @@
 //! assert_eq!(pool.counters().created(), 0);
 //! ```
 
+mod shards;
+
+use self::shards::Shards;
 use super::{Error, h2, http1};
 use crate::{Body, Request, Response, swar};
 use http::uri::{Authority, Scheme};
@@ -246,31 +251,78 @@ impl PoolConfig {
 }
 
 /// Counters of a [`Pool`]; read them with [`Pool::counters`].
-#[derive(Debug, Default)]
+///
+/// Counted per thread (see the `shards` module: `reused` is counted on every pooled
+/// request) and summed when read.
+#[derive(Default)]
 pub struct PoolCounters {
+    shards: Shards<Counts>,
+}
+
+/// The counts of one shard.
+#[derive(Default)]
+struct Counts {
     created: AtomicU64,
     reused: AtomicU64,
     evicted: AtomicU64,
 }
 
+/// Which count to add to.
+#[derive(Clone, Copy)]
+enum Count {
+    Created,
+    Reused,
+    Evicted,
+}
+
+impl Counts {
+    const fn get(&self, count: Count) -> &AtomicU64 {
+        match count {
+            Count::Created => &self.created,
+            Count::Reused => &self.reused,
+            Count::Evicted => &self.evicted,
+        }
+    }
+}
+
 impl PoolCounters {
     /// Connections opened (HTTP/1 and h2).
     pub fn created(&self) -> u64 {
-        self.created.load(Ordering::Relaxed)
+        self.sum(Count::Created)
     }
 
     /// Requests sent on a connection taken from the pool.
     pub fn reused(&self) -> u64 {
-        self.reused.load(Ordering::Relaxed)
+        self.sum(Count::Reused)
     }
 
     /// Connections dropped from the pool: closed, idle too long or over the per-key maximum.
     pub fn evicted(&self) -> u64 {
-        self.evicted.load(Ordering::Relaxed)
+        self.sum(Count::Evicted)
     }
 
-    fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    fn sum(&self, count: Count) -> u64 {
+        self.shards
+            .iter()
+            .map(|counts| counts.get(count).load(Ordering::Relaxed))
+            .sum()
+    }
+
+    fn add(&self, count: Count) {
+        self.shards
+            .here()
+            .get(count)
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for PoolCounters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolCounters")
+            .field("created", &self.created())
+            .field("reused", &self.reused())
+            .field("evicted", &self.evicted())
+            .finish()
     }
 }
 
@@ -447,10 +499,10 @@ impl H2Entry {
         let handle = self.handle.as_mut()?;
         if handle.poll_closed() {
             self.handle = None;
-            PoolCounters::add(&counters.evicted);
+            counters.add(Count::Evicted);
             return None;
         }
-        PoolCounters::add(&counters.reused);
+        counters.add(Count::Reused);
         Some(handle.clone())
     }
 }
@@ -458,7 +510,9 @@ impl H2Entry {
 #[derive(Default)]
 struct Inner {
     config: PoolConfig,
-    http1: Mutex<FastMap<PoolKey, Homes>>,
+    /// by home (see the `shards` module): a thread's own handles in its shard, those of no
+    /// thread in shard 0
+    http1: Shards<Mutex<FastMap<PoolKey, Homes>>>,
     h2: Mutex<FastMap<PoolKey, H2Entry>>,
     counters: PoolCounters,
 }
@@ -507,16 +561,21 @@ impl Pool {
     /// open h2 handles.
     #[must_use]
     pub fn idle_count(&self) -> usize {
-        let h1 = self
+        let h1: usize = self
             .inner
             .http1
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .flatten()
-            .flat_map(|homes| &homes.parked)
-            .filter(|p| p.handle.is_ready())
-            .count();
+            .iter()
+            .map(|shard| {
+                shard
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .values()
+                    .flatten()
+                    .flat_map(|homes| &homes.parked)
+                    .filter(|p| p.handle.is_ready())
+                    .count()
+            })
+            .sum();
         let h2 = self
             .inner
             .h2
@@ -534,37 +593,35 @@ impl Pool {
     /// way (a full sweep at most once a second). Give it back with
     /// [`checkin_http1`](Self::checkin_http1).
     pub fn checkout_http1(&self, key: &PoolKey) -> Option<http1::SendRequest> {
+        // this thread's own handles first, then those of any thread (each in its shard)
+        let here = Some(http1::current_thread_id());
+        self.checkout_from(key, here)
+            .or_else(|| self.checkout_from(key, None))
+    }
+
+    /// [`checkout_http1`](Self::checkout_http1) among the handles of `home`.
+    fn checkout_from(&self, key: &PoolKey, home: Option<ThreadId>) -> Option<http1::SendRequest> {
         let mut map = self
             .inner
             .http1
+            .of(home)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let homes = map.get_mut(key)?;
+        let parking = homes.iter_mut().find(|p| p.home == home)?;
         let config = &self.inner.config;
         let now = Instant::now();
-        let here = http1::current_thread_id();
         let mut dropped = 0;
-        let mut found = None;
-        // this thread's own handles first, then those of any thread
-        for want in [Some(here), None] {
-            let Some(parking) = homes.iter_mut().find(|p| p.home == want) else {
-                continue;
-            };
-            if now >= parking.next_sweep {
-                dropped += parking.sweep(config, now);
-            }
-            let (handle, gone) = parking.take_ready(config, now);
-            dropped += gone;
-            if handle.is_some() {
-                found = handle;
-                break;
-            }
+        if now >= parking.next_sweep {
+            dropped += parking.sweep(config, now);
         }
+        let (found, gone) = parking.take_ready(config, now);
+        dropped += gone;
         for _ in 0..dropped {
-            PoolCounters::add(&self.inner.counters.evicted);
+            self.inner.counters.add(Count::Evicted);
         }
         if found.is_some() {
-            PoolCounters::add(&self.inner.counters.reused);
+            self.inner.counters.add(Count::Reused);
         } else if homes.iter().all(|p| p.parked.is_empty()) {
             // a key with nothing parked goes (a forward proxy meets many hosts); one that
             // handed out a handle stays for the check-in that follows
@@ -580,20 +637,21 @@ impl Pool {
     pub fn checkin_http1(&self, key: &PoolKey, handle: http1::SendRequest) {
         let max = self.inner.config.max_idle_per_host;
         if handle.is_closed() || max == 0 {
-            PoolCounters::add(&self.inner.counters.evicted);
+            self.inner.counters.add(Count::Evicted);
             return;
         }
         let now = Instant::now();
+        let home = handle.home();
         let mut map = self
             .inner
             .http1
+            .of(home)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let homes = match map.get_mut(key) {
             Some(homes) => homes,
             None => map.entry(key.clone()).or_default(),
         };
-        let home = handle.home();
         let parking = match homes.iter().position(|p| p.home == home) {
             Some(i) => &mut homes[i],
             None => {
@@ -610,7 +668,7 @@ impl Pool {
                 .filter(|p| p.handle.is_ready())
                 .count();
             if idle >= max {
-                PoolCounters::add(&self.inner.counters.evicted);
+                self.inner.counters.add(Count::Evicted);
                 return;
             }
         }
@@ -643,7 +701,7 @@ impl Pool {
             }
             Err(mut err) => match err.take_request() {
                 Some(again) if err.is_closed() => {
-                    PoolCounters::add(&self.inner.counters.evicted);
+                    self.inner.counters.add(Count::Evicted);
                     tracing::debug!(%err, "pooled connection closed; retrying on a new one");
                     Box::pin(self.send_http1_fresh(key, again, &connect)).await
                 }
@@ -663,7 +721,7 @@ impl Pool {
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
         let handle = connect().await?;
-        PoolCounters::add(&self.inner.counters.created);
+        self.inner.counters.add(Count::Created);
         let res = handle.send_request(req).await.map_err(BoxError::from)?;
         self.checkin_http1(key, handle);
         Ok(res)
@@ -708,7 +766,7 @@ impl Pool {
         }
         // boxed: see `send_http1_fresh`
         let handle = Box::pin(connect()).await?;
-        PoolCounters::add(&counters.created);
+        counters.add(Count::Created);
         self.inner
             .h2
             .lock()
