@@ -23,14 +23,56 @@
 //! # }
 //! ```
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::{fmt, time::Duration};
 use tokio::{task::JoinHandle, time::Instant};
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tokio_util::{
+    sync::{CancellationToken, WaitForCancellationFutureOwned},
+    task::TaskTracker,
+};
+
+/// The shutdown signal: tokio-util's [`CancellationToken`] to wait on, and a flag to ask.
+///
+/// `CancellationToken::is_cancelled` takes the token's lock, and every connection of a
+/// server shares the token: a server that asks once per request (HTTP/1 keep-alive does)
+/// from a runtime per core wrote the lock's cache line from every core, on every request.
+/// The flag is written once, when shutdown begins, so reading it stays in each core's
+/// cache.
+#[derive(Debug, Clone)]
+struct Signal {
+    token: CancellationToken,
+    begun: Arc<AtomicBool>,
+}
+
+impl Signal {
+    fn new() -> Self {
+        Self {
+            token: CancellationToken::new(),
+            begun: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Begins the shutdown: the flag first, so that whoever wakes from
+    /// [`cancelled`](Self::cancelled) also sees [`is_cancelled`](Self::is_cancelled).
+    fn cancel(&self) {
+        self.begun.store(true, Ordering::Release);
+        self.token.cancel();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.begun.load(Ordering::Acquire)
+    }
+
+    fn cancelled(&self) -> WaitForCancellationFutureOwned {
+        self.token.clone().cancelled_owned()
+    }
+}
 
 /// Owns the shutdown signal and the set of in-flight tasks.
 #[derive(Debug)]
 pub struct Shutdown {
-    token: CancellationToken,
+    token: Signal,
     tracker: TaskTracker,
 }
 
@@ -46,7 +88,7 @@ impl Shutdown {
     ///
     /// Spawns a task that waits for `signal`, so it must be called within a tokio runtime.
     pub fn new(signal: impl Future<Output = ()> + Send + 'static) -> Self {
-        let token = CancellationToken::new();
+        let token = Signal::new();
         let watcher = token.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -67,7 +109,7 @@ impl Shutdown {
     #[must_use]
     pub fn manual() -> Self {
         Self {
-            token: CancellationToken::new(),
+            token: Signal::new(),
             tracker: TaskTracker::new(),
         }
     }
@@ -164,7 +206,7 @@ impl std::error::Error for ShutdownTimeout {}
 
 /// Starts a shutdown from code.
 #[derive(Debug, Clone)]
-pub struct ShutdownTrigger(CancellationToken);
+pub struct ShutdownTrigger(Signal);
 
 impl ShutdownTrigger {
     /// Start the shutdown: guards see it, listeners stop accepting.
@@ -176,7 +218,7 @@ impl ShutdownTrigger {
 /// Held by listeners and connection tasks: spawns tracked tasks, tells when shutdown began.
 #[derive(Debug, Clone)]
 pub struct ShutdownGuard {
-    token: CancellationToken,
+    token: Signal,
     tracker: TaskTracker,
 }
 
@@ -187,7 +229,7 @@ impl ShutdownGuard {
     ///
     /// Cancel safe: use it in `select!` next to `accept()`.
     pub fn cancelled(&self) -> impl Future<Output = ()> + Send + 'static {
-        self.token.clone().cancelled_owned()
+        self.token.cancelled()
     }
 
     /// Whether shutdown has begun.
@@ -237,7 +279,7 @@ impl ShutdownGuard {
 
 /// Tells when shutdown began; cheap to clone. See [`ShutdownGuard::signal`].
 #[derive(Debug, Clone)]
-pub struct ShutdownSignal(CancellationToken);
+pub struct ShutdownSignal(Signal);
 
 impl ShutdownSignal {
     /// Resolves once shutdown has begun.
@@ -246,7 +288,7 @@ impl ShutdownSignal {
     ///
     /// Cancel safe.
     pub fn cancelled(&self) -> impl Future<Output = ()> + Send + 'static {
-        self.0.clone().cancelled_owned()
+        self.0.cancelled()
     }
 
     /// Whether shutdown has begun.
@@ -340,10 +382,7 @@ pub fn default_signal() -> impl Future<Output = ()> + Send + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    };
+    use std::sync::atomic::AtomicUsize;
 
     #[tokio::test]
     async fn shutdown_waits_for_tracked_tasks() {
@@ -432,5 +471,27 @@ mod tests {
         assert_eq!(task.await.unwrap(), 7);
         shutdown.shutdown().await;
         assert_eq!(Executor::new().spawn_task(async { 1 }).await.unwrap(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_woken_waiter_sees_the_shutdown_begun() {
+        // the flag `is_cancelled` reads is set before the token wakes anyone
+        for _ in 0..50 {
+            let shutdown = Shutdown::manual();
+            let signal = shutdown.guard().signal();
+            assert!(!signal.is_cancelled());
+            let waiter = tokio::spawn({
+                let signal = signal.clone();
+                async move {
+                    signal.cancelled().await;
+                    signal.is_cancelled()
+                }
+            });
+            tokio::task::yield_now().await;
+            shutdown.trigger().trigger();
+            assert!(waiter.await.unwrap());
+            assert!(signal.is_cancelled());
+            assert!(shutdown.guard().is_cancelled());
+        }
     }
 }
