@@ -10,10 +10,10 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use rama_http::{HeaderMap, HeaderValue};
 use rama_http::__private::h1::{
     Http1Limits, ParseError, RequestHead, RequestHeadParser, encode_request_head,
 };
+use rama_http::{HeaderMap, HeaderValue};
 
 /// Small limits, so that the fuzzer reaches them.
 fn limits() -> Http1Limits {
