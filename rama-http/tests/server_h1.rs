@@ -36,16 +36,11 @@ async fn a_response_map_recycled_for_the_next_request_leaks_no_field() {
     // the server parses the next request into the map of the response it just wrote
     // (`RequestHeadParser::recycle`): the response's fields must not show up in it
     let server = start_http1(Http1Config::new()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /spelled HTTP/1.1\r\nHost: t\r\nX-First: 1\r\n\r\n")
-        .await
-        .unwrap();
-    let mut r = BufReader::new(stream);
-    let first = timeout(WAIT, read_response(&mut r, false))
-        .await
-        .unwrap()
-        .unwrap();
+    let (first, mut r) = exchange(
+        server.addr,
+        b"GET /spelled HTTP/1.1\r\nHost: t\r\nX-First: 1\r\n\r\n",
+    )
+    .await;
     assert_eq!(first.header("x-lower"), Some("1"));
     for i in 0..3 {
         r.get_mut()
