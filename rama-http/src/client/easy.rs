@@ -570,36 +570,48 @@ where
     type Output = Response<Body>;
     type Error = BoxError;
 
-    async fn serve(&self, mut req: Request<Body>) -> Result<Response<Body>, BoxError> {
-        #[cfg(feature = "tls")]
-        if req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
-            // boxed: TLS set-up makes a large future, which would otherwise be part of
-            // (and copied with) every plain-http request's future too
-            return Box::pin(self.serve_https(req)).await;
-        }
-        let use_h2 = self.inner.version == ClientVersion::H2PriorKnowledge
-            || req.version() == Version::HTTP_2;
-        let version = if use_h2 {
-            PoolVersion::H2
-        } else {
-            PoolVersion::Http1
-        };
-        let mut key = target(&req, version)?;
-        // plain http through an HTTP(S) proxy: the request goes to the proxy in absolute
-        // form (h2 prior knowledge tunnels instead)
-        if !use_h2 && let Some(proxy) = key.proxy.take() {
-            let forward = proxy.proxy().is_http();
-            if forward {
-                add_proxy_authorization(&mut req, proxy.proxy())?;
+    /// An `async` block rather than an `async fn`: the block uses the request where it
+    /// captured it, where an `async fn` first moves each argument into its state (a copy
+    /// of the request per call).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would copy the request into its state (see above)"
+    )]
+    fn serve(
+        &self,
+        mut req: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, BoxError>> + Send {
+        async move {
+            #[cfg(feature = "tls")]
+            if req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
+                // boxed: TLS set-up makes a large future, which would otherwise be part of
+                // (and copied with) every plain-http request's future too
+                return Box::pin(self.serve_https(req)).await;
             }
-            key.proxy = Some(ProxyKey::new(proxy.proxy().clone(), forward));
-        }
-        let pool = &self.inner.pool;
-        if use_h2 {
-            pool.send_h2(&key, req, || self.connect_h2(&key)).await
-        } else {
-            pool.send_http1(&key, req, || self.connect_http1(&key))
-                .await
+            let use_h2 = self.inner.version == ClientVersion::H2PriorKnowledge
+                || req.version() == Version::HTTP_2;
+            let version = if use_h2 {
+                PoolVersion::H2
+            } else {
+                PoolVersion::Http1
+            };
+            let mut key = target(&req, version)?;
+            // plain http through an HTTP(S) proxy: the request goes to the proxy in absolute
+            // form (h2 prior knowledge tunnels instead)
+            if !use_h2 && let Some(proxy) = key.proxy.take() {
+                let forward = proxy.proxy().is_http();
+                if forward {
+                    add_proxy_authorization(&mut req, proxy.proxy())?;
+                }
+                key.proxy = Some(ProxyKey::new(proxy.proxy().clone(), forward));
+            }
+            let pool = &self.inner.pool;
+            if use_h2 {
+                pool.send_h2(&key, req, || self.connect_h2(&key)).await
+            } else {
+                pool.send_http1(&key, req, || self.connect_http1(&key))
+                    .await
+            }
         }
     }
 }

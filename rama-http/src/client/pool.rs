@@ -678,35 +678,45 @@ impl Pool {
     /// Sends `req` on a pooled HTTP/1 connection for `key`, or on a new one from `connect`
     /// (which must spawn the connection future and return the handle); retries once on a
     /// new connection as the module docs describe.
-    pub async fn send_http1<F, Fut>(
+    ///
+    /// The future is an `async` block rather than an `async fn`'s: it uses the request
+    /// where it captured it, where an `async fn` moves each argument into its state first
+    /// (a copy of the request per call).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would copy the request into its state (see above)"
+    )]
+    pub fn send_http1<F, Fut>(
         &self,
         key: &PoolKey,
         req: Request<Body>,
         connect: F,
-    ) -> Result<Response<Body>, BoxError>
+    ) -> impl Future<Output = Result<Response<Body>, BoxError>>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
-        // the fresh path (connect, then send) is boxed: its future is large (DNS, TCP, maybe
-        // TLS), and inline it would be part of every request's future, most of which reuse
-        // a pooled connection
-        let Some(handle) = self.checkout_http1(key) else {
-            return Box::pin(self.send_http1_fresh(key, req, &connect)).await;
-        };
-        match handle.send_request(req).await {
-            Ok(res) => {
-                self.checkin_http1(key, handle);
-                Ok(res)
-            }
-            Err(mut err) => match err.take_request() {
-                Some(again) if err.is_closed() => {
-                    self.inner.counters.add(Count::Evicted);
-                    tracing::debug!(%err, "pooled connection closed; retrying on a new one");
-                    Box::pin(self.send_http1_fresh(key, again, &connect)).await
+        async move {
+            // the fresh path (connect, then send) is boxed: its future is large (DNS, TCP,
+            // maybe TLS), and inline it would be part of every request's future, most of
+            // which reuse a pooled connection
+            let Some(handle) = self.checkout_http1(key) else {
+                return Box::pin(self.send_http1_fresh(key, req, &connect)).await;
+            };
+            match handle.send_request(req).await {
+                Ok(res) => {
+                    self.checkin_http1(key, handle);
+                    Ok(res)
                 }
-                _ => Err(err.into()),
-            },
+                Err(mut err) => match err.take_request() {
+                    Some(again) if err.is_closed() => {
+                        self.inner.counters.add(Count::Evicted);
+                        tracing::debug!(%err, "pooled connection closed; retrying on a new one");
+                        Box::pin(self.send_http1_fresh(key, again, &connect)).await
+                    }
+                    _ => Err(err.into()),
+                },
+            }
         }
     }
 
