@@ -442,9 +442,9 @@ async fn a_socks5h_upstream_with_credentials() {
     origin.stop_cleanly();
 }
 
-#[cfg(unix)]
 /// `--mitm` with `--proxy-db`: a tunnel that is not TLS is relayed byte for byte, and the
 /// relay's connection goes through the upstream picked for the CONNECT (by its labels).
+#[cfg(unix)]
 #[tokio::test]
 async fn mitm_byte_relays_follow_the_proxy_db_pick() {
     if !tool_available("curl") || !tool_available("tinyproxy") {
@@ -484,6 +484,7 @@ async fn mitm_byte_relays_follow_the_proxy_db_pick() {
     origin.stop_cleanly();
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn mitm_requests_go_through_the_upstream() {
     if !tool_available("curl") || !tool_available("tinyproxy") {
