@@ -82,7 +82,7 @@ static TCHAR: [bool; 256] = {
 fn first_non_value_byte(hay: &[u8]) -> Option<usize> {
     let mut from = 0;
     loop {
-        let i = from + swar::find_first(&hay[from..], controls_and_del, |b| b < 0x20 || b == 0x7f)?;
+        let i = from + swar::find_first(&hay[from..], controls_and_del, is_control_or_del)?;
         if hay[i] != b'\t' {
             return Some(i);
         }
@@ -100,6 +100,12 @@ const fn controls_and_del(word: u64) -> u64 {
     let control = !(low7 + ONES * 0x60);
     let del = low7 + ONES;
     (control | del) & !word & HIGH
+}
+
+/// A control (0x00-0x1F, HTAB included) or DEL: what [`controls_and_del`] flags, a byte at a
+/// time.
+const fn is_control_or_del(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
 }
 
 /// `field-vchar / SP / HTAB` (obs-text allowed), a byte at a time.
@@ -179,9 +185,8 @@ mod tests {
                                 if i == at { b } else { around }
                             },
                         ));
-                    let flagged = |byte: u8| byte < 0x20 || byte == 0x7f;
                     let want = (0..8)
-                        .filter(|&i| flagged(if i == at { b } else { around }))
+                        .filter(|&i| is_control_or_del(if i == at { b } else { around }))
                         .fold(0u64, |m, i| m | 0x80 << (8 * i));
                     assert_eq!(
                         controls_and_del(word),

@@ -167,11 +167,11 @@ pub(crate) fn parse_fields(
             ),
             None => return Err(classify(block)),
         };
-        // SAFETY: `read_field_line` accepted the value, so it holds only HTAB, SP, visible
-        // ASCII and obs-text (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table
-        // test `field_values_are_valid_header_values` checks every byte; debug builds of
-        // `http` check again here). Validating a second time costs about 150 instructions a
-        // field.
+        // SAFETY: `read_field_line_name_unchecked` accepted the value (it checks values as
+        // `read_field_line` does), so it holds only HTAB, SP, visible ASCII and obs-text
+        // (0x80-0xFF): exactly the bytes `HeaderValue` allows (the table test
+        // `field_values_are_valid_header_values` checks every byte; debug builds of `http`
+        // check again here). Validating a second time costs about 150 instructions a field.
         let value =
             unsafe { HeaderValue::from_maybe_shared_unchecked(block.slice(line.value.clone())) };
         seen.note(&name, &block[line.value.clone()]);
