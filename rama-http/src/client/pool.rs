@@ -259,15 +259,11 @@ pub struct PoolCounters {
     shards: Shards<Counts>,
 }
 
-/// The counts of one shard.
+/// The counts of one shard, indexed by [`Count`].
 #[derive(Default)]
-struct Counts {
-    created: AtomicU64,
-    reused: AtomicU64,
-    evicted: AtomicU64,
-}
+struct Counts([AtomicU64; 3]);
 
-/// Which count to add to.
+/// Which count to add to (its index in [`Counts`]).
 #[derive(Clone, Copy)]
 enum Count {
     Created,
@@ -277,11 +273,7 @@ enum Count {
 
 impl Counts {
     const fn get(&self, count: Count) -> &AtomicU64 {
-        match count {
-            Count::Created => &self.created,
-            Count::Reused => &self.reused,
-            Count::Evicted => &self.evicted,
-        }
+        &self.0[count as usize]
     }
 }
 
