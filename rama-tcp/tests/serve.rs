@@ -147,6 +147,23 @@ async fn bind_on_a_used_port_says_address_in_use() {
     );
 }
 
+/// `TCP_NODELAY` on an accepted socket, whether the listener sets it per connection or
+/// the kernel copies it from the listening socket.
+async fn accepted_nodelay(listener: TcpListener) -> bool {
+    let addr = listener.local_addr().unwrap();
+    let (accepted, _client) = tokio::join!(listener.accept(), tokio::net::TcpStream::connect(addr));
+    accepted.unwrap().nodelay().unwrap()
+}
+
+#[tokio::test]
+async fn accepted_sockets_have_nodelay() {
+    assert!(accepted_nodelay(TcpListener::bind("127.0.0.1:0").await.unwrap()).await);
+    let tokio_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    assert!(accepted_nodelay(TcpListener::from_tokio(tokio_listener)).await);
+    let off = TcpListener::builder().nodelay(false);
+    assert!(!accepted_nodelay(off.bind("127.0.0.1:0").await.unwrap()).await);
+}
+
 #[tokio::test]
 async fn reuse_port_lets_two_listeners_share_an_address() {
     let builder = TcpListener::builder().reuse_port(true);

@@ -221,6 +221,33 @@ impl TcpListenerBuilder {
     }
 }
 
+/// Where accepted sockets get `TCP_NODELAY` from.
+///
+/// Linux copies the listening socket's `TCP_NODELAY` to every socket it accepts (the child
+/// socket is a clone of the listener), so the option is set once on the listener instead of
+/// with one `setsockopt` per connection; the `accepted_sockets_have_nodelay` test holds the
+/// kernel to it. Elsewhere, or when the listener refuses the option, each accepted socket
+/// gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodelayOnAccept {
+    Inherited,
+    Needed,
+}
+
+impl NodelayOnAccept {
+    fn set_on_listener(listener: &tokio::net::TcpListener) -> Self {
+        if cfg!(any(target_os = "linux", target_os = "android"))
+            && socket2::SockRef::from(listener)
+                .set_tcp_nodelay(true)
+                .is_ok()
+        {
+            Self::Inherited
+        } else {
+            Self::Needed
+        }
+    }
+}
+
 /// A TCP listener that hands every accepted connection, as a [`TcpStream`], to a
 /// [`Service`].
 ///
@@ -256,6 +283,8 @@ impl TcpListenerBuilder {
 #[derive(Debug)]
 pub struct TcpListener {
     inner: tokio::net::TcpListener,
+    /// Set `TCP_NODELAY` on each accepted socket; false as well when the listening socket
+    /// has it and the kernel copies it to the sockets it accepts (see [`NodelayOnAccept`]).
     nodelay: bool,
     keepalive: Option<Duration>,
     /// The local address of every accepted socket, when the listener is bound to one IP
@@ -293,6 +322,8 @@ impl TcpListener {
             .local_addr()
             .ok()
             .filter(|addr| !addr.ip().is_unspecified());
+        let nodelay =
+            nodelay && NodelayOnAccept::set_on_listener(&inner) == NodelayOnAccept::Needed;
         Self {
             inner,
             nodelay,
