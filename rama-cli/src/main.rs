@@ -5,6 +5,8 @@
 //! `info`) and reports a failure as `error: <cause chain>` with exit status 1. Each command
 //! lives in its own module under [`cmd`].
 
+#[cfg(feature = "mimalloc")]
+mod allocator;
 mod cmd;
 mod logging;
 
@@ -12,10 +14,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 /// The allocator of the binary (feature `mimalloc`, default): see the feature's comment in
-/// `Cargo.toml` for why, and `bench/README.md` for what it changed.
+/// `Cargo.toml` for why, [`allocator`] for how it calls mimalloc, and `bench/README.md` for
+/// what it changed.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
