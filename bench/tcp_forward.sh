@@ -10,9 +10,15 @@
 # Rounds rotate the order of the three, and the median of each is reported, because the
 # machine is shared and noisy.
 #
-# usage: bench/tcp_forward.sh [--rounds R] [--seconds S] [--bulk-conns N] [--rate-conns N]
-#                             [--forwarder 'CMD {bind} {to}'] [--haproxy-splice]
+# The load must not be the bottleneck, or the test measures the load generator: the bulk
+# sender and the sink run one thread per core (with one thread each, a direct connection
+# moved no more than haproxy did), the connection-rate loops one thread (a direct
+# connection already runs at about 1.5x the proxied rate with it).
 #
+# usage: bench/tcp_forward.sh [--rounds R] [--seconds S] [--bulk-conns N] [--rate-conns N]
+#                             [--bulk-threads N] [--forwarder 'CMD {bind} {to}'] [--haproxy-splice]
+#
+#   --bulk-threads  runtime threads of the bulk sender and of the sink (default: the cores)
 #   --forwarder   the command that starts our forwarder; {bind} and {to} are replaced by
 #                 host:port, e.g. --forwarder 'target/release/tcpforward --multi-thread --bind {bind} --to {to}'
 #                 (also RAMA_FORWARDER in the environment)
@@ -25,6 +31,7 @@ ROUNDS=3
 SECONDS_PER_RUN=3
 BULK_CONNS=4
 RATE_CONNS=32
+BULK_THREADS=$(nproc)
 HAPROXY_SPLICE=0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -37,9 +44,10 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --bulk-conns) BULK_CONNS="$2"; shift 2 ;;
         --rate-conns) RATE_CONNS="$2"; shift 2 ;;
+        --bulk-threads) BULK_THREADS="$2"; shift 2 ;;
         --forwarder) FORWARDER="$2"; shift 2 ;;
         --haproxy-splice) HAPROXY_SPLICE=1; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -66,7 +74,7 @@ forwarder_cmd() { # forwarder_cmd BIND_PORT TO_PORT
     echo "${cmd//\{to\}/127.0.0.1:$2}"
 }
 
-start "$TCPBENCH" sink --bind "127.0.0.1:$SINK"
+start "$TCPBENCH" --threads "$BULK_THREADS" sink --bind "127.0.0.1:$SINK"
 start "$TCPBENCH" echo --bind "127.0.0.1:$ECHO"
 # shellcheck disable=SC2046 # the forwarder command is split into words on purpose
 start $(forwarder_cmd "$RAMA_BULK" "$SINK")
@@ -118,7 +126,7 @@ measure() { # measure bulk|rate TARGET -> prints "RATE COST" (COST: proxy CPU pe
     t0=$(date +%s.%N)
     [[ -n "$pid" ]] && c0=$(cpu_ticks "$pid")
     if [[ "$test" == bulk ]]; then
-        out=$("$TCPBENCH" bulk --to "127.0.0.1:$port" --conns "$BULK_CONNS" --seconds "$SECONDS_PER_RUN")
+        out=$("$TCPBENCH" --threads "$BULK_THREADS" bulk --to "127.0.0.1:$port" --conns "$BULK_CONNS" --seconds "$SECONDS_PER_RUN")
     else
         out=$("$TCPBENCH" connrate --to "127.0.0.1:$port" --conns "$RATE_CONNS" --seconds "$SECONDS_PER_RUN")
     fi
@@ -154,7 +162,7 @@ median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{v[NR]=$1} END {p
 echo
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), haproxy $(haproxy -v | head -n1 | awk '{print $3}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "forwarder: $(forwarder_cmd "$RAMA_BULK" "$SINK")"
-echo "median of $ROUNDS rounds of ${SECONDS_PER_RUN}s; bulk: $BULK_CONNS connections; rate: $RATE_CONNS loops"
+echo "median of $ROUNDS rounds of ${SECONDS_PER_RUN}s; bulk: $BULK_CONNS connections, sender and sink on $BULK_THREADS threads each; rate: $RATE_CONNS loops on 1 thread"
 echo
 printf '| %-30s | %9s | %9s | %9s | %12s | %11s |\n' test direct rama haproxy rama/haproxy rama/direct
 printf '|%s|%s|%s|%s|%s|%s|\n' -------------------------------- ----------- ----------- ----------- -------------- -------------
