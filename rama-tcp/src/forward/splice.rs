@@ -81,6 +81,9 @@ struct Direction {
     written: u64,
     /// Bytes read from the source.
     read: u64,
+    /// The first write was tried before tokio reported the destination writable (see
+    /// [`write_before_readiness`]).
+    early_write_tried: bool,
 }
 
 impl Direction {
@@ -99,6 +102,7 @@ impl Direction {
             done: false,
             written: 0,
             read: 0,
+            early_write_tried: false,
         }
     }
 }
@@ -349,27 +353,61 @@ fn step_copy(
         again = true;
     }
 
-    if !buf.is_empty()
-        && let Poll::Ready(ready) = to.poll_write_ready(cx)
-    {
-        ready.map_err(Failed::Write)?;
-        match to.try_write(buf.pending()) {
-            Ok(0) => {
-                return Err(Failed::Write(io::Error::new(
-                    io::ErrorKind::WriteZero,
-                    "the destination accepted no bytes",
-                )));
+    if !buf.is_empty() {
+        let wrote = match to.poll_write_ready(cx) {
+            Poll::Ready(ready) => {
+                ready.map_err(Failed::Write)?;
+                again = true;
+                match to.try_write(buf.pending()) {
+                    Ok(n) => Some(nonzero_write(n)?),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+                    Err(e) => return Err(Failed::Write(e)),
+                }
             }
-            Ok(n) => {
-                buf.consume(n);
-                st.written += n as u64;
+            Poll::Pending if !st.early_write_tried => {
+                st.early_write_tried = true;
+                write_before_readiness(to, buf.pending())?
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(Failed::Write(e)),
+            Poll::Pending => None,
+        };
+        if let Some(n) = wrote {
+            buf.consume(n);
+            st.written += n as u64;
+            again = true;
         }
-        again = true;
     }
     Ok(again)
+}
+
+/// The first write of a direction, tried while tokio has not reported `to` writable yet.
+///
+/// A new upstream connection is writable at once, but tokio learns that only from the
+/// reactor's next turn (its readiness starts empty when the socket is registered), so the
+/// first bytes a client sends would wait for a turn of the event loop: an `epoll_wait`
+/// per connection. Sending straight away saves it; `EAGAIN` just means the wait was needed
+/// after all, and the waker `poll_write_ready` registered stays in place for it. Only the
+/// first write of a direction is tried this way: later ones find the readiness that the
+/// reactor has reported by then.
+fn write_before_readiness(to: &TcpStream, bytes: &[u8]) -> Result<Option<usize>, Failed> {
+    // MSG_NOSIGNAL: a peer that is gone is an EPIPE error, not a SIGPIPE (tokio's writes
+    // ask for the same)
+    match socket2::SockRef::from(to).send_with_flags(bytes, libc::MSG_NOSIGNAL) {
+        Ok(n) => nonzero_write(n).map(Some),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        Err(e) => Err(Failed::Write(e)),
+    }
+}
+
+/// A write's byte count, or the error for a destination that took none of a non-empty
+/// buffer.
+fn nonzero_write(n: usize) -> Result<usize, Failed> {
+    if n == 0 {
+        return Err(Failed::Write(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the destination accepted no bytes",
+        )));
+    }
+    Ok(n)
 }
 
 /// One round of splice mode. Returns whether to go round again.
