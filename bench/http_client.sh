@@ -24,6 +24,10 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+require_free_ports "$PORT"
+
 cargo build --release --quiet -p rama-bench --bin client_bench --bin hyper_hello \
     --manifest-path "$ROOT/Cargo.toml"
 

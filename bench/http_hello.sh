@@ -58,6 +58,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$RAMA_PORT" "$HYPER_PORT" "$NGINX_PORT" "$NGINX_H2_PORT" "$RAMA_PC_PORT" "$HYPER_PC_PORT"
 
 install_missing wrk wrk
 install_missing h2load nghttp2-client

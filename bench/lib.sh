@@ -39,6 +39,16 @@ start() { # start CMD...: in the background, log in $WORK (LAST_LOG), pid in PID
     PIDS+=("$LAST_PID")
 }
 
+require_free_ports() { # require_free_ports PORT...: stop at once if something listens on one
+    local port
+    for port in "$@"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "127.0.0.1:$port is in use: stop what listens there or move the benchmark with BENCH_PORT_BASE" >&2
+            exit 1
+        fi
+    done
+}
+
 wait_port() { # wait_port PORT [WHAT]: wait until something listens on 127.0.0.1:PORT
     for _ in $(seq 200); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi

@@ -42,6 +42,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$ORIGIN_PORT" "$RAMA_PORT" "$MITMDUMP_PORT"
 
 # --- peers ---------------------------------------------------------------------------------
 if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then

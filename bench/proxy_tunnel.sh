@@ -48,6 +48,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$SINK" "$RAMA" "$HAP" "$DANTE" "$MICRO"
 
 for tool in haproxy python3; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }

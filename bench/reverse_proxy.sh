@@ -50,6 +50,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT" "$HAPROXY_PORT"
 
 install_missing wrk wrk
 install_missing nginx nginx-light

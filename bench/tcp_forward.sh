@@ -62,6 +62,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$SINK" "$ECHO" "$RAMA_BULK" "$RAMA_RATE" "$HAP_BULK" "$HAP_RATE"
 
 install_missing haproxy haproxy
 

@@ -84,6 +84,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
+require_free_ports "$RAMA_PORT" "$NGINX_PORT" "$RAMA2_PORT"
 
 install_missing wrk wrk
 install_missing nginx nginx-light
