@@ -11,7 +11,9 @@
 //!
 //! Readiness comes from tokio's reactor (`poll_read_ready`, `poll_write_ready`, `try_io`),
 //! so a direction waits exactly for what it needs: the source to become readable when its
-//! buffer or pipe is empty, the destination to become writable when it holds bytes.
+//! buffer or pipe is empty, the destination to become writable when it holds bytes. The one
+//! exception is a direction's first write, tried before the reactor reported the
+//! destination writable (see `write_before_readiness`).
 //!
 //! A subtlety of `splice(socket → pipe)`: `EAGAIN` means either "the socket has no data" or
 //! "the pipe has no free slot" (a pipe counts pages, one per piece of data, so it can be
