@@ -7,7 +7,7 @@
 //! |---|---|
 //! | accept connections and serve each with a service | [`server::TcpListener`] |
 //! | set socket options on the listener (backlog, reuseport, keepalive) | [`server::TcpListenerBuilder`] |
-//! | serve an address from a single-threaded runtime per core (one shared socket, or a `SO_REUSEPORT` socket each) | [`server::serve_graceful_on_threads`], [`server::ThreadListeners`] |
+//! | serve an address from a single-threaded runtime per core (one shared socket, or a `SO_REUSEPORT` socket each, optionally balanced) | [`server::serve_graceful_on_threads`], [`server::ThreadListeners`] |
 //! | open a connection to `host:port` (DNS, Happy Eyeballs, timeout) | [`client::TcpConnector`], [`client::tcp_connect`] |
 //! | relay a connection to another endpoint (layer-4 proxy) | [`forward::Forwarder`], [`forward::forward_tcp`] |
 //! | read a connection's addresses | [`TcpStream`] and its [`SocketInfo`](rama_net::stream::SocketInfo) extension |

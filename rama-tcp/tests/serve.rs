@@ -277,6 +277,66 @@ async fn per_thread_listeners_serve_and_drain() {
     drains_on_worker_threads(ThreadListeners::PerThread).await;
 }
 
+/// The same with the balanced layout (a `SO_REUSEPORT` socket per worker, connections
+/// handed to the least loaded worker).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balanced_listeners_serve_and_drain() {
+    drains_on_worker_threads(ThreadListeners::Balanced).await;
+}
+
+/// With the balanced layout, 40 connections held open end up 19 to 21 per worker (at most
+/// two apart), wherever the kernel's hash put them; each is served (it echoes a byte).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balanced_listeners_even_out_open_connections() {
+    const CONNS: usize = 40;
+    let per_worker = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let seen = per_worker.clone();
+    let hold = service_fn(move |mut s: TcpStream| {
+        let worker = std::thread::current().name().unwrap_or("?").to_owned();
+        *seen.lock().unwrap().entry(worker).or_insert(0usize) += 1;
+        async move {
+            let mut byte = [0u8; 1];
+            s.read_exact(&mut byte).await?;
+            s.write_all(&byte).await?;
+            // held until the client closes
+            while s.read(&mut byte).await? != 0 {}
+            Ok::<_, io::Error>(())
+        }
+    });
+    let shutdown = Shutdown::manual();
+    let threads = std::num::NonZeroUsize::new(2).unwrap();
+    let addr = serve_graceful_on_threads(
+        TcpListener::builder(),
+        "127.0.0.1:0".parse().unwrap(),
+        threads,
+        ThreadListeners::Balanced,
+        shutdown.guard(),
+        hold,
+    )
+    .await
+    .unwrap();
+    let mut open = Vec::new();
+    for _ in 0..CONNS {
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.write_all(b"x").await.unwrap();
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(LIMIT, client.read_exact(&mut byte))
+            .await
+            .unwrap()
+            .unwrap();
+        open.push(client);
+    }
+    let counts: Vec<usize> = per_worker.lock().unwrap().values().copied().collect();
+    assert_eq!(counts.iter().sum::<usize>(), CONNS, "{counts:?}");
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert!(counts[0].abs_diff(counts[1]) <= 2, "{counts:?}");
+    drop(open);
+    shutdown.trigger().trigger();
+    shutdown.shutdown_with_limit(LIMIT).await.unwrap();
+}
+
 async fn drains_on_worker_threads(listeners: ThreadListeners) {
     let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = probe.local_addr().unwrap();

@@ -13,19 +13,23 @@ pub(crate) struct ServeArgs {
     pub(crate) graceful_timeout: Duration,
     /// How the worker threads (one per core) receive connections: `per-thread`, a
     /// `SO_REUSEPORT` socket each (Linux spreads connections by hash; a new connection wakes
-    /// one thread), or `shared`, one socket (the next free thread accepts; each connection
-    /// wakes them all). `per-thread` costs less per connection; `shared` balances a few
-    /// long, busy connections better.
+    /// one thread); `balanced`, the same, and a thread with two or more connections above
+    /// the least loaded one hands new connections to it (even loads for long connections,
+    /// a few system calls per handover); or `shared`, one socket (the next free thread
+    /// accepts; each connection wakes them all). `per-thread` costs least per connection.
     #[arg(long, value_name = "LAYOUT", default_value = "per-thread", value_parser = parse_listeners)]
     pub(crate) listeners: ThreadListeners,
 }
 
-/// Parse `--listeners`: `per-thread` or `shared`.
+/// Parse `--listeners`: `per-thread`, `balanced` or `shared`.
 fn parse_listeners(s: &str) -> Result<ThreadListeners, String> {
     match s {
         "per-thread" => Ok(ThreadListeners::PerThread),
+        "balanced" => Ok(ThreadListeners::Balanced),
         "shared" => Ok(ThreadListeners::Shared),
-        _ => Err(format!("`{s}`: expected `per-thread` or `shared`")),
+        _ => Err(format!(
+            "`{s}`: expected `per-thread`, `balanced` or `shared`"
+        )),
     }
 }
 
@@ -68,6 +72,7 @@ mod tests {
             Ok(ThreadListeners::PerThread)
         );
         assert_eq!(parse_listeners("shared"), Ok(ThreadListeners::Shared));
+        assert_eq!(parse_listeners("balanced"), Ok(ThreadListeners::Balanced));
         assert!(parse_listeners("both").unwrap_err().contains("per-thread"));
     }
 }

@@ -3,6 +3,7 @@
 use super::{
     BindError,
     accept_error::{AcceptErrorClass, Backoff, classify},
+    balance::{Handover, OpenConnection, Worker},
 };
 use crate::TcpStream;
 use rama_core::{
@@ -374,7 +375,7 @@ impl TcpListener {
     where
         S: Service<TcpStream, Error: Into<BoxError>>,
     {
-        self.run(service, None).await;
+        self.run(service, None, None).await;
     }
 
     /// Serve every accepted connection with `service`, each in a task tracked by `guard`,
@@ -388,10 +389,23 @@ impl TcpListener {
     where
         S: Service<TcpStream, Error: Into<BoxError>>,
     {
-        self.run(service, Some(guard)).await;
+        self.run(service, Some(guard), None).await;
     }
 
-    async fn run<S>(self, service: S, guard: Option<ShutdownGuard>)
+    /// [`serve_graceful`](Self::serve_graceful) as one worker of a set, balanced with the
+    /// others when `worker` is given (see [`balance`](super::balance)).
+    pub(crate) async fn run_graceful<S>(
+        self,
+        guard: ShutdownGuard,
+        service: S,
+        worker: Option<Worker>,
+    ) where
+        S: Service<TcpStream, Error: Into<BoxError>>,
+    {
+        self.run(service, Some(guard), worker).await;
+    }
+
+    async fn run<S>(self, service: S, guard: Option<ShutdownGuard>, mut worker: Option<Worker>)
     where
         S: Service<TcpStream, Error: Into<BoxError>>,
     {
@@ -405,17 +419,43 @@ impl TcpListener {
         };
         let mut cancelled = std::pin::pin!(cancelled);
         let mut backoff = Backoff::new();
+        let spawn = |stream: TcpStream, peer: SocketAddr, open: Option<OpenConnection>| {
+            self.spawn(
+                stream,
+                peer,
+                &service,
+                guard.as_ref(),
+                signal.as_ref(),
+                open,
+            );
+        };
         loop {
             let accepted = tokio::select! {
                 biased;
                 () = &mut cancelled => break,
+                Some(handover) = next_handover(worker.as_mut()) => {
+                    if let Some((stream, peer)) = self.adopt(handover) {
+                        spawn(stream, peer, worker.as_ref().map(Worker::counted_here));
+                    }
+                    continue;
+                }
                 accepted = self.inner.accept() => accepted,
             };
             match accepted {
                 Ok((stream, peer)) => {
                     backoff.reset();
-                    let stream = self.prepare(stream, peer);
-                    self.spawn(stream, peer, &service, guard.as_ref(), signal.as_ref());
+                    let Some(worker) = &worker else {
+                        spawn(self.prepare(stream, peer), peer, None);
+                        continue;
+                    };
+                    let stream = match worker.handover_target() {
+                        Some(to) => match hand_over(worker, to, stream, peer) {
+                            Some(kept) => kept,
+                            None => continue,
+                        },
+                        None => stream,
+                    };
+                    spawn(self.prepare(stream, peer), peer, Some(worker.open_here()));
                 }
                 Err(err) => match classify(&err) {
                     AcceptErrorClass::Connection => {
@@ -436,8 +476,29 @@ impl TcpListener {
                 },
             }
         }
+        // connections other workers handed over before this one stopped are served too
+        if let Some(worker) = &mut worker {
+            for handover in worker.close_inbox() {
+                if let Some((stream, peer)) = self.adopt(handover) {
+                    spawn(stream, peer, Some(worker.counted_here()));
+                }
+            }
+        }
         if let Ok(addr) = self.inner.local_addr() {
             tracing::debug!(%addr, "listener stopped accepting");
+        }
+    }
+
+    /// A connection another worker accepted, registered with this runtime and prepared as
+    /// if accepted here; `None` (logged) when the runtime refuses it.
+    fn adopt(&self, handover: Handover) -> Option<(TcpStream, SocketAddr)> {
+        let Handover { stream, peer } = handover;
+        match tokio::net::TcpStream::from_std(stream) {
+            Ok(stream) => Some((self.prepare(stream, peer), peer)),
+            Err(err) => {
+                tracing::debug!(%peer, %err, "register a connection handed over by another worker");
+                None
+            }
         }
     }
 
@@ -448,6 +509,7 @@ impl TcpListener {
         service: &Arc<S>,
         guard: Option<&ShutdownGuard>,
         signal: Option<&ShutdownSignal>,
+        open: Option<OpenConnection>,
     ) where
         S: Service<TcpStream, Error: Into<BoxError>>,
     {
@@ -457,6 +519,8 @@ impl TcpListener {
         }
         let service = service.clone();
         let task = async move {
+            // counted as open until the task ends
+            let _open = open;
             if let Err(err) = service.serve(stream).await {
                 let err: BoxError = err.into();
                 tracing::warn!(%peer, "serve tcp connection: {err:#}");
@@ -470,6 +534,37 @@ impl TcpListener {
         } else {
             spawn_on(guard, task);
         }
+    }
+}
+
+/// The next handover of `worker`, or never without one.
+async fn next_handover(worker: Option<&mut Worker>) -> Option<Handover> {
+    match worker {
+        Some(worker) => worker.next_handover().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Hands `stream` to worker `to`; gives it back (to be served here) when it cannot leave
+/// this runtime or `to` takes no more connections.
+fn hand_over(
+    worker: &Worker,
+    to: usize,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+) -> Option<tokio::net::TcpStream> {
+    let stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(err) => {
+            tracing::debug!(%peer, %err, "take a connection out of the reactor to hand it over");
+            return None;
+        }
+    };
+    match worker.hand_over(to, Handover { stream, peer }) {
+        Ok(()) => None,
+        Err(Handover { stream, .. }) => tokio::net::TcpStream::from_std(stream)
+            .inspect_err(|err| tracing::debug!(%peer, %err, "register a connection again"))
+            .ok(),
     }
 }
 

@@ -27,6 +27,7 @@
 //! ```
 
 mod accept_error;
+mod balance;
 mod bind_error;
 mod listener;
 mod threads;

@@ -10,9 +10,10 @@
 //! work to an idle one here.
 //!
 //! [`ThreadListeners`] chooses how the threads get their connections: from one shared
-//! socket, or each from a `SO_REUSEPORT` socket of its own.
+//! socket, or each from a `SO_REUSEPORT` socket of its own (and then, optionally,
+//! balanced by handing connections from a busier thread to the least loaded one).
 
-use super::{BindError, TcpListenerBuilder};
+use super::{BindError, TcpListenerBuilder, balance};
 use crate::TcpStream;
 use rama_core::{Service, error::BoxError, graceful::ShutdownGuard};
 use std::{io, net::SocketAddr, num::NonZeroUsize, sync::Arc};
@@ -35,6 +36,14 @@ pub enum ThreadListeners {
     /// `SO_REUSEPORT` would otherwise join the set silently). On other systems, which do
     /// not spread connections between such sockets, this is [`Shared`](Self::Shared).
     PerThread,
+    /// [`PerThread`](Self::PerThread), and a thread with two or more open connections
+    /// above the least loaded thread hands each connection it accepts to that thread: the
+    /// hash spreads a few dozen long connections unevenly (36 and 28 of 64, say), and the
+    /// requests of the busier thread wait longer. A handover costs a few system calls and
+    /// a wake-up of the other thread, paid only while the counts are uneven: with long
+    /// connections (HTTP keep-alive) a handful of times, with a stream of short ones often,
+    /// so [`PerThread`](Self::PerThread) stays the layout for those.
+    Balanced,
 }
 
 /// Bind `addr` with `builder` and serve it with `service` from `threads` worker threads,
@@ -62,7 +71,15 @@ where
 {
     let (local, sockets) = bind_listeners(builder, addr, threads, listeners)?;
     let service = Arc::new(service);
+    let balanced = listeners == ThreadListeners::Balanced && sockets.len() > 1;
+    let mut workers = if balanced {
+        balance::workers(sockets.len())
+    } else {
+        Vec::new()
+    }
+    .into_iter();
     for (n, socket) in sockets.into_iter().enumerate() {
+        let worker = workers.next();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<io::Result<()>>();
         let guard = guard.clone();
         let service = Arc::clone(&service);
@@ -82,7 +99,7 @@ where
                         Err(err) => return drop(ready_tx.send(Err(err))),
                     };
                     drop(ready_tx.send(Ok(())));
-                    listener.serve_graceful(guard.clone(), service).await;
+                    listener.run_graceful(guard.clone(), service, worker).await;
                     guard.drained().await;
                 });
             })?;
@@ -100,7 +117,7 @@ fn bind_listeners(
     threads: NonZeroUsize,
     listeners: ThreadListeners,
 ) -> Result<(SocketAddr, Vec<std::net::TcpListener>), BoxError> {
-    let per_thread = listeners == ThreadListeners::PerThread && cfg!(target_os = "linux");
+    let per_thread = listeners != ThreadListeners::Shared && cfg!(target_os = "linux");
     if per_thread && threads.get() > 1 {
         let local = builder.probe(addr)?;
         let builder = builder.reuse_port(true);
