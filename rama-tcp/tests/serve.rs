@@ -319,14 +319,7 @@ async fn balanced_listeners_even_out_open_connections() {
     .unwrap();
     let mut open = Vec::new();
     for _ in 0..CONNS {
-        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        client.write_all(b"x").await.unwrap();
-        let mut byte = [0u8; 1];
-        tokio::time::timeout(LIMIT, client.read_exact(&mut byte))
-            .await
-            .unwrap()
-            .unwrap();
-        open.push(client);
+        open.push(one_byte_echoed(addr).await);
     }
     let counts: Vec<usize> = per_worker.lock().unwrap().values().copied().collect();
     assert_eq!(counts.iter().sum::<usize>(), CONNS, "{counts:?}");
@@ -335,6 +328,19 @@ async fn balanced_listeners_even_out_open_connections() {
     drop(open);
     shutdown.trigger().trigger();
     shutdown.shutdown_with_limit(LIMIT).await.unwrap();
+}
+
+/// A client connected to `addr` that sent a byte and got it back (the connection is served).
+async fn one_byte_echoed(addr: SocketAddr) -> tokio::net::TcpStream {
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client.write_all(b"x").await.unwrap();
+    let mut byte = [0u8; 1];
+    tokio::time::timeout(LIMIT, client.read_exact(&mut byte))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&byte, b"x");
+    client
 }
 
 async fn drains_on_worker_threads(listeners: ThreadListeners) {
@@ -514,14 +520,7 @@ async fn per_thread_listeners_report_an_address_in_use() {
     let addr = serve("127.0.0.1:0".parse().unwrap(), &first).await.unwrap();
     assert_ne!(addr.port(), 0);
     for _ in 0..8 {
-        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        client.write_all(b"x").await.unwrap();
-        let mut byte = [0u8; 1];
-        tokio::time::timeout(LIMIT, client.read_exact(&mut byte))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(&byte, b"x");
+        one_byte_echoed(addr).await;
     }
     // a second server of the same layout on the same address
     let second = Shutdown::default();
