@@ -434,8 +434,11 @@ impl TcpListener {
                 biased;
                 () = &mut cancelled => break,
                 Some(handover) = next_handover(worker.as_mut()) => {
+                    // the sender counted it here: the count goes with the task, or at
+                    // once if the connection cannot be adopted
+                    let open = worker.as_ref().map(Worker::counted_here);
                     if let Some((stream, peer)) = self.adopt(handover) {
-                        spawn(stream, peer, worker.as_ref().map(Worker::counted_here));
+                        spawn(stream, peer, open);
                     }
                     continue;
                 }
@@ -479,8 +482,9 @@ impl TcpListener {
         // connections other workers handed over before this one stopped are served too
         if let Some(worker) = &mut worker {
             for handover in worker.close_inbox() {
+                let open = worker.counted_here();
                 if let Some((stream, peer)) = self.adopt(handover) {
-                    spawn(stream, peer, Some(worker.counted_here()));
+                    spawn(stream, peer, Some(open));
                 }
             }
         }
