@@ -34,7 +34,9 @@ pub(crate) struct Handover {
 }
 
 /// One worker's count of open connections, alone on its cache line: each worker writes its
-/// own at every connection, and reads the others' only when it accepts.
+/// own at every connection, and reads the others' only when it accepts. Each count is an
+/// `Arc` of its own, which the worker's connections hold (so that the reference counting of
+/// a connection also stays with its worker).
 #[derive(Debug, Default)]
 #[repr(align(128))]
 struct Count(AtomicUsize);
@@ -42,7 +44,7 @@ struct Count(AtomicUsize);
 /// What the workers share: their counts and the senders of their inboxes.
 #[derive(Debug)]
 struct Shared {
-    open: Box<[Count]>,
+    open: Box<[Arc<Count>]>,
     inboxes: Box<[mpsc::UnboundedSender<Handover>]>,
 }
 
@@ -58,7 +60,7 @@ pub(crate) struct Worker {
 pub(crate) fn workers(n: usize) -> Vec<Worker> {
     let (inboxes, receivers): (Vec<_>, Vec<_>) = (0..n).map(|_| mpsc::unbounded_channel()).unzip();
     let shared = Arc::new(Shared {
-        open: (0..n).map(|_| Count::default()).collect(),
+        open: (0..n).map(|_| Arc::new(Count::default())).collect(),
         inboxes: inboxes.into_boxed_slice(),
     });
     receivers
@@ -75,16 +77,11 @@ pub(crate) fn workers(n: usize) -> Vec<Worker> {
 /// Counts one open connection of a worker until it is dropped (when the connection's task
 /// ends).
 #[derive(Debug)]
-pub(crate) struct OpenConnection {
-    shared: Arc<Shared>,
-    index: usize,
-}
+pub(crate) struct OpenConnection(Arc<Count>);
 
 impl Drop for OpenConnection {
     fn drop(&mut self) {
-        self.shared.open[self.index]
-            .0
-            .fetch_sub(1, Ordering::Relaxed);
+        self.0.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -140,10 +137,7 @@ impl Worker {
     /// The count of a connection handed over to this worker: already counted by the
     /// sender.
     pub(crate) fn counted_here(&self) -> OpenConnection {
-        OpenConnection {
-            shared: Arc::clone(&self.shared),
-            index: self.index,
-        }
+        OpenConnection(Arc::clone(&self.shared.open[self.index]))
     }
 }
 
