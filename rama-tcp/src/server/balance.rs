@@ -12,6 +12,7 @@
 //! counts are uneven: with long connections a handful of times, with a stream of short ones
 //! (a layer-4 forwarder's connection rate) often, which is why it is a layout of its own.
 
+use crossbeam_utils::CachePadded;
 use std::{
     net::SocketAddr,
     sync::{
@@ -37,9 +38,7 @@ pub(crate) struct Handover {
 /// own at every connection, and reads the others' only when it accepts. Each count is an
 /// `Arc` of its own, which the worker's connections hold (so that the reference counting of
 /// a connection also stays with its worker).
-#[derive(Debug, Default)]
-#[repr(align(128))]
-struct Count(AtomicUsize);
+type Count = CachePadded<AtomicUsize>;
 
 /// What the workers share: their counts and the senders of their inboxes.
 #[derive(Debug)]
@@ -81,7 +80,7 @@ pub(crate) struct OpenConnection(Arc<Count>);
 
 impl Drop for OpenConnection {
     fn drop(&mut self) {
-        self.0.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -104,12 +103,12 @@ impl Worker {
     /// [`HANDOVER_SLACK`] or more open connections above the least loaded one.
     pub(crate) fn handover_target(&self) -> Option<usize> {
         let open = &self.shared.open;
-        let mine = open[self.index].0.load(Ordering::Relaxed);
+        let mine = open[self.index].load(Ordering::Relaxed);
         let (least, count) = open
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != self.index)
-            .map(|(i, c)| (i, c.0.load(Ordering::Relaxed)))
+            .map(|(i, c)| (i, c.load(Ordering::Relaxed)))
             .min_by_key(|(_, c)| *c)?;
         (mine >= count + HANDOVER_SLACK).then_some(least)
     }
@@ -118,7 +117,7 @@ impl Worker {
     /// accepts here does not all go to the same worker before it counts them). Gives the
     /// connection back when that worker no longer takes any.
     pub(crate) fn hand_over(&self, to: usize, handover: Handover) -> Result<(), Handover> {
-        let count = &self.shared.open[to].0;
+        let count = &self.shared.open[to];
         count.fetch_add(1, Ordering::Relaxed);
         self.shared.inboxes[to].send(handover).map_err(|err| {
             count.fetch_sub(1, Ordering::Relaxed);
@@ -128,9 +127,7 @@ impl Worker {
 
     /// Counts a connection accepted here and kept.
     pub(crate) fn open_here(&self) -> OpenConnection {
-        self.shared.open[self.index]
-            .0
-            .fetch_add(1, Ordering::Relaxed);
+        self.shared.open[self.index].fetch_add(1, Ordering::Relaxed);
         self.counted_here()
     }
 
@@ -179,7 +176,7 @@ mod tests {
         let stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let back = ws[0].hand_over(1, Handover { stream, peer }).unwrap_err();
         assert_eq!(back.peer, peer);
-        assert_eq!(ws[1].shared.open[1].0.load(Ordering::Relaxed), 1);
+        assert_eq!(ws[1].shared.open[1].load(Ordering::Relaxed), 1);
         drop(held);
     }
 }
