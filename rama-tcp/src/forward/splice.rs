@@ -360,11 +360,7 @@ fn step_copy(
             Poll::Ready(ready) => {
                 ready.map_err(Failed::Write)?;
                 again = true;
-                match to.try_write(buf.pending()) {
-                    Ok(n) => Some(nonzero_write(n)?),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
-                    Err(e) => return Err(Failed::Write(e)),
-                }
+                written(to.try_write(buf.pending()))?
             }
             Poll::Pending if !st.early_write_tried => {
                 st.early_write_tried = true;
@@ -393,23 +389,21 @@ fn step_copy(
 fn write_before_readiness(to: &TcpStream, bytes: &[u8]) -> Result<Option<usize>, Failed> {
     // MSG_NOSIGNAL: a peer that is gone is an EPIPE error, not a SIGPIPE (tokio's writes
     // ask for the same)
-    match socket2::SockRef::from(to).send_with_flags(bytes, libc::MSG_NOSIGNAL) {
-        Ok(n) => nonzero_write(n).map(Some),
+    written(socket2::SockRef::from(to).send_with_flags(bytes, libc::MSG_NOSIGNAL))
+}
+
+/// What a non-blocking write of a non-empty buffer did: `Some(n)` bytes, `None` when the
+/// destination is full (`EAGAIN`), or the error (also for a destination that took none).
+fn written(res: io::Result<usize>) -> Result<Option<usize>, Failed> {
+    match res {
+        Ok(0) => Err(Failed::Write(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the destination accepted no bytes",
+        ))),
+        Ok(n) => Ok(Some(n)),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
         Err(e) => Err(Failed::Write(e)),
     }
-}
-
-/// A write's byte count, or the error for a destination that took none of a non-empty
-/// buffer.
-fn nonzero_write(n: usize) -> Result<usize, Failed> {
-    if n == 0 {
-        return Err(Failed::Write(io::Error::new(
-            io::ErrorKind::WriteZero,
-            "the destination accepted no bytes",
-        )));
-    }
-    Ok(n)
 }
 
 /// One round of splice mode. Returns whether to go round again.
