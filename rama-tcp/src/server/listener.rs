@@ -222,31 +222,16 @@ impl TcpListenerBuilder {
     }
 }
 
-/// Where accepted sockets get `TCP_NODELAY` from.
-///
-/// Linux copies the listening socket's `TCP_NODELAY` to every socket it accepts (the child
-/// socket is a clone of the listener), so the option is set once on the listener instead of
-/// with one `setsockopt` per connection; the `accepted_sockets_have_nodelay` test holds the
-/// kernel to it. Elsewhere, or when the listener refuses the option, each accepted socket
-/// gets it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NodelayOnAccept {
-    Inherited,
-    Needed,
-}
-
-impl NodelayOnAccept {
-    fn set_on_listener(listener: &tokio::net::TcpListener) -> Self {
-        if cfg!(any(target_os = "linux", target_os = "android"))
-            && socket2::SockRef::from(listener)
-                .set_tcp_nodelay(true)
-                .is_ok()
-        {
-            Self::Inherited
-        } else {
-            Self::Needed
-        }
-    }
+/// Whether the sockets `listener` accepts get `TCP_NODELAY` without a `setsockopt` each:
+/// Linux copies the listening socket's option to every socket it accepts (the child socket
+/// is a clone of the listener), so it is set once here, on the listener; the
+/// `accepted_sockets_have_nodelay` test holds the kernel to it. `false` elsewhere, or when
+/// the listener refuses the option: then each accepted socket gets it.
+fn nodelay_inherited(listener: &tokio::net::TcpListener) -> bool {
+    cfg!(any(target_os = "linux", target_os = "android"))
+        && socket2::SockRef::from(listener)
+            .set_tcp_nodelay(true)
+            .is_ok()
 }
 
 /// A TCP listener that hands every accepted connection, as a [`TcpStream`], to a
@@ -285,7 +270,7 @@ impl NodelayOnAccept {
 pub struct TcpListener {
     inner: tokio::net::TcpListener,
     /// Set `TCP_NODELAY` on each accepted socket; false as well when the listening socket
-    /// has it and the kernel copies it to the sockets it accepts (see [`NodelayOnAccept`]).
+    /// has it and the kernel copies it to the sockets it accepts (see [`nodelay_inherited`]).
     nodelay: bool,
     keepalive: Option<Duration>,
     /// The local address of every accepted socket, when the listener is bound to one IP
@@ -323,8 +308,7 @@ impl TcpListener {
             .local_addr()
             .ok()
             .filter(|addr| !addr.ip().is_unspecified());
-        let nodelay =
-            nodelay && NodelayOnAccept::set_on_listener(&inner) == NodelayOnAccept::Needed;
+        let nodelay = nodelay && !nodelay_inherited(&inner);
         Self {
             inner,
             nodelay,
@@ -447,18 +431,14 @@ impl TcpListener {
             match accepted {
                 Ok((stream, peer)) => {
                     backoff.reset();
-                    let Some(worker) = &worker else {
-                        spawn(self.prepare(stream, peer), peer, None);
-                        continue;
-                    };
-                    let stream = match worker.handover_target() {
-                        Some(to) => match hand_over(worker, to, stream, peer) {
-                            Some(kept) => kept,
+                    let (stream, open) = match &worker {
+                        None => (stream, None),
+                        Some(worker) => match keep_or_hand_over(worker, stream, peer) {
+                            Some(stream) => (stream, Some(worker.open_here())),
                             None => continue,
                         },
-                        None => stream,
                     };
-                    spawn(self.prepare(stream, peer), peer, Some(worker.open_here()));
+                    spawn(self.prepare(stream, peer), peer, open);
                 }
                 Err(err) => match classify(&err) {
                     AcceptErrorClass::Connection => {
@@ -549,14 +529,17 @@ async fn next_handover(worker: Option<&mut Worker>) -> Option<Handover> {
     }
 }
 
-/// Hands `stream` to worker `to`; gives it back (to be served here) when it cannot leave
-/// this runtime or `to` takes no more connections.
-fn hand_over(
+/// `stream`, just accepted by `worker`, to be served here; or `None` when it went to a
+/// less loaded worker (or was lost on the way: logged). A worker that takes no more
+/// connections gives it back.
+fn keep_or_hand_over(
     worker: &Worker,
-    to: usize,
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
 ) -> Option<tokio::net::TcpStream> {
+    let Some(to) = worker.handover_target() else {
+        return Some(stream);
+    };
     let stream = match stream.into_std() {
         Ok(stream) => stream,
         Err(err) => {
