@@ -42,6 +42,42 @@ async fn echo_round_trips_bytes_and_stops_cleanly_on_sigterm() {
     rama.stop_cleanly();
 }
 
+/// `--threads N` starts N worker threads (one per core without it), each serving
+/// connections.
+#[tokio::test]
+async fn threads_sets_the_number_of_workers() {
+    let rama = Rama::start(&[
+        "serve",
+        "echo",
+        "--mode",
+        "tcp",
+        "--threads",
+        "3",
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        rama.wait_for_stderr("threads=3", IO_TIMEOUT),
+        "{}",
+        rama.stderr()
+    );
+    #[cfg(target_os = "linux")]
+    {
+        let workers = std::fs::read_dir(format!("/proc/{}/task", rama.id()))
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .filter(|comm| comm.starts_with("rama-tcp-worker"))
+            .count();
+        assert_eq!(workers, 3);
+    }
+    for i in 0..12 {
+        let mut stream = TcpStream::connect(rama.addr()).await.unwrap();
+        let data = pattern(1000 + i * 101);
+        assert_eq!(round_trip(&mut stream, &data).await, data);
+    }
+    rama.stop_cleanly();
+}
+
 #[tokio::test]
 async fn ctrl_c_stops_cleanly_too() {
     let rama = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
@@ -166,13 +202,14 @@ async fn graceful_timeout_bounds_the_drain() {
     assert!(read.is_err() || rest.is_empty());
 }
 
-/// The workers' `SO_REUSEPORT` sockets (`--listeners per-thread`, the default) would let a
-/// second rama share the port silently; it must fail instead, for either layout.
+/// The workers' `SO_REUSEPORT` sockets (`--listeners balanced`, the default, and
+/// `per-thread`) would let a second rama share the port silently; it must fail instead, for
+/// every layout.
 #[tokio::test]
 async fn a_second_server_on_the_same_port_is_refused() {
     let first = Rama::start(&["serve", "echo", "--mode", "tcp", "--bind", "127.0.0.1:0"]);
     let addr = first.addr().to_string();
-    for listeners in ["per-thread", "shared"] {
+    for listeners in ["balanced", "per-thread", "shared"] {
         let (status, stderr) = run_to_exit(
             &["serve", "echo", "--bind", &addr, "--listeners", listeners],
             Duration::from_secs(20),

@@ -11,7 +11,7 @@ use rama::{
         server::{TcpListener, serve_graceful_on_threads},
     },
 };
-use std::{io::Write, net::SocketAddr, num::NonZeroUsize};
+use std::{io::Write, net::SocketAddr};
 
 /// Serve `service` on `bind` until shutdown; `name` names the server in logs.
 ///
@@ -51,7 +51,7 @@ where
     // one single-threaded runtime per core: the layout of haproxy's threads and nginx's
     // workers, cheaper per connection than work stealing; `--listeners` chooses whether
     // they share a socket (see rama-tcp's `serve_graceful_on_threads`)
-    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    let threads = serve_args.worker_threads();
     let addr = serve_graceful_on_threads(
         TcpListener::builder(),
         bind,
