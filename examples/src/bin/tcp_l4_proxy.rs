@@ -7,10 +7,9 @@
 //! It is served the way `rama serve forward` is: a single-threaded runtime per core, each
 //! with a `SO_REUSEPORT` socket of its own (`serve_graceful_on_threads` with
 //! `ThreadListeners::Balanced`: a new connection wakes one thread, and a thread with more
-//! open connections than the others hands new ones over: the highest connection rate of
-//! the three layouts), and the connector does not ask for each outbound socket's local
-//! address (`with_record_local_addr(false)`: a forwarder has no use for it, and it saves a
-//! system call per connection).
+//! open connections than the others hands new ones over), and the connector does not ask
+//! for each outbound socket's local address (`with_record_local_addr(false)`: a forwarder
+//! has no use for it, and it saves a system call per connection).
 //!
 //! ```text
 //! cargo run -p rama-examples --bin tcp_l4_proxy [BIND] [TARGET]

@@ -16,8 +16,8 @@ pub(crate) struct ServeArgs {
     /// with two or more connections above the least loaded one hands new connections to it;
     /// `per-thread`, the same without handing over (a thread that is busy or preempted
     /// keeps its connections waiting while another may idle); or `shared`, one socket (the
-    /// next free thread accepts; each connection wakes them all). `balanced` had the highest
-    /// connection rate in `bench/tcp_forward.sh`.
+    /// next free thread accepts; each connection wakes them all). In `bench/tcp_forward.sh`
+    /// `balanced` and `per-thread` had the same connection rate and `shared` about 8% less.
     #[arg(long, value_name = "LAYOUT", default_value = "balanced", value_parser = parse_listeners)]
     pub(crate) listeners: ThreadListeners,
     /// Worker threads, each with its own runtime (haproxy's `nbthread`, nginx's

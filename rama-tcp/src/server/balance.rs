@@ -10,9 +10,9 @@
 //! (`epoll_ctl` DEL), travels through the other worker's inbox (a wake-up of that thread)
 //! and joins the other reactor there. That costs a few system calls, paid only while the
 //! counts are uneven: with long connections a handful of times, with a stream of short ones
-//! (a layer-4 forwarder's connection rate) for about a quarter of them. Even so it had the
-//! highest connection rate of the three layouts (see [`ThreadListeners`]), since a thread
-//! that falls behind no longer keeps its share of new connections waiting.
+//! (a layer-4 forwarder's connection rate) for about a quarter of them. Even so its
+//! connection rate was as high as the plain per-thread layout's (see [`ThreadListeners`]):
+//! a thread that falls behind no longer keeps its share of new connections waiting.
 //!
 //! [`ThreadListeners`]: super::ThreadListeners
 

@@ -21,10 +21,10 @@ use std::{io, net::SocketAddr, num::NonZeroUsize, sync::Arc};
 /// How the worker threads of [`serve_graceful_on_threads`] receive connections.
 ///
 /// The default is [`Balanced`](Self::Balanced): in `bench/tcp_forward.sh` (32 loops of
-/// short connections through a layer-4 forwarder on two cores) it reached 1.06, 0.99 and
-/// 1.01 times haproxy's connection rate in three runs, [`PerThread`](Self::PerThread) 0.96,
-/// 0.94 and 0.96, [`Shared`](Self::Shared) 0.92, 0.94 and 0.95; and for long connections it
-/// evens out how many each thread serves.
+/// short connections through a layer-4 forwarder on two cores) it reached 1.02 to 1.06
+/// times haproxy's connection rate in five runs, [`PerThread`](Self::PerThread) 1.03 in two,
+/// [`Shared`](Self::Shared) 0.89 and 0.94; and for long connections it evens out how many
+/// each thread serves, which [`PerThread`](Self::PerThread) leaves to the hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ThreadListeners {
     /// One listening socket for all threads: the next thread that is free accepts the next
@@ -36,8 +36,8 @@ pub enum ThreadListeners {
     /// socket got a connection wakes up. A thread that is busy, or preempted by another
     /// process, keeps its share of new connections waiting while the other threads may
     /// idle: with short connections on two shared cores its threads slept a third more
-    /// often per connection than [`Balanced`](Self::Balanced)'s, and its connection rate
-    /// was about 5% lower.
+    /// often per connection than [`Balanced`](Self::Balanced)'s (the connection rates of
+    /// the two stayed within the noise of each other).
     ///
     /// An address in use is still reported: a socket without `SO_REUSEPORT` is bound to
     /// the address first, and fails if anything listens there (a second server with
