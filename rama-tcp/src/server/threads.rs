@@ -50,7 +50,8 @@ pub enum ThreadListeners {
     /// requests of the busier thread wait longer. A handover costs a few system calls and
     /// a wake-up of the other thread, paid only while the counts are uneven: with long
     /// connections (HTTP keep-alive) a handful of times, with a stream of short ones for
-    /// about a quarter of them, which the threads' more even share of the work repays.
+    /// about a quarter of them (and its connection rate still matched
+    /// [`PerThread`](Self::PerThread)'s).
     #[default]
     Balanced,
 }

@@ -48,9 +48,10 @@ where
     let signal = rama::graceful::default_signal();
     let shutdown = Shutdown::new(signal);
     let service = make_service(shutdown.guard())?;
-    // one single-threaded runtime per core: the layout of haproxy's threads and nginx's
-    // workers, cheaper per connection than work stealing; `--listeners` chooses whether
-    // they share a socket (see rama-tcp's `serve_graceful_on_threads`)
+    // single-threaded runtimes, one per core unless `--threads` says otherwise: the layout
+    // of haproxy's threads and nginx's workers, cheaper per connection than work stealing;
+    // `--listeners` chooses how they get connections (see rama-tcp's
+    // `serve_graceful_on_threads`)
     let threads = serve_args.worker_threads();
     let addr = serve_graceful_on_threads(
         TcpListener::builder(),
