@@ -222,12 +222,12 @@ impl TcpListenerBuilder {
     }
 }
 
-/// Whether the sockets `listener` accepts get `TCP_NODELAY` without a `setsockopt` each:
-/// Linux copies the listening socket's option to every socket it accepts (the child socket
-/// is a clone of the listener), so it is set once here, on the listener; the
-/// `accepted_sockets_have_nodelay` test holds the kernel to it. `false` elsewhere, or when
-/// the listener refuses the option: then each accepted socket gets it.
-fn nodelay_inherited(listener: &tokio::net::TcpListener) -> bool {
+/// Sets `TCP_NODELAY` on `listener` where the sockets it accepts inherit it, and returns
+/// whether they do (so they need no `setsockopt` each): Linux copies the listening
+/// socket's option to every socket it accepts (the child socket is a clone of the
+/// listener); the `accepted_sockets_have_nodelay` test holds the kernel to it. `false`
+/// elsewhere, or when the listener refuses the option: then each accepted socket gets it.
+fn inherit_nodelay(listener: &tokio::net::TcpListener) -> bool {
     cfg!(any(target_os = "linux", target_os = "android"))
         && socket2::SockRef::from(listener)
             .set_tcp_nodelay(true)
@@ -270,7 +270,7 @@ fn nodelay_inherited(listener: &tokio::net::TcpListener) -> bool {
 pub struct TcpListener {
     inner: tokio::net::TcpListener,
     /// Set `TCP_NODELAY` on each accepted socket; false as well when the listening socket
-    /// has it and the kernel copies it to the sockets it accepts (see [`nodelay_inherited`]).
+    /// has it and the kernel copies it to the sockets it accepts (see [`inherit_nodelay`]).
     nodelay: bool,
     keepalive: Option<Duration>,
     /// The local address of every accepted socket, when the listener is bound to one IP
@@ -308,7 +308,7 @@ impl TcpListener {
             .local_addr()
             .ok()
             .filter(|addr| !addr.ip().is_unspecified());
-        let nodelay = nodelay && !nodelay_inherited(&inner);
+        let nodelay = nodelay && !inherit_nodelay(&inner);
         Self {
             inner,
             nodelay,
