@@ -516,14 +516,14 @@ async fn per_thread_listeners_report_an_address_in_use() {
             echo,
         )
     };
-    let first = Shutdown::default();
+    let first = Shutdown::manual();
     let addr = serve("127.0.0.1:0".parse().unwrap(), &first).await.unwrap();
     assert_ne!(addr.port(), 0);
     for _ in 0..8 {
         one_byte_echoed(addr).await;
     }
     // a second server of the same layout on the same address
-    let second = Shutdown::default();
+    let second = Shutdown::manual();
     let err = serve(addr, &second).await.unwrap_err();
     let err = err.downcast_ref::<rama_tcp::server::BindError>().unwrap();
     assert!(err.is_addr_in_use(), "{err}");
@@ -536,7 +536,7 @@ async fn per_thread_listeners_report_an_address_in_use() {
         .bind_std("127.0.0.1:0".parse().unwrap())
         .unwrap();
     let addr = other.local_addr().unwrap();
-    let third = Shutdown::default();
+    let third = Shutdown::manual();
     let err = serve(addr, &third).await.unwrap_err();
     let err = err.downcast_ref::<rama_tcp::server::BindError>().unwrap();
     assert!(err.is_addr_in_use(), "{err}");
