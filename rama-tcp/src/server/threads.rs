@@ -51,7 +51,9 @@ pub enum ThreadListeners {
     /// a wake-up of the other thread, paid only while the counts are uneven: with long
     /// connections (HTTP keep-alive) a handful of times, with a stream of short ones for
     /// about a quarter of them (and its connection rate still matched
-    /// [`PerThread`](Self::PerThread)'s).
+    /// [`PerThread`](Self::PerThread)'s). On systems other than Linux the threads share one
+    /// socket, as with [`PerThread`](Self::PerThread) there, and the handovers still even
+    /// out their counts.
     #[default]
     Balanced,
 }
