@@ -55,8 +55,8 @@ pub use super::on_upgrade::OnClientUpgrade;
 use super::on_upgrade::UpgradeFiller;
 use crate::Body;
 use crate::proto::h1::{
-    BodyDecoder, BodyFraming, Decoded, Http1Limits, ResponseHeadParser, encode_chunk,
-    encode_last_chunk, prepare_request_framing, put_field_line, wants_keep_alive,
+    BodyDecoder, BodyFraming, Decoded, Http1Limits, OutgoingFields, ResponseHeadParser,
+    encode_chunk, encode_last_chunk, put_field_line, settle_request_framing,
 };
 use crate::timer::LazyTimer;
 use crate::wire::{OriginalHeaderNames, ordered_headers};
@@ -531,11 +531,13 @@ where
     if parts.version != Version::HTTP_10 {
         parts.version = Version::HTTP_11;
     }
-    let keep = wants_keep_alive(parts.version, &parts.headers);
+    // the questions the head's fields answer, read in one walk over the map
+    let fields = OutgoingFields::of(&parts.headers);
+    let keep = fields.keep_alive(parts.version);
     let size = http_body::Body::size_hint(&body).exact();
-    let framing = prepare_request_framing(&parts.method, &mut parts.headers, size);
+    let framing = settle_request_framing(&parts.method, &mut parts.headers, size, &fields);
     let mut out = BytesMut::new();
-    encode_head(&mut parts, config.absolute_form, &mut out);
+    encode_head(&mut parts, config.absolute_form, fields.host, &mut out);
     // an empty body is not consumed by the write: the request stays whole, to be handed back
     let empty_body = http_body::Body::is_end_stream(&body);
     let again = |parts: http::request::Parts, written: bool| {
@@ -709,14 +711,20 @@ impl EarlyBody {
 }
 
 /// Writes the request head into `out`: request line (target form, version), `Host` from
-/// the URI's authority when missing, the fields in the record's order or Title-Case.
+/// the URI's authority when missing (`has_host`: the map has one), the fields in the
+/// record's order or Title-Case.
 ///
 /// Without an [`OriginalHeaderNames`] record `Host` is written first (as browsers and curl
 /// do) without touching the header map; with one it is added to the map, where the record
 /// places it (after the recorded names unless the record lists it).
-fn encode_head(parts: &mut http::request::Parts, absolute_form: bool, out: &mut BytesMut) {
+fn encode_head(
+    parts: &mut http::request::Parts,
+    absolute_form: bool,
+    has_host: bool,
+    out: &mut BytesMut,
+) {
     let record = parts.extensions.get::<OriginalHeaderNames>();
-    let host = if parts.headers.contains_key(header::HOST) {
+    let host = if has_host {
         None
     } else {
         parts.uri.authority().map(|authority| {
@@ -1053,7 +1061,8 @@ mod tests {
             }
             let (mut parts, ()) = b.body(()).unwrap().into_parts();
             let mut out = BytesMut::new();
-            encode_head(&mut parts, *absolute, &mut out);
+            let has_host = parts.headers.contains_key(header::HOST);
+            encode_head(&mut parts, *absolute, has_host, &mut out);
             let text = std::str::from_utf8(&out).unwrap();
             let mut lines = text.split("\r\n");
             let line = lines.next().unwrap();
@@ -1073,7 +1082,8 @@ mod tests {
             .unwrap();
         let (mut parts, ()) = req.into_parts();
         let mut out = BytesMut::new();
-        encode_head(&mut parts, false, &mut out);
+        let has_host = parts.headers.contains_key(header::HOST);
+        encode_head(&mut parts, false, has_host, &mut out);
         assert_eq!(
             &out[..],
             b"GET /p HTTP/1.1\r\nHost: a.test\r\nX-B: 1\r\nAccept: */*\r\n\r\n"
@@ -1092,7 +1102,8 @@ mod tests {
         req.extensions_mut().insert(record);
         let (mut parts, ()) = req.into_parts();
         let mut out = BytesMut::new();
-        encode_head(&mut parts, false, &mut out);
+        let has_host = parts.headers.contains_key(header::HOST);
+        encode_head(&mut parts, false, has_host, &mut out);
         assert_eq!(
             &out[..],
             b"GET /p HTTP/1.1\r\naccept: */*\r\nHOST: a.test:8080\r\nx-B: 1\r\n\r\n"

@@ -23,8 +23,8 @@ use crate::body::BodySender;
 use crate::client::error::{Error, Kind};
 use crate::client::on_upgrade::OnClientUpgrade;
 use crate::proto::h1::{
-    BodyDecoder, BodyFraming, ResponseHeadParser, encode_last_chunk, prepare_request_framing,
-    wants_keep_alive,
+    BodyDecoder, BodyFraming, OutgoingFields, ResponseHeadParser, encode_last_chunk,
+    settle_request_framing,
 };
 use crate::server::upgrade::Upgraded;
 use crate::timer::LazyTimer;
@@ -232,8 +232,10 @@ pub(super) async fn exchange_inline(
     if parts.version != Version::HTTP_10 {
         parts.version = Version::HTTP_11;
     }
-    let keep = wants_keep_alive(parts.version, &parts.headers);
-    let framing = prepare_request_framing(&parts.method, &mut parts.headers, Some(0));
+    // the questions the head's fields answer, read in one walk over the map
+    let fields = OutgoingFields::of(&parts.headers);
+    let keep = fields.keep_alive(parts.version);
+    let framing = settle_request_framing(&parts.method, &mut parts.headers, Some(0), &fields);
     let Link {
         io,
         buf,
@@ -242,7 +244,7 @@ pub(super) async fn exchange_inline(
         out,
     } = &mut *link;
     out.clear();
-    encode_head(&mut parts, config.absolute_form, out);
+    encode_head(&mut parts, config.absolute_form, fields.host, out);
     match framing {
         BodyFraming::Length(n) if n > 0 => {
             // nothing was written: the connection is as it was

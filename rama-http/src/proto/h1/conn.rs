@@ -49,9 +49,10 @@ use self::recv_body::{FeedEnd, RecvBody, feed};
 use self::write::{WriteEnd, Writer, whole_body_fits, write_response, write_whole};
 use super::encode::{AddedField, encode_response_head_open, settle_response_framing};
 use super::fields::SeenFields;
+use super::outgoing::OutgoingFields;
 use super::{
     BodyDecoder, BodyFraming, ParseError, RequestHead, RequestHeadParser, expects_continue,
-    is_upgrade_request, wants_keep_alive,
+    is_upgrade_request,
 };
 use crate::Body;
 use crate::server::Http1Config;
@@ -317,11 +318,7 @@ where
         let method = parts.method.clone();
         let version = parts.version;
         // the field checks run only for heads that have the fields (most have none)
-        let client_keep_alive = if seen.any(SeenFields::CONNECTION) {
-            wants_keep_alive(version, &parts.headers)
-        } else {
-            version == Version::HTTP_11
-        };
+        let client_keep_alive = seen.keep_alive(version);
         let keep_alive = self.config.keep_alive()
             && client_keep_alive
             && self
@@ -555,24 +552,30 @@ where
             keep_alive = false; // the client may or may not send the body now
         }
     }
-    if shutdown.is_some_and(ShutdownSignal::is_cancelled)
-        || !wants_keep_alive(Version::HTTP_11, &rparts.headers)
-    {
+    // the questions the head's fields answer, read in one walk over the map
+    let fields = OutgoingFields::of(&rparts.headers);
+    if shutdown.is_some_and(ShutdownSignal::is_cancelled) || fields.close {
         keep_alive = false;
     }
-    let (framing, added) =
-        settle_response_framing(&method, version, rparts.status, &mut rparts.headers, size);
+    let (framing, added) = settle_response_framing(
+        &method,
+        version,
+        rparts.status,
+        &mut rparts.headers,
+        size,
+        &fields,
+    );
     if framing == BodyFraming::CloseDelimited || (framing == BodyFraming::Tunnel && !is_upgrade) {
         keep_alive = false;
     }
     if !is_upgrade {
-        set_connection(&mut rparts.headers, keep_alive, version);
+        set_connection(&mut rparts.headers, keep_alive, version, fields.close);
     }
     // `Date` when missing, and the framing field settled above: written straight after
     // the other fields (where inserting them into the map would have put them), without
     // touching the map, unless the response carries a header-name record (then the
     // record's writer places them)
-    let date = (!rparts.headers.contains_key(header::DATE)).then(crate::date::now);
+    let date = (!fields.date).then(crate::date::now);
     let (date, added) = if rparts.extensions.get::<OriginalHeaderNames>().is_some() {
         added.insert_into(&mut rparts.headers);
         if let Some(date) = date {
@@ -657,10 +660,16 @@ async fn write_continue<W: AsyncWrite + Unpin>(wr: &mut W) -> std::io::Result<()
     wr.flush().await
 }
 
-/// Sets the `Connection` header of a response for the keep-alive decision.
-fn set_connection(headers: &mut http::HeaderMap, keep_alive: bool, version: Version) {
+/// Sets the `Connection` header of a response for the keep-alive decision (`says_close`:
+/// the response's `Connection` lists `close` already).
+fn set_connection(
+    headers: &mut http::HeaderMap,
+    keep_alive: bool,
+    version: Version,
+    says_close: bool,
+) {
     if !keep_alive {
-        if wants_keep_alive(Version::HTTP_11, headers) {
+        if !says_close {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
     } else if version == Version::HTTP_10 {

@@ -11,7 +11,8 @@
 //! [`encode_last_chunk`] for [`Chunked`](BodyFraming::Chunked), not at all for
 //! [`Empty`](BodyFraming::Empty) and [`Tunnel`](BodyFraming::Tunnel).
 
-use super::framing::{BodyFraming, content_length};
+use super::framing::BodyFraming;
+use super::outgoing::{LengthField, OutgoingFields};
 use crate::wire::{
     OriginalHeaderNames, ReasonPhrase, WireName, ordered_headers, title_case_in_place,
 };
@@ -43,15 +44,28 @@ pub fn prepare_request_framing(
     headers: &mut HeaderMap,
     body_size: Option<u64>,
 ) -> BodyFraming {
-    if chunked_is_last(headers) {
-        headers.remove(header::CONTENT_LENGTH);
-        return BodyFraming::Chunked;
+    let fields = OutgoingFields::of(headers);
+    settle_request_framing(method, headers, body_size, &fields)
+}
+
+/// [`prepare_request_framing`] with the map's `fields` already read.
+pub(crate) fn settle_request_framing(
+    method: &Method,
+    headers: &mut HeaderMap,
+    body_size: Option<u64>,
+    fields: &OutgoingFields,
+) -> BodyFraming {
+    if fields.transfer_encoding {
+        if chunked_is_last(headers) {
+            headers.remove(header::CONTENT_LENGTH);
+            return BodyFraming::Chunked;
+        }
+        headers.remove(header::TRANSFER_ENCODING);
     }
-    headers.remove(header::TRANSFER_ENCODING);
-    match content_length(headers) {
-        Ok(Some(n)) => return length(n),
-        Ok(None) => {}
-        Err(_) => {
+    match fields.content_length {
+        LengthField::Valid(n) => return length(n),
+        LengthField::Absent => {}
+        LengthField::Invalid => {
             headers.remove(header::CONTENT_LENGTH);
         }
     }
@@ -91,8 +105,15 @@ pub fn prepare_response_framing(
     headers: &mut HeaderMap,
     body_size: Option<u64>,
 ) -> BodyFraming {
-    let (framing, added) =
-        settle_response_framing(request_method, request_version, status, headers, body_size);
+    let fields = OutgoingFields::of(headers);
+    let (framing, added) = settle_response_framing(
+        request_method,
+        request_version,
+        status,
+        headers,
+        body_size,
+        &fields,
+    );
     added.insert_into(headers);
     framing
 }
@@ -153,32 +174,18 @@ fn put_decimal(mut n: u64, dst: &mut BytesMut) {
     dst.put_slice(&digits[at..]);
 }
 
-/// Whether a map has `Transfer-Encoding` and `Content-Length`, found in one walk over its
-/// names for the small maps responses have (cheaper than two hashed lookups that miss).
-fn framing_fields_present(headers: &HeaderMap) -> (bool, bool) {
-    if headers.keys_len() > 16 {
-        return (
-            headers.contains_key(header::TRANSFER_ENCODING),
-            headers.contains_key(header::CONTENT_LENGTH),
-        );
-    }
-    let (mut te, mut cl) = (false, false);
-    for name in headers.keys() {
-        te |= name == header::TRANSFER_ENCODING;
-        cl |= name == header::CONTENT_LENGTH;
-    }
-    (te, cl)
-}
-
-/// [`prepare_response_framing`], except that a field to add is returned rather than inserted.
+/// [`prepare_response_framing`] with the map's `fields` already read, except that a field to
+/// add is returned rather than inserted.
 pub(crate) fn settle_response_framing(
     request_method: &Method,
     request_version: Version,
     status: StatusCode,
     headers: &mut HeaderMap,
     body_size: Option<u64>,
+    fields: &OutgoingFields,
 ) -> (BodyFraming, AddedField) {
-    let (has_te, has_cl) = framing_fields_present(headers);
+    let has_te = fields.transfer_encoding;
+    let has_cl = fields.content_length != LengthField::Absent;
     let tunnel = status == StatusCode::SWITCHING_PROTOCOLS
         || (request_method == Method::CONNECT && status.is_success());
     if tunnel || status.is_informational() || status == StatusCode::NO_CONTENT {
@@ -208,13 +215,11 @@ pub(crate) fn settle_response_framing(
         }
         headers.remove(header::TRANSFER_ENCODING);
     }
-    if has_cl {
-        match content_length(headers) {
-            Ok(Some(n)) => return (length(n), AddedField::None),
-            Ok(None) => {}
-            Err(_) => {
-                headers.remove(header::CONTENT_LENGTH);
-            }
+    match fields.content_length {
+        LengthField::Valid(n) => return (length(n), AddedField::None),
+        LengthField::Absent => {}
+        LengthField::Invalid => {
+            headers.remove(header::CONTENT_LENGTH);
         }
     }
     match body_size {

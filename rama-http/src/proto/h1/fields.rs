@@ -9,7 +9,7 @@ use super::known_names::known_name;
 use crate::swar;
 use crate::wire::OriginalHeaderNames;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, Version};
 
 /// `tchar` of RFC 9110 §5.6.2.
 pub(crate) const fn is_tchar(b: u8) -> bool {
@@ -19,37 +19,83 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
 }
 
 /// Which of the fields that decide framing and connection handling a head has, noted while
-/// parsing so that heads without them (most) skip the map lookups that check them.
+/// parsing so that heads without them (most) skip the map lookups that check them; and what
+/// the two that nearly every response carries say, read from the value at hand, so that the
+/// engine looks neither up: the `Connection` options `close` and `keep-alive`, and a single
+/// plain `Content-Length`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct SeenFields(u8);
+pub(crate) struct SeenFields {
+    bits: u16,
+    /// The value of the one `Content-Length` field when it is a plain number (meaningful
+    /// with [`CONTENT_LENGTH`](Self::CONTENT_LENGTH) and without
+    /// [`CONTENT_LENGTH_UNFOLDED`](Self::CONTENT_LENGTH_UNFOLDED)).
+    length: u64,
+}
 
 impl SeenFields {
+    const fn flag(bits: u16) -> Self {
+        Self { bits, length: 0 }
+    }
+
     /// `Host`, at least once.
-    pub(crate) const HOST: Self = Self(1);
+    pub(crate) const HOST: Self = Self::flag(1);
     /// `Host`, more than once.
-    pub(crate) const HOST_REPEATED: Self = Self(1 << 1);
+    pub(crate) const HOST_REPEATED: Self = Self::flag(1 << 1);
     /// `Content-Length`.
-    pub(crate) const CONTENT_LENGTH: Self = Self(1 << 2);
+    pub(crate) const CONTENT_LENGTH: Self = Self::flag(1 << 2);
     /// `Transfer-Encoding`.
-    pub(crate) const TRANSFER_ENCODING: Self = Self(1 << 3);
+    pub(crate) const TRANSFER_ENCODING: Self = Self::flag(1 << 3);
     /// `Connection`.
-    pub(crate) const CONNECTION: Self = Self(1 << 4);
+    pub(crate) const CONNECTION: Self = Self::flag(1 << 4);
     /// `Expect`.
-    pub(crate) const EXPECT: Self = Self(1 << 5);
+    pub(crate) const EXPECT: Self = Self::flag(1 << 5);
     /// `Upgrade`.
-    pub(crate) const UPGRADE: Self = Self(1 << 6);
-    /// `Content-Length` more than once, or with a value that is not just digits (a list):
-    /// the parser folds it into one field (when the values agree).
-    pub(crate) const CONTENT_LENGTH_UNFOLDED: Self = Self(1 << 7);
+    pub(crate) const UPGRADE: Self = Self::flag(1 << 6);
+    /// `Content-Length` more than once, or with a value that is not just digits (a list, an
+    /// empty value, a number beyond `u64`): the full check of `framing.rs` decides, and the
+    /// parser folds the fields into one (when the values agree).
+    pub(crate) const CONTENT_LENGTH_UNFOLDED: Self = Self::flag(1 << 7);
+    /// A `Connection` field lists `close` (any case, in any of the fields).
+    pub(crate) const CONNECTION_CLOSE: Self = Self::flag(1 << 8);
+    /// A `Connection` field lists `keep-alive` (any case, in any of the fields).
+    pub(crate) const CONNECTION_KEEP_ALIVE: Self = Self::flag(1 << 9);
 
     /// Both sets together.
     pub(crate) const fn or(self, other: Self) -> Self {
-        Self(self.0 | other.0)
+        Self {
+            bits: self.bits | other.bits,
+            length: self.length,
+        }
     }
 
     /// Whether any of the fields in `other` was seen.
     pub(crate) const fn any(self, other: Self) -> bool {
-        self.0 & other.0 != 0
+        self.bits & other.bits != 0
+    }
+
+    /// The `Content-Length` when the head has exactly one and it is a plain number; `None`
+    /// when it has none, or when the value needs the full check (see
+    /// [`CONTENT_LENGTH_UNFOLDED`](Self::CONTENT_LENGTH_UNFOLDED)).
+    pub(crate) const fn plain_content_length(self) -> Option<u64> {
+        if self.any(Self::CONTENT_LENGTH) && !self.any(Self::CONTENT_LENGTH_UNFOLDED) {
+            Some(self.length)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the connection stays open after this message, as
+    /// [`wants_keep_alive`](super::wants_keep_alive) decides it from the map: HTTP/1.1 unless
+    /// `close` is listed, HTTP/1.0 only with `keep-alive` (and no `close`).
+    pub(crate) fn keep_alive(self, version: Version) -> bool {
+        if self.any(Self::CONNECTION_CLOSE) {
+            return false;
+        }
+        match version {
+            Version::HTTP_11 => true,
+            Version::HTTP_10 => self.any(Self::CONNECTION_KEEP_ALIVE),
+            _ => false,
+        }
     }
 
     fn note(&mut self, name: &HeaderName, value: &[u8]) {
@@ -61,15 +107,17 @@ impl SeenFields {
                 Self::HOST
             }
         } else if *name == header::CONTENT_LENGTH {
-            if self.any(Self::CONTENT_LENGTH) || !value.iter().all(u8::is_ascii_digit) {
-                Self::CONTENT_LENGTH.or(Self::CONTENT_LENGTH_UNFOLDED)
-            } else {
-                Self::CONTENT_LENGTH
+            match plain_number(value) {
+                Some(n) if !self.any(Self::CONTENT_LENGTH) => {
+                    self.length = n;
+                    Self::CONTENT_LENGTH
+                }
+                _ => Self::CONTENT_LENGTH.or(Self::CONTENT_LENGTH_UNFOLDED),
             }
         } else if *name == header::TRANSFER_ENCODING {
             Self::TRANSFER_ENCODING
         } else if *name == header::CONNECTION {
-            Self::CONNECTION
+            Self::CONNECTION.or(connection_options(value))
         } else if *name == header::EXPECT {
             Self::EXPECT
         } else if *name == header::UPGRADE {
@@ -77,8 +125,38 @@ impl SeenFields {
         } else {
             return;
         };
-        self.0 |= bit.0;
+        self.bits |= bit.bits;
     }
+}
+
+/// A non-empty run of ASCII digits that fits in a `u64` (a trimmed `Content-Length` value
+/// with one item); `None` for anything else.
+fn plain_number(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u64, |n, &d| {
+        if d.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// The options of one `Connection` value that decide keep-alive: `close` and `keep-alive`,
+/// compared without case, each list item trimmed.
+fn connection_options(value: &[u8]) -> SeenFields {
+    let mut options = SeenFields::default();
+    for option in value.split(|&b| b == b',') {
+        let option = option.trim_ascii();
+        if option.eq_ignore_ascii_case(b"close") {
+            options = options.or(SeenFields::CONNECTION_CLOSE);
+        } else if option.eq_ignore_ascii_case(b"keep-alive") {
+            options = options.or(SeenFields::CONNECTION_KEEP_ALIVE);
+        }
+    }
+    options
 }
 
 /// How many fields a parsed head's map has room for beyond the parsed ones.
@@ -450,6 +528,61 @@ mod tests {
         let (_, _, seen) = parse_fields(&one_host, 3, None, &mut SpareMap::default()).unwrap();
         assert!(seen.any(SeenFields::HOST) && !seen.any(SeenFields::HOST_REPEATED));
         assert!(seen.any(SeenFields::TRANSFER_ENCODING) && seen.any(SeenFields::UPGRADE));
+    }
+
+    /// What the parser notes about `Connection` and `Content-Length` answers what the map
+    /// lookups it replaces answer (`wants_keep_alive`, `content_length`), or sends the head
+    /// to the full check.
+    #[test]
+    fn noted_values_agree_with_the_lookups() {
+        use crate::proto::h1::{content_length, wants_keep_alive};
+        let blocks: &[&[u8]] = &[
+            b"\r\n",
+            b"Content-Length: 5\r\n\r\n",
+            b"Content-Length: 007\r\n\r\n",
+            b"Content-Length: 0\r\n\r\n",
+            b"Content-Length: 18446744073709551615\r\n\r\n",
+            b"Content-Length: 18446744073709551616\r\n\r\n",
+            b"Content-Length: \r\n\r\n",
+            b"Content-Length: 5, 5\r\n\r\n",
+            b"Content-Length: 5\r\nContent-Length: 5\r\n\r\n",
+            b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            b"Content-Length: +5\r\n\r\n",
+            b"Connection: close\r\n\r\n",
+            b"Connection: Keep-Alive\r\n\r\n",
+            b"Connection: upgrade,  CLOSE \r\n\r\n",
+            b"Connection: keep-alive\r\nConnection: close\r\n\r\n",
+            b"Connection: x-close, keep-alivex\r\n\r\n",
+            b"Connection: ,,keep-alive,\r\n\r\n",
+        ];
+        for block in blocks {
+            let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
+            let shown = String::from_utf8_lossy(block);
+            let (map, _, seen) = parse_fields(
+                &Bytes::copy_from_slice(block),
+                count,
+                None,
+                &mut SpareMap::default(),
+            )
+            .unwrap();
+            for version in [Version::HTTP_10, Version::HTTP_11] {
+                assert_eq!(
+                    seen.keep_alive(version),
+                    wants_keep_alive(version, &map),
+                    "{shown:?} {version:?}"
+                );
+            }
+            match content_length(&map) {
+                // a plain value is taken as noted; anything else goes to the full check
+                Ok(length) if !seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) => {
+                    assert_eq!(seen.plain_content_length(), length, "{shown:?}");
+                }
+                _ => {
+                    assert!(seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED), "{shown:?}");
+                    assert_eq!(seen.plain_content_length(), None, "{shown:?}");
+                }
+            }
+        }
     }
 
     #[test]

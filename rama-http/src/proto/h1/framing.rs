@@ -51,17 +51,37 @@ pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ParseError> {
     if iter.next().is_none() && !first.as_bytes().contains(&b',') {
         return length_item(first.as_bytes()).map(Some);
     }
-    let mut found: Option<u64> = None;
+    let mut fold = LengthFold::default();
     for value in &values {
-        for item in value.as_bytes().split(|&b| b == b',') {
+        fold.add(value.as_bytes())?;
+    }
+    Ok(fold.found())
+}
+
+/// The `Content-Length` values of a message taken one field at a time, as
+/// [`content_length`] takes them: every list item a number, all of them equal.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LengthFold {
+    found: Option<u64>,
+}
+
+impl LengthFold {
+    /// Adds the value of one field.
+    pub(crate) fn add(&mut self, value: &[u8]) -> Result<(), ParseError> {
+        for item in value.split(|&b| b == b',') {
             let n = length_item(item)?;
-            match found {
+            match self.found {
                 Some(prev) if prev != n => return Err(ParseError::ConflictingContentLength),
-                _ => found = Some(n),
+                _ => self.found = Some(n),
             }
         }
+        Ok(())
     }
-    Ok(found)
+
+    /// The length the values agree on (`None` before any was added).
+    pub(crate) const fn found(self) -> Option<u64> {
+        self.found
+    }
 }
 
 /// One item of a `Content-Length` list: ASCII digits (whitespace around allowed) that fit
@@ -173,24 +193,44 @@ pub fn response_body_framing(
     headers: &HeaderMap,
 ) -> Result<BodyFraming, ParseError> {
     let (codings, length) = checked_framing(version, headers)?;
+    Ok(response_framing(request_method, status, codings, length))
+}
+
+/// [`response_body_framing`] of a response without `Transfer-Encoding`, whose
+/// `Content-Length` (if any) was already checked: `length`. The head parser calls this for
+/// the responses whose single plain `Content-Length` it read while parsing the fields.
+pub(crate) fn response_framing_by_length(
+    request_method: &Method,
+    status: StatusCode,
+    length: Option<u64>,
+) -> BodyFraming {
+    response_framing(request_method, status, Codings::None, length)
+}
+
+fn response_framing(
+    request_method: &Method,
+    status: StatusCode,
+    codings: Codings,
+    length: Option<u64>,
+) -> BodyFraming {
     if status == StatusCode::SWITCHING_PROTOCOLS
         || (request_method == Method::CONNECT && status.is_success())
     {
-        return Ok(BodyFraming::Tunnel);
+        return BodyFraming::Tunnel;
     }
     if request_method == Method::HEAD
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
     {
-        return Ok(BodyFraming::Empty);
+        return BodyFraming::Empty;
     }
-    Ok(match (codings, length) {
+    match (codings, length) {
         (Codings::ChunkedLast, _) => BodyFraming::Chunked,
         (Codings::ChunkedNotLast, _) | (Codings::None, None) => BodyFraming::CloseDelimited,
         (Codings::None, Some(0)) => BodyFraming::Empty,
         (Codings::None, Some(n)) => BodyFraming::Length(n),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,10 @@
 //! size limit. Whitespace around field values is trimmed.
 
 use super::fields::{SeenFields, SpareMap, is_tchar, parse_fields};
-use super::framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
+use super::framing::{
+    BodyFraming, content_length, request_body_framing, response_body_framing,
+    response_framing_by_length,
+};
 use super::scan::{HeadBounds, HeadScanner};
 use super::{Http1Limits, ParseError};
 use crate::wire::ReasonPhrase;
@@ -75,16 +78,10 @@ pub struct ResponseHead {
 
 impl ResponseHead {
     /// Whether the connection can carry another exchange after this response: the server
-    /// keeps it open ([`wants_keep_alive`](super::wants_keep_alive); the fields are looked at
-    /// only when the head has a `Connection` field) and the body does not end with the
-    /// close.
+    /// keeps it open ([`wants_keep_alive`](super::wants_keep_alive), from the `Connection`
+    /// options the parser noted) and the body does not end with the close.
     pub(crate) fn keeps_alive(&self) -> bool {
-        let open = if self.seen.any(SeenFields::CONNECTION) {
-            super::wants_keep_alive(self.parts.version, &self.parts.headers)
-        } else {
-            self.parts.version == Version::HTTP_11
-        };
-        open && self.framing != BodyFraming::CloseDelimited
+        self.seen.keep_alive(self.parts.version) && self.framing != BodyFraming::CloseDelimited
     }
 }
 
@@ -210,15 +207,20 @@ fn parse_request(
     let fields = head.slice(b.start_line_end..);
     let (mut headers, record, seen) = parse_fields(&fields, b.fields, Some(host_value_ok), spare)?;
     check_host(version, seen)?;
-    // no framing field (most requests): no body, and nothing to check or fold
-    let framing = if seen.any(SeenFields::CONTENT_LENGTH.or(SeenFields::TRANSFER_ENCODING)) {
+    // no framing field (most requests): no body, and nothing to check or fold; one plain
+    // `Content-Length`: its value, read by the field parser
+    let framing = if seen.any(SeenFields::TRANSFER_ENCODING.or(SeenFields::CONTENT_LENGTH_UNFOLDED))
+    {
         let framing = request_body_framing(version, &headers)?;
         if seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
             fold_content_length(&mut headers);
         }
         framing
     } else {
-        BodyFraming::Empty
+        match seen.plain_content_length() {
+            None | Some(0) => BodyFraming::Empty,
+            Some(n) => BodyFraming::Length(n),
+        }
     };
 
     let (mut parts, ()) = http::Request::new(()).into_parts();
@@ -348,10 +350,18 @@ fn parse_response(
 
     let fields = head.slice(b.start_line_end..);
     let (mut headers, record, seen) = parse_fields(&fields, b.fields, None, spare)?;
-    let framing = response_body_framing(request_method, status, version, &headers)?;
-    if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
-        fold_content_length(&mut headers);
-    }
+    // without `Transfer-Encoding` and with at most one plain `Content-Length` (nearly every
+    // response) the framing follows from what the field parser read, without a lookup
+    let framing = if seen.any(SeenFields::TRANSFER_ENCODING.or(SeenFields::CONTENT_LENGTH_UNFOLDED))
+    {
+        let framing = response_body_framing(request_method, status, version, &headers)?;
+        if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
+            fold_content_length(&mut headers);
+        }
+        framing
+    } else {
+        response_framing_by_length(request_method, status, seen.plain_content_length())
+    };
 
     let (mut parts, ()) = http::Response::new(()).into_parts();
     parts.status = status;

@@ -67,16 +67,18 @@ mod framing;
 mod head;
 mod known_names;
 mod limits;
+mod outgoing;
 mod scan;
 
 pub use decode::{BodyDecoder, Decoded};
-pub(crate) use encode::put_field_line;
 pub use encode::{
     encode_chunk, encode_chunk_header, encode_last_chunk, encode_request_head,
     encode_response_head, prepare_request_framing, prepare_response_framing,
 };
+pub(crate) use encode::{put_field_line, settle_request_framing};
 pub use error::{DecodeError, ParseError};
 pub use facts::{expects_continue, is_upgrade_request, wants_keep_alive};
 pub use framing::{BodyFraming, content_length, request_body_framing, response_body_framing};
 pub use head::{RequestHead, RequestHeadParser, ResponseHead, ResponseHeadParser};
 pub use limits::Http1Limits;
+pub(crate) use outgoing::OutgoingFields;
