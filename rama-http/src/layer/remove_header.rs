@@ -82,19 +82,26 @@ pub fn remove_hop_by_hop_headers_and(headers: &mut HeaderMap, also: &[HeaderName
         .fold(HOP_BY_HOP_LENGTHS, |lengths, h| lengths | length_bit(h));
     let looked_for = || HOP_BY_HOP_NAMES.iter().chain(also);
     let mut present = 0u64;
-    for name in headers.keys() {
+    // whether a `Connection` value lists more than the options that name no field (the
+    // walk reads the values too: `keep-alive` and `close`, the usual ones, then need no
+    // second lookup of `Connection`)
+    let mut lists_fields = false;
+    for (name, value) in headers.iter() {
         if lengths & length_bit(name) == 0 {
             continue;
         }
         if let Some(i) = looked_for().position(|h| h == name) {
             present |= presence_bit(i);
+            if i == 0 {
+                lists_fields |= lists_fields_in(value.as_bytes());
+            }
         }
     }
     if present == 0 {
         return;
     }
     // `Connection` is HOP_BY_HOP[0]: the fields it lists go too
-    if present & presence_bit(0) != 0 {
+    if lists_fields {
         for name in &connection_listed(headers, also) {
             headers.remove(name);
         }
@@ -128,6 +135,17 @@ const SHARED_BIT: usize = 63;
 
 fn length_bit(name: &HeaderName) -> u64 {
     1 << name.as_str().len().min(63)
+}
+
+/// Whether a `Connection` value has an option other than `keep-alive` and `close` (which
+/// name no field that stays: see [`connection_listed`]).
+fn lists_fields_in(value: &[u8]) -> bool {
+    value.split(|&b| b == b',').any(|token| {
+        let token = token.trim_ascii();
+        !(token.is_empty()
+            || token.eq_ignore_ascii_case(b"keep-alive")
+            || token.eq_ignore_ascii_case(b"close"))
+    })
 }
 
 /// The fields `headers`' `Connection` header lists, other than the options that name no
