@@ -15,7 +15,8 @@
 # rotate the order; for each the best requests/s and the lowest p99 over the rounds are
 # reported (the machine is shared and noisy), with the proxy's CPU time per request (user +
 # system from /proc/PID/stat). Ratio rama/nginx for requests/s (> 1: rama faster) and p99
-# (< 1: rama lower).
+# (< 1: rama lower); then the median of each round's rama/nginx ratio, which a machine whose
+# speed drifts between rounds moves less than the ratio of the best rounds.
 #
 # usage: bench/http_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
 #
@@ -40,7 +41,7 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -118,7 +119,8 @@ proxy_pids() {
     esac
 }
 
-declare -A RATE=() P99=() CPU=()
+declare -A RATE=() P99=() CPU=() ROUND_RATE=()
+RATIOS=""
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections on $THREADS threads" >&2
 for round in $(seq "$ROUNDS"); do
     shift_by=$(((round - 1) % ${#PROXIES[@]}))
@@ -144,7 +146,12 @@ for round in $(seq "$ROUNDS"); do
         if [[ "$rate" -gt "${RATE[$proxy]:-0}" ]]; then RATE[$proxy]=$rate; fi
         P99[$proxy]=$(lowest "${P99[$proxy]:-}" "$p99")
         CPU[$proxy]=$(lowest "${CPU[$proxy]:-}" "$cpu")
+        ROUND_RATE[$proxy]=$rate
     done
+    if [[ -n "${ROUND_RATE[rama]:-}" && -n "${ROUND_RATE[nginx]:-}" ]]; then
+        RATIOS+=" $(ratio "${ROUND_RATE[rama]}" "${ROUND_RATE[nginx]}")"
+    fi
+    ROUND_RATE=()
 done
 
 echo
@@ -155,6 +162,8 @@ for proxy in "${PROXIES[@]}"; do
 done
 echo
 echo "rama/nginx: req/s $(ratio "${RATE[rama]:-}" "${RATE[nginx]:-}"), p99 $(ratio "${P99[rama]:-}" "${P99[nginx]:-}")"
+# shellcheck disable=SC2086 # the ratios, one word each
+echo "  median of the rounds' rama/nginx req/s: $(median $RATIOS) (each:$RATIOS)"
 if [[ -n "${UPSTREAM_RAMA_BIN:-}" ]]; then
     echo "rama/upstream rama CLI: req/s $(ratio "${RATE[rama]:-}" "${RATE[upstream]:-}"), p99 $(ratio "${P99[rama]:-}" "${P99[upstream]:-}")"
 fi

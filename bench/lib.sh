@@ -106,6 +106,14 @@ us_per() { # us_per TICKS COUNT: CPU microseconds per unit
 best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (b > a ? b : a) }'; }
 lowest() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && (b == 0 || a < b)) print a; else print b }'; }
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
+# median NUMBER...: the median (the mean of the middle two for an even count), "?" for none.
+# Each round's ratio of two proxies run back to back is steadier than the ratio of their
+# best rounds on a machine whose speed drifts within minutes (seen: ±15% between rounds).
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { printf "?"; exit }
+        if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 wrk_summary() { # reads wrk --latency output: "requests/s p99-ms total-requests non-2xx"
     awk '

@@ -15,7 +15,9 @@
 # the best requests/s and the lowest p99 over the rounds are reported (the machine is shared
 # and noisy), with the proxy's CPU time per request (user + system from /proc/PID/stat,
 # steadier than req/s when the load generator shares the cores). Ratios: rama/nginx and
-# rama/haproxy for requests/s (> 1: rama faster) and p99 (< 1: rama lower).
+# rama/haproxy for requests/s (> 1: rama faster) and p99 (< 1: rama lower); then the median
+# of each round's ratios, which a machine whose speed drifts between rounds moves less than
+# the ratio of the best rounds.
 #
 # usage: bench/reverse_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
 #
@@ -37,7 +39,7 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -127,7 +129,7 @@ run_wrk() { # "requests/s p99-ms total-requests non-2xx" of wrk against port $1
     wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$1/" | wrk_summary
 }
 
-declare -A RPS=() P99=() CPU=()
+declare -A RPS=() P99=() CPU=() ROUND_RPS=() RATIOS=()
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections, $THREADS wrk threads" >&2
 for round in $(seq "$ROUNDS"); do
     shift_by=$(((round - 1) % ${#PROXIES[@]}))
@@ -143,6 +145,10 @@ for round in $(seq "$ROUNDS"); do
         RPS[$proxy]=$(best "${RPS[$proxy]:-}" "$rps")
         P99[$proxy]=$(lowest "${P99[$proxy]:-}" "$p99")
         CPU[$proxy]=$(lowest "${CPU[$proxy]:-}" "$cpu")
+        ROUND_RPS[$proxy]=$rps
+    done
+    for other in nginx haproxy; do
+        RATIOS[$other]+=" $(ratio "${ROUND_RPS[rama]}" "${ROUND_RPS[$other]}")"
     done
 done
 
@@ -157,4 +163,6 @@ for other in nginx haproxy; do
     echo "rama/$other: req/s $(ratio "${RPS[rama]:-}" "${RPS[$other]:-}") (target >= 1.3 vs nginx)," \
         "p99 $(ratio "${P99[rama]:-}" "${P99[$other]:-}") (target <= 1)," \
         "CPU per request $(ratio "${CPU[rama]:-}" "${CPU[$other]:-}")"
+    # shellcheck disable=SC2086 # the ratios, one word each
+    echo "  median of the $ROUNDS rounds' rama/$other req/s: $(median ${RATIOS[$other]}) (each:${RATIOS[$other]})"
 done
