@@ -1,7 +1,9 @@
 //! Fuzzes the HTTP/1 request head parser: no panic on any input; feeding the bytes in two
 //! pieces gives the same result as feeding them whole; a head that parses is written and
 //! parsed again to the same head, and writing that again gives the same bytes. A parser
-//! handed a used header map (`recycle`) parses to the same head as a new one.
+//! handed a used header map (`recycle`) parses to the same head as a new one. The framing
+//! the parser decided (from the values it noted while reading the fields) is the one
+//! `request_body_framing` reads from the parsed map.
 #![no_main]
 #![expect(
     clippy::panic,
@@ -12,6 +14,7 @@ use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rama_http::__private::h1::{
     Http1Limits, ParseError, RequestHead, RequestHeadParser, encode_request_head,
+    request_body_framing,
 };
 use rama_http::{HeaderMap, HeaderValue};
 
@@ -92,6 +95,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(Some((head, _))) = whole else {
         return;
     };
+    match request_body_framing(head.parts.version, &head.parts.headers) {
+        Ok(framing) if framing == head.framing => {}
+        other => panic!("parsed as {:?}, the map says {other:?}", head.framing),
+    }
     let mut written = BytesMut::new();
     encode_request_head(&head.parts, &mut written);
     let again = match parse(Http1Limits::new(), &[&written]) {

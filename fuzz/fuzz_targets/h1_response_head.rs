@@ -1,7 +1,8 @@
 //! Fuzzes the HTTP/1 response head parser: no panic on any input (the first byte picks the
 //! request method: GET, HEAD or CONNECT); feeding the bytes in two pieces gives the same
 //! result as feeding them whole; a head that parses is written and parsed again to the same
-//! head.
+//! head. The framing the parser decided (from the values it noted while reading the fields)
+//! is the one `response_body_framing` reads from the parsed map.
 #![no_main]
 #![expect(
     clippy::panic,
@@ -12,6 +13,7 @@ use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rama_http::__private::h1::{
     Http1Limits, ParseError, ResponseHead, ResponseHeadParser, encode_response_head,
+    response_body_framing,
 };
 use rama_http::Method;
 
@@ -72,6 +74,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(Some(head)) = whole else {
         return;
     };
+    let from_map = response_body_framing(
+        &method,
+        head.parts.status,
+        head.parts.version,
+        &head.parts.headers,
+    );
+    match from_map {
+        Ok(framing) if framing == head.framing => {}
+        other => panic!("parsed as {:?}, the map says {other:?}", head.framing),
+    }
     let mut written = BytesMut::new();
     encode_response_head(&head.parts, &mut written);
     match parse(Http1Limits::new(), &[&written], &method) {

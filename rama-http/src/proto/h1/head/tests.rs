@@ -745,3 +745,67 @@ fn a_response_map_is_recycled_cleared() {
     assert_eq!(head.parts.headers.len(), 1);
     assert_eq!(head.parts.headers.capacity(), SpareMap::MAX_KEPT);
 }
+
+/// The framing the parsers decide from what the field parser noted (a single plain
+/// `Content-Length` read while parsing) is the framing the map's fields give, over every
+/// combination of up to three framing and connection lines, for requests and for responses
+/// to GET, HEAD and CONNECT with several statuses.
+#[test]
+fn framing_from_noted_values_matches_the_map() {
+    let lines: &[&str] = &[
+        "Content-Length: 5",
+        "Content-Length: 0",
+        "Content-Length: 007",
+        "Content-Length: 5, 5",
+        "Content-Length: 6",
+        "Content-Length: ",
+        "Content-Length: 99999999999999999999",
+        "Transfer-Encoding: chunked",
+        "Transfer-Encoding: gzip",
+        "Connection: close",
+        "Connection: keep-alive",
+        "X-Other: 1",
+    ];
+    let mut checked = 0;
+    for a in 0..=lines.len() {
+        for b in 0..=lines.len() {
+            for c in 0..=lines.len() {
+                let fields: String = [a, b, c]
+                    .iter()
+                    .filter_map(|&i| lines.get(i))
+                    .map(|line| format!("{line}\r\n"))
+                    .collect();
+                for version in ["HTTP/1.1", "HTTP/1.0"] {
+                    let request = format!("POST / {version}\r\nHost: a\r\n{fields}\r\n");
+                    if let Ok(head) = parse_req(request.as_bytes()) {
+                        let from_map =
+                            request_body_framing(head.parts.version, &head.parts.headers);
+                        assert_eq!(from_map, Ok(head.framing), "{request:?}");
+                        checked += 1;
+                    }
+                    for status in [
+                        "200 OK",
+                        "204 No Content",
+                        "101 Switching",
+                        "304 Not Modified",
+                    ] {
+                        let response = format!("{version} {status}\r\n{fields}\r\n");
+                        for method in [Method::GET, Method::HEAD, Method::CONNECT] {
+                            if let Ok(head) = parse_res(response.as_bytes(), &method) {
+                                let from_map = response_body_framing(
+                                    &method,
+                                    head.parts.status,
+                                    head.parts.version,
+                                    &head.parts.headers,
+                                );
+                                assert_eq!(from_map, Ok(head.framing), "{response:?} {method}");
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}
