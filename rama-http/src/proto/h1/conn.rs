@@ -554,7 +554,7 @@ where
     }
     // the questions the head's fields answer, read in one walk over the map
     let fields = OutgoingFields::of(&rparts.headers);
-    if shutdown.is_some_and(ShutdownSignal::is_cancelled) || fields.close {
+    if shutdown.is_some_and(ShutdownSignal::is_cancelled) || fields.says_close() {
         keep_alive = false;
     }
     let (framing, added) = settle_response_framing(
@@ -569,7 +569,12 @@ where
         keep_alive = false;
     }
     if !is_upgrade {
-        set_connection(&mut rparts.headers, keep_alive, version, fields.close);
+        set_connection(
+            &mut rparts.headers,
+            keep_alive,
+            version,
+            fields.says_close(),
+        );
     }
     // `Date` when missing, and the framing field settled above: written straight after
     // the other fields (where inserting them into the map would have put them), without

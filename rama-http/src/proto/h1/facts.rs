@@ -32,13 +32,56 @@ fn connection_has(headers: &HeaderMap, token: &str) -> bool {
 /// ```
 #[must_use]
 pub fn wants_keep_alive(version: Version, headers: &HeaderMap) -> bool {
-    if connection_has(headers, "close") {
-        return false;
+    let options = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .fold(ConnectionOptions::default(), |options, value| {
+            options.and(ConnectionOptions::of(value.as_bytes()))
+        });
+    options.keep_alive(version)
+}
+
+/// The `Connection` options that decide keep-alive, `close` and `keep-alive` (compared
+/// without case, each list item trimmed), read from one field value or from several
+/// ([`and`](Self::and)). The engine reads them where it has the values at hand (the head
+/// parser, the walk over a head about to be written) rather than looking the field up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ConnectionOptions {
+    /// `close` is listed.
+    pub(crate) close: bool,
+    /// `keep-alive` is listed.
+    pub(crate) keep_alive: bool,
+}
+
+impl ConnectionOptions {
+    /// The options one `Connection` value lists.
+    pub(crate) fn of(value: &[u8]) -> Self {
+        let mut options = Self::default();
+        for option in value.split(|&b| b == b',') {
+            let option = option.trim_ascii();
+            options.close |= option.eq_ignore_ascii_case(b"close");
+            options.keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+        }
+        options
     }
-    match version {
-        Version::HTTP_11 => true,
-        Version::HTTP_10 => connection_has(headers, "keep-alive"),
-        _ => false,
+
+    /// The options of both values (of two `Connection` fields).
+    pub(crate) const fn and(self, other: Self) -> Self {
+        Self {
+            close: self.close || other.close,
+            keep_alive: self.keep_alive || other.keep_alive,
+        }
+    }
+
+    /// Whether a message of `version` with these options keeps the connection open (see
+    /// [`wants_keep_alive`]).
+    pub(crate) fn keep_alive(self, version: Version) -> bool {
+        !self.close
+            && match version {
+                Version::HTTP_11 => true,
+                Version::HTTP_10 => self.keep_alive,
+                _ => false,
+            }
     }
 }
 

@@ -2,6 +2,7 @@
 //! Shared by message heads and chunked trailers, so both follow the same rules.
 
 use super::ParseError;
+use super::facts::ConnectionOptions;
 use super::field_line::{
     is_field_value_byte, is_token, read_field_line, read_field_line_name_unchecked,
 };
@@ -85,17 +86,13 @@ impl SeenFields {
     }
 
     /// Whether the connection stays open after this message, as
-    /// [`wants_keep_alive`](super::wants_keep_alive) decides it from the map: HTTP/1.1 unless
-    /// `close` is listed, HTTP/1.0 only with `keep-alive` (and no `close`).
+    /// [`wants_keep_alive`](super::wants_keep_alive) decides it from the map.
     pub(crate) fn keep_alive(self, version: Version) -> bool {
-        if self.any(Self::CONNECTION_CLOSE) {
-            return false;
+        ConnectionOptions {
+            close: self.any(Self::CONNECTION_CLOSE),
+            keep_alive: self.any(Self::CONNECTION_KEEP_ALIVE),
         }
-        match version {
-            Version::HTTP_11 => true,
-            Version::HTTP_10 => self.any(Self::CONNECTION_KEEP_ALIVE),
-            _ => false,
-        }
+        .keep_alive(version)
     }
 
     fn note(&mut self, name: &HeaderName, value: &[u8]) {
@@ -117,7 +114,15 @@ impl SeenFields {
         } else if *name == header::TRANSFER_ENCODING {
             Self::TRANSFER_ENCODING
         } else if *name == header::CONNECTION {
-            Self::CONNECTION.or(connection_options(value))
+            let options = ConnectionOptions::of(value);
+            let mut bit = Self::CONNECTION;
+            if options.close {
+                bit = bit.or(Self::CONNECTION_CLOSE);
+            }
+            if options.keep_alive {
+                bit = bit.or(Self::CONNECTION_KEEP_ALIVE);
+            }
+            bit
         } else if *name == header::EXPECT {
             Self::EXPECT
         } else if *name == header::UPGRADE {
@@ -142,21 +147,6 @@ fn plain_number(value: &[u8]) -> Option<u64> {
             None
         }
     })
-}
-
-/// The options of one `Connection` value that decide keep-alive: `close` and `keep-alive`,
-/// compared without case, each list item trimmed.
-fn connection_options(value: &[u8]) -> SeenFields {
-    let mut options = SeenFields::default();
-    for option in value.split(|&b| b == b',') {
-        let option = option.trim_ascii();
-        if option.eq_ignore_ascii_case(b"close") {
-            options = options.or(SeenFields::CONNECTION_CLOSE);
-        } else if option.eq_ignore_ascii_case(b"keep-alive") {
-            options = options.or(SeenFields::CONNECTION_KEEP_ALIVE);
-        }
-    }
-    options
 }
 
 /// How many fields a parsed head's map has room for beyond the parsed ones.

@@ -8,6 +8,7 @@
 //! The maps of written heads are small (a handful of fields), so one walk over the entries,
 //! comparing each name with the few that matter, answers all of them for less.
 
+use super::facts::ConnectionOptions;
 use super::framing::LengthFold;
 use http::{HeaderMap, Version, header};
 
@@ -30,10 +31,8 @@ pub(crate) struct OutgoingFields {
     pub(crate) transfer_encoding: bool,
     /// What the `Content-Length` fields say.
     pub(crate) content_length: LengthField,
-    /// A `Connection` field lists `close`.
-    pub(crate) close: bool,
-    /// A `Connection` field lists `keep-alive`.
-    pub(crate) keep_alive_option: bool,
+    /// What the `Connection` fields list.
+    pub(crate) connection: ConnectionOptions,
     /// A `Date` field is present.
     pub(crate) date: bool,
     /// A `Host` field is present.
@@ -46,8 +45,7 @@ impl OutgoingFields {
         let mut fields = Self {
             transfer_encoding: false,
             content_length: LengthField::Absent,
-            close: false,
-            keep_alive_option: false,
+            connection: ConnectionOptions::default(),
             date: false,
             host: false,
         };
@@ -59,11 +57,9 @@ impl OutgoingFields {
                     fields.content_length = LengthField::Invalid;
                 }
             } else if name == header::CONNECTION {
-                for option in value.as_bytes().split(|&b| b == b',') {
-                    let option = option.trim_ascii();
-                    fields.close |= option.eq_ignore_ascii_case(b"close");
-                    fields.keep_alive_option |= option.eq_ignore_ascii_case(b"keep-alive");
-                }
+                fields.connection = fields
+                    .connection
+                    .and(ConnectionOptions::of(value.as_bytes()));
             } else {
                 fields.date |= name == header::DATE;
                 fields.host |= name == header::HOST;
@@ -81,12 +77,12 @@ impl OutgoingFields {
     /// Whether the message lets the connection stay open, as
     /// [`wants_keep_alive`](super::wants_keep_alive) decides it.
     pub(crate) fn keep_alive(&self, version: Version) -> bool {
-        !self.close
-            && match version {
-                Version::HTTP_11 => true,
-                Version::HTTP_10 => self.keep_alive_option,
-                _ => false,
-            }
+        self.connection.keep_alive(version)
+    }
+
+    /// Whether a `Connection` field lists `close`.
+    pub(crate) const fn says_close(&self) -> bool {
+        self.connection.close
     }
 }
 
