@@ -6,6 +6,7 @@ use super::facts::ConnectionOptions;
 use super::field_line::{
     is_field_value_byte, is_token, read_field_line, read_field_line_name_unchecked,
 };
+use super::framing::length_item;
 use super::known_names::known_name;
 use crate::swar;
 use crate::wire::OriginalHeaderNames;
@@ -104,7 +105,7 @@ impl SeenFields {
                 Self::HOST
             }
         } else if *name == header::CONTENT_LENGTH {
-            match plain_number(value) {
+            match length_item(value).ok() {
                 Some(n) if !self.any(Self::CONTENT_LENGTH) => {
                     self.length = n;
                     Self::CONTENT_LENGTH
@@ -132,21 +133,6 @@ impl SeenFields {
         };
         self.bits |= bit.bits;
     }
-}
-
-/// A non-empty run of ASCII digits that fits in a `u64` (a trimmed `Content-Length` value
-/// with one item); `None` for anything else.
-fn plain_number(value: &[u8]) -> Option<u64> {
-    if value.is_empty() {
-        return None;
-    }
-    value.iter().try_fold(0u64, |n, &d| {
-        if d.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        } else {
-            None
-        }
-    })
 }
 
 /// How many fields a parsed head's map has room for beyond the parsed ones.

@@ -86,7 +86,7 @@ impl LengthFold {
 
 /// One item of a `Content-Length` list: ASCII digits (whitespace around allowed) that fit
 /// in a `u64`.
-fn length_item(item: &[u8]) -> Result<u64, ParseError> {
+pub(crate) fn length_item(item: &[u8]) -> Result<u64, ParseError> {
     let item = item.trim_ascii();
     if item.is_empty() {
         return Err(ParseError::InvalidContentLength);
