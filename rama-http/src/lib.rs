@@ -39,6 +39,8 @@ pub mod wire;
 
 mod proto;
 mod swar;
+#[cfg(test)]
+mod test_util;
 mod timer;
 
 pub use body::Body;

@@ -375,17 +375,7 @@ impl<'a> Iterator for OrderedHeaders<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut m = HeaderMap::new();
-        for (n, v) in pairs {
-            m.append(
-                HeaderName::from_bytes(n.as_bytes()).unwrap(),
-                v.parse().unwrap(),
-            );
-        }
-        m
-    }
+    use crate::test_util::header_map;
 
     fn record(names: &[&str]) -> OriginalHeaderNames {
         let mut r = OriginalHeaderNames::new();
@@ -403,7 +393,7 @@ mod tests {
 
     #[test]
     fn default_form_is_title_case() {
-        let m = map(&[
+        let m = header_map(&[
             ("content-type", "a"),
             ("x-request-id", "b"),
             ("www-authenticate", "c"),
@@ -422,7 +412,7 @@ mod tests {
         );
         // names longer than the conversion buffer keep the rule across its boundary
         let long = format!("{}-x-{}-y", "a".repeat(63), "b".repeat(70));
-        let m = map(&[(long.as_str(), "f")]);
+        let m = header_map(&[(long.as_str(), "f")]);
         assert_eq!(
             written(&m, None),
             [format!("A{}-X-B{}-Y: f", "a".repeat(62), "b".repeat(69))]
@@ -488,7 +478,7 @@ mod tests {
             },
         ];
         for c in cases {
-            let m = map(c.map);
+            let m = header_map(c.map);
             let r = record(c.record);
             assert_eq!(written(&m, Some(&r)), c.want, "{}", c.name);
         }

@@ -112,17 +112,7 @@ pub fn is_upgrade_request(method: &Method, version: Version, headers: &HeaderMap
 #[expect(clippy::type_complexity, reason = "test tables")]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut m = HeaderMap::new();
-        for (n, v) in pairs {
-            m.append(
-                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
-                v.parse().unwrap(),
-            );
-        }
-        m
-    }
+    use crate::test_util::header_map;
 
     #[test]
     fn keep_alive_table() {
@@ -147,7 +137,7 @@ mod tests {
         ];
         for (version, fields, want) in cases {
             assert_eq!(
-                wants_keep_alive(*version, &h(fields)),
+                wants_keep_alive(*version, &header_map(fields)),
                 *want,
                 "{version:?} {fields:?}"
             );
@@ -164,7 +154,11 @@ mod tests {
             (Version::HTTP_10, &[("expect", "100-continue")], false),
         ];
         for (version, fields, want) in cases {
-            assert_eq!(expects_continue(*version, &h(fields)), *want, "{fields:?}");
+            assert_eq!(
+                expects_continue(*version, &header_map(fields)),
+                *want,
+                "{fields:?}"
+            );
         }
     }
 
@@ -192,7 +186,7 @@ mod tests {
         ];
         for (method, version, fields, want) in cases {
             assert_eq!(
-                is_upgrade_request(method, *version, &h(fields)),
+                is_upgrade_request(method, *version, &header_map(fields)),
                 *want,
                 "{method} {fields:?}"
             );

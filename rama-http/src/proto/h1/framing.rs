@@ -237,17 +237,7 @@ fn response_framing(
 #[expect(clippy::type_complexity, reason = "test tables")]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut m = HeaderMap::new();
-        for (n, v) in pairs {
-            m.append(
-                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
-                v.parse().unwrap(),
-            );
-        }
-        m
-    }
+    use crate::test_util::header_map;
 
     #[test]
     fn request_framing_table() {
@@ -362,7 +352,7 @@ mod tests {
         ];
         for (version, fields, want) in cases {
             assert_eq!(
-                &request_body_framing(*version, &headers(fields)),
+                &request_body_framing(*version, &header_map(fields)),
                 want,
                 "{fields:?}"
             );
@@ -418,7 +408,7 @@ mod tests {
         for (method, status, fields, want) in cases {
             let status = StatusCode::from_u16(*status).unwrap();
             assert_eq!(
-                &response_body_framing(method, status, Version::HTTP_11, &headers(fields)),
+                &response_body_framing(method, status, Version::HTTP_11, &header_map(fields)),
                 want,
                 "{method} {status} {fields:?}"
             );

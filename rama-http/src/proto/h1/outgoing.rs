@@ -90,18 +90,7 @@ impl OutgoingFields {
 mod tests {
     use super::*;
     use crate::proto::h1::{content_length, wants_keep_alive};
-    use http::HeaderValue;
-
-    fn map(fields: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in fields {
-            map.append(
-                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            );
-        }
-        map
-    }
+    use crate::test_util::header_map;
 
     /// The walk answers what the lookups it replaces answer, on maps with and without each
     /// field, repeated fields and lists among them.
@@ -126,7 +115,7 @@ mod tests {
             &[("x-a", "1"), ("Date", "d"), ("Host", "h"), ("x-b", "2")],
         ];
         for fields in cases {
-            let headers = map(fields);
+            let headers = header_map(fields);
             let got = OutgoingFields::of(&headers);
             let want_length = match content_length(&headers) {
                 Ok(None) => LengthField::Absent,

@@ -1,5 +1,6 @@
 use super::*;
 use crate::proto::h1::{Http1Limits, RequestHeadParser, ResponseHeadParser};
+use crate::test_util::header_map;
 
 fn reencode_request(input: &[u8]) -> Vec<u8> {
     let mut buf = BytesMut::from(input);
@@ -119,17 +120,6 @@ fn without_record_names_are_title_case() {
         String::from_utf8_lossy(&out),
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-Id: 7\r\nContent-Length: 2\r\n\r\n"
     );
-}
-
-fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-    let mut m = HeaderMap::new();
-    for (n, v) in pairs {
-        m.append(
-            http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    m
 }
 
 fn names(m: &HeaderMap) -> Vec<String> {
@@ -257,7 +247,7 @@ fn response_framing_preparation_table() {
         ),
     ];
     for (method, version, status, fields, size, want, want_fields) in cases {
-        let mut h = headers(fields);
+        let mut h = header_map(fields);
         let status = StatusCode::from_u16(*status).unwrap();
         let got = prepare_response_framing(method, *version, status, &mut h, *size);
         assert_eq!(
@@ -311,7 +301,7 @@ fn request_framing_preparation_table() {
         ),
     ];
     for (method, fields, size, want, want_fields) in cases {
-        let mut h = headers(fields);
+        let mut h = header_map(fields);
         let got = prepare_request_framing(method, &mut h, *size);
         assert_eq!(
             (got, names(&h)),
