@@ -55,7 +55,22 @@ pub(crate) struct ConnectionOptions {
 
 impl ConnectionOptions {
     /// The options one `Connection` value lists.
+    #[inline]
     pub(crate) fn of(value: &[u8]) -> Self {
+        // the usual values, one option, compared whole (the list walk below costs about 150
+        // instructions a value)
+        if value.eq_ignore_ascii_case(b"keep-alive") {
+            return Self {
+                close: false,
+                keep_alive: true,
+            };
+        }
+        if value.eq_ignore_ascii_case(b"close") {
+            return Self {
+                close: true,
+                keep_alive: false,
+            };
+        }
         let mut options = Self::default();
         for option in value.split(|&b| b == b',') {
             let option = option.trim_ascii();
