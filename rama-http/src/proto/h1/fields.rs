@@ -27,16 +27,25 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
 /// plain `Content-Length`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SeenFields {
-    bits: u16,
+    bits: u8,
     /// The value of the one `Content-Length` field when it is a plain number (meaningful
     /// with [`CONTENT_LENGTH`](Self::CONTENT_LENGTH) and without
     /// [`CONTENT_LENGTH_UNFOLDED`](Self::CONTENT_LENGTH_UNFOLDED)).
     length: u64,
+    /// What the `Connection` fields list.
+    connection: ConnectionOptions,
 }
 
 impl SeenFields {
-    const fn flag(bits: u16) -> Self {
-        Self { bits, length: 0 }
+    const fn flag(bits: u8) -> Self {
+        Self {
+            bits,
+            length: 0,
+            connection: ConnectionOptions {
+                close: false,
+                keep_alive: false,
+            },
+        }
     }
 
     /// `Host`, at least once.
@@ -47,8 +56,6 @@ impl SeenFields {
     pub(crate) const CONTENT_LENGTH: Self = Self::flag(1 << 2);
     /// `Transfer-Encoding`.
     pub(crate) const TRANSFER_ENCODING: Self = Self::flag(1 << 3);
-    /// `Connection`.
-    pub(crate) const CONNECTION: Self = Self::flag(1 << 4);
     /// `Expect`.
     pub(crate) const EXPECT: Self = Self::flag(1 << 5);
     /// `Upgrade`.
@@ -57,16 +64,12 @@ impl SeenFields {
     /// empty value, a number beyond `u64`): the full check of `framing.rs` decides, and the
     /// parser folds the fields into one (when the values agree).
     pub(crate) const CONTENT_LENGTH_UNFOLDED: Self = Self::flag(1 << 7);
-    /// A `Connection` field lists `close` (any case, in any of the fields).
-    pub(crate) const CONNECTION_CLOSE: Self = Self::flag(1 << 8);
-    /// A `Connection` field lists `keep-alive` (any case, in any of the fields).
-    pub(crate) const CONNECTION_KEEP_ALIVE: Self = Self::flag(1 << 9);
 
     /// Both sets together.
     pub(crate) const fn or(self, other: Self) -> Self {
         Self {
             bits: self.bits | other.bits,
-            length: self.length,
+            ..self
         }
     }
 
@@ -89,11 +92,14 @@ impl SeenFields {
     /// Whether the connection stays open after this message, as
     /// [`wants_keep_alive`](super::wants_keep_alive) decides it from the map.
     pub(crate) fn keep_alive(self, version: Version) -> bool {
-        ConnectionOptions {
-            close: self.any(Self::CONNECTION_CLOSE),
-            keep_alive: self.any(Self::CONNECTION_KEEP_ALIVE),
-        }
-        .keep_alive(version)
+        self.connection.keep_alive(version)
+    }
+
+    /// Whether the framing must be read from the map (`Transfer-Encoding`, or a
+    /// `Content-Length` that is not one plain number) rather than from
+    /// [`plain_content_length`](Self::plain_content_length).
+    pub(crate) const fn framing_needs_the_map(self) -> bool {
+        self.any(Self::TRANSFER_ENCODING.or(Self::CONTENT_LENGTH_UNFOLDED))
     }
 
     fn note(&mut self, name: &HeaderName, value: &[u8]) {
@@ -115,15 +121,8 @@ impl SeenFields {
         } else if *name == header::TRANSFER_ENCODING {
             Self::TRANSFER_ENCODING
         } else if *name == header::CONNECTION {
-            let options = ConnectionOptions::of(value);
-            let mut bit = Self::CONNECTION;
-            if options.close {
-                bit = bit.or(Self::CONNECTION_CLOSE);
-            }
-            if options.keep_alive {
-                bit = bit.or(Self::CONNECTION_KEEP_ALIVE);
-            }
-            bit
+            self.connection = self.connection.and(ConnectionOptions::of(value));
+            return;
         } else if *name == header::EXPECT {
             Self::EXPECT
         } else if *name == header::UPGRADE {
@@ -485,18 +484,18 @@ mod tests {
     #[test]
     fn seen_fields_are_noted() {
         let block = Bytes::from_static(
-            b"host: a\r\nHOST: b\r\nContent-Length: 1\r\nconnection: x\r\nExpect: y\r\n\r\n",
+            b"host: a\r\nHOST: b\r\nContent-Length: 1\r\nconnection: close\r\nExpect: y\r\n\r\n",
         );
         let (_, _, seen) = parse_fields(&block, 5, None, &mut SpareMap::default()).unwrap();
         for field in [
             SeenFields::HOST,
             SeenFields::HOST_REPEATED,
             SeenFields::CONTENT_LENGTH,
-            SeenFields::CONNECTION,
             SeenFields::EXPECT,
         ] {
             assert!(seen.any(field), "{field:?}");
         }
+        assert!(!seen.keep_alive(Version::HTTP_11), "connection: close");
         assert!(!seen.any(SeenFields::TRANSFER_ENCODING));
         assert!(!seen.any(SeenFields::UPGRADE));
         let one_host =

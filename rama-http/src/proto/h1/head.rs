@@ -209,8 +209,7 @@ fn parse_request(
     check_host(version, seen)?;
     // no framing field (most requests): no body, and nothing to check or fold; one plain
     // `Content-Length`: its value, read by the field parser
-    let framing = if seen.any(SeenFields::TRANSFER_ENCODING.or(SeenFields::CONTENT_LENGTH_UNFOLDED))
-    {
+    let framing = if seen.framing_needs_the_map() {
         let framing = request_body_framing(version, &headers)?;
         if seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
             fold_content_length(&mut headers);
@@ -352,8 +351,7 @@ fn parse_response(
     let (mut headers, record, seen) = parse_fields(&fields, b.fields, None, spare)?;
     // without `Transfer-Encoding` and with at most one plain `Content-Length` (nearly every
     // response) the framing follows from what the field parser read, without a lookup
-    let framing = if seen.any(SeenFields::TRANSFER_ENCODING.or(SeenFields::CONTENT_LENGTH_UNFOLDED))
-    {
+    let framing = if seen.framing_needs_the_map() {
         let framing = response_body_framing(request_method, status, version, &headers)?;
         if framing != BodyFraming::Tunnel && seen.any(SeenFields::CONTENT_LENGTH_UNFOLDED) {
             fold_content_length(&mut headers);
