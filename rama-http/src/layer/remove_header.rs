@@ -137,15 +137,20 @@ fn length_bit(name: &HeaderName) -> u64 {
     1 << name.as_str().len().min(63)
 }
 
-/// Whether a `Connection` value has an option other than `keep-alive` and `close` (which
-/// name no field that stays: see [`connection_listed`]).
+/// Whether a `Connection` value has an option that may name a field to remove (see
+/// [`names_no_field`]).
 fn lists_fields_in(value: &[u8]) -> bool {
-    value.split(|&b| b == b',').any(|token| {
-        let token = token.trim_ascii();
-        !(token.is_empty()
-            || token.eq_ignore_ascii_case(b"keep-alive")
-            || token.eq_ignore_ascii_case(b"close"))
-    })
+    value
+        .split(|&b| b == b',')
+        .any(|token| !names_no_field(token.trim_ascii()))
+}
+
+/// Whether a trimmed `Connection` token names no field that stays: empty, `close`, or
+/// `keep-alive` (HTTP/1.0's, which names one that goes anyway).
+fn names_no_field(token: &[u8]) -> bool {
+    token.is_empty()
+        || token.eq_ignore_ascii_case(b"keep-alive")
+        || token.eq_ignore_ascii_case(b"close")
 }
 
 /// The fields `headers`' `Connection` header lists, other than the options that name no
@@ -160,10 +165,7 @@ fn connection_listed(headers: &HeaderMap, also: &[HeaderName]) -> Vec<HeaderName
     for value in &headers.get_all(header::CONNECTION) {
         for token in value.as_bytes().split(|&b| b == b',') {
             let token = token.trim_ascii();
-            if token.is_empty()
-                || token.eq_ignore_ascii_case(b"keep-alive")
-                || token.eq_ignore_ascii_case(b"close")
-            {
+            if names_no_field(token) {
                 continue;
             }
             let Ok(name) = HeaderName::from_bytes(token) else {
