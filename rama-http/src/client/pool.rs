@@ -43,8 +43,10 @@
 //! assert_eq!(pool.counters().created(), 0);
 //! ```
 
+mod key_table;
 mod shards;
 
+use self::key_table::{HashedKey, KeyTable};
 use self::shards::Shards;
 use super::{Error, h2, http1};
 use crate::{Body, Request, Response, swar};
@@ -87,7 +89,7 @@ pub struct PoolKey {
     pub version: PoolVersion,
 }
 
-// Equality and hash by hand: the pool looks a key up twice per request, and `Authority`'s
+// Equality and hash by hand: the pool looks a key up twice per request (hashed once), and `Authority`'s
 // own impls fold case a byte at a time (about 280 instructions to compare a 15-byte
 // authority, 230 to hash a key). Here an authority spelled the same way (the usual case)
 // compares as plain bytes, and the hash folds case eight bytes at a time.
@@ -402,7 +404,7 @@ type Homes = Vec<Parking>;
 
 /// The pool maps' hasher: a key is hashed a word at a time (a multiply and a rotation per
 /// eight bytes, then a final mix), where SipHash's set-up, or FNV's multiply per byte, cost
-/// more than the lookup. The pool looks a key up twice per request.
+/// more than the lookup. The pool hashes a request's key once (see [`HashedKey`]).
 ///
 /// The start value is random per pool, so that which keys collide cannot be worked out in
 /// advance: in a forward proxy the keys (target authorities) are chosen by the clients.
@@ -504,7 +506,10 @@ struct Inner {
     config: PoolConfig,
     /// by home (see the `shards` module): a thread's own handles in its shard, those of no
     /// thread in shard 0
-    http1: Shards<Mutex<FastMap<PoolKey, Homes>>>,
+    http1: Shards<Mutex<KeyTable<Homes>>>,
+    /// hashes the keys of `http1` (the same in every shard: a request's key is hashed once,
+    /// see [`HashedKey`])
+    hashing: KeyHashing,
     h2: Mutex<FastMap<PoolKey, H2Entry>>,
     counters: PoolCounters,
 }
@@ -585,6 +590,16 @@ impl Pool {
     /// way (a full sweep at most once a second). Give it back with
     /// [`checkin_http1`](Self::checkin_http1).
     pub fn checkout_http1(&self, key: &PoolKey) -> Option<http1::SendRequest> {
+        self.checkout_hashed(self.hashed(key))
+    }
+
+    /// `key` with its hash in the HTTP/1 tables.
+    fn hashed<'k>(&self, key: &'k PoolKey) -> HashedKey<'k> {
+        HashedKey::new(&self.inner.hashing, key)
+    }
+
+    /// [`checkout_http1`](Self::checkout_http1) with the key's hash at hand.
+    fn checkout_hashed(&self, key: HashedKey<'_>) -> Option<http1::SendRequest> {
         // this thread's own handles first, then those of any thread (each in its shard)
         let here = Some(http1::current_thread_id());
         self.checkout_from(key, here)
@@ -592,7 +607,11 @@ impl Pool {
     }
 
     /// [`checkout_http1`](Self::checkout_http1) among the handles of `home`.
-    fn checkout_from(&self, key: &PoolKey, home: Option<ThreadId>) -> Option<http1::SendRequest> {
+    fn checkout_from(
+        &self,
+        key: HashedKey<'_>,
+        home: Option<ThreadId>,
+    ) -> Option<http1::SendRequest> {
         let mut map = self
             .inner
             .http1
@@ -627,6 +646,11 @@ impl Pool {
     /// connection after the response in flight, when the connection will close or the key
     /// already has the maximum of idle handles (per home).
     pub fn checkin_http1(&self, key: &PoolKey, handle: http1::SendRequest) {
+        self.checkin_hashed(self.hashed(key), handle);
+    }
+
+    /// [`checkin_http1`](Self::checkin_http1) with the key's hash at hand.
+    fn checkin_hashed(&self, key: HashedKey<'_>, handle: http1::SendRequest) {
         let max = self.inner.config.max_idle_per_host;
         if handle.is_closed() || max == 0 {
             self.inner.counters.add(Count::Evicted);
@@ -640,10 +664,7 @@ impl Pool {
             .of(home)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let homes = match map.get_mut(key) {
-            Some(homes) => homes,
-            None => map.entry(key.clone()).or_default(),
-        };
+        let homes = map.get_or_insert_with(key, &self.inner.hashing, Homes::new);
         let parking = match homes.iter().position(|p| p.home == home) {
             Some(i) => &mut homes[i],
             None => {
@@ -689,15 +710,17 @@ impl Pool {
         Fut: Future<Output = Result<http1::SendRequest, BoxError>>,
     {
         async move {
+            // hashed once for the check-out and the check-in
+            let key = self.hashed(key);
             // the fresh path (connect, then send) is boxed: its future is large (DNS, TCP,
             // maybe TLS), and inline it would be part of every request's future, most of
             // which reuse a pooled connection
-            let Some(handle) = self.checkout_http1(key) else {
+            let Some(handle) = self.checkout_hashed(key) else {
                 return Box::pin(self.send_http1_fresh(key, req, &connect)).await;
             };
             match handle.send_request(req).await {
                 Ok(res) => {
-                    self.checkin_http1(key, handle);
+                    self.checkin_hashed(key, handle);
                     Ok(res)
                 }
                 Err(mut err) => match err.take_request() {
@@ -714,7 +737,7 @@ impl Pool {
 
     async fn send_http1_fresh<F, Fut>(
         &self,
-        key: &PoolKey,
+        key: HashedKey<'_>,
         req: Request<Body>,
         connect: &F,
     ) -> Result<Response<Body>, BoxError>
@@ -725,7 +748,7 @@ impl Pool {
         let handle = connect().await?;
         self.inner.counters.add(Count::Created);
         let res = handle.send_request(req).await.map_err(BoxError::from)?;
-        self.checkin_http1(key, handle);
+        self.checkin_hashed(key, handle);
         Ok(res)
     }
 
@@ -845,7 +868,7 @@ mod tests {
     }
 
     /// The key of a plain-http HTTP/1 connection to `authority`, without a proxy.
-    fn direct_key(authority: &str) -> PoolKey {
+    pub(super) fn direct_key(authority: &str) -> PoolKey {
         PoolKey {
             scheme: Scheme::HTTP,
             authority: Authority::try_from(authority).unwrap(),
