@@ -10,6 +10,11 @@
 #            `proxy_http_version 1.1; proxy_set_header Connection "";` (worker_processes 2)
 #   haproxy  `mode http`, `http-reuse always`, `nbthread 2`
 #
+# Same work: each proxy adds the `Forwarded` element rama adds by default
+# (`for=CLIENT;by="PROXY:PORT";host="HOST";proto=http`): nginx with `proxy_set_header
+# Forwarded`, haproxy with `http-request set-header Forwarded` (before 2026-11-22 only rama
+# added it, and the figures in bench/README.md up to then compare that extra work too).
+#
 # Load: wrk --latency, HTTP/1.1 keep-alive (default 64 connections on 2 threads), the same
 # connections and duration for each proxy. Rounds rotate the order of the proxies; for each
 # the best requests/s and the lowest p99 over the rounds are reported (the machine is shared
@@ -75,6 +80,7 @@ nginx_conf "$WORK/nginx" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepaliv
             proxy_pass http://u;
             proxy_http_version 1.1;
             proxy_set_header Connection \"\";
+            proxy_set_header Forwarded \"for=\$remote_addr;by=\\\"\$server_addr:\$server_port\\\";host=\\\"\$http_host\\\";proto=\$scheme\";
         }
     }"
 start "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
@@ -93,6 +99,7 @@ defaults
 frontend front
     bind 127.0.0.1:$HAPROXY_PORT
     default_backend origin
+    http-request set-header Forwarded "for=%[src];by=\\"%[dst]:%[dst_port]\\";host=\\"%[req.hdr(host)]\\";proto=http"
 backend origin
     server o1 127.0.0.1:$ORIGIN_PORT
 EOF
