@@ -336,6 +336,21 @@ fn classify_line(line: &[u8]) -> Option<ParseError> {
 mod tests {
     use super::*;
 
+    /// The type `parse_fields` answers with.
+    type Parsed = Result<(HeaderMap, Option<OriginalHeaderNames>, SeenFields), ParseError>;
+
+    /// `parse_fields` on `block` (field lines, then the empty line), its lines counted, with
+    /// no `Host` check and no spare map.
+    fn parse_block(block: &[u8]) -> Parsed {
+        let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
+        parse_fields(
+            &Bytes::copy_from_slice(block),
+            count,
+            None,
+            &mut SpareMap::default(),
+        )
+    }
+
     #[test]
     fn classify_table() {
         let cases: &[(&[u8], ParseError)] = &[
@@ -352,14 +367,7 @@ mod tests {
             (b"A: esc\x1b\r\n\r\n", ParseError::InvalidHeaderValue),
         ];
         for (block, want) in cases {
-            let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
-            let got = parse_fields(
-                &Bytes::copy_from_slice(block),
-                count,
-                None,
-                &mut SpareMap::default(),
-            )
-            .unwrap_err();
+            let got = parse_block(block).unwrap_err();
             assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(block));
         }
     }
@@ -391,14 +399,7 @@ mod tests {
             (b"Via: a\r\nHost: b\r\nVia: c\r\n\r\n", true),
         ];
         for (block, want) in cases {
-            let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
-            let (map, record, _) = parse_fields(
-                &Bytes::copy_from_slice(block),
-                count,
-                None,
-                &mut SpareMap::default(),
-            )
-            .unwrap();
+            let (map, record, _) = parse_block(block).unwrap();
             assert_eq!(
                 record.is_some(),
                 *want,
@@ -531,15 +532,8 @@ mod tests {
             b"Connection: ,,keep-alive,\r\n\r\n",
         ];
         for block in blocks {
-            let count = block.iter().filter(|&&b| b == b'\n').count() - 1;
             let shown = String::from_utf8_lossy(block);
-            let (map, _, seen) = parse_fields(
-                &Bytes::copy_from_slice(block),
-                count,
-                None,
-                &mut SpareMap::default(),
-            )
-            .unwrap();
+            let (map, _, seen) = parse_block(block).unwrap();
             for version in [Version::HTTP_10, Version::HTTP_11] {
                 assert_eq!(
                     seen.keep_alive(version),
