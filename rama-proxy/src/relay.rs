@@ -4,8 +4,9 @@
 //!
 //! The ends arrive as generic streams (an HTTP upgrade, a peeked-and-replayed stream, a
 //! proxy connector's stream), so each is taken apart by type: a rama-tcp [`TcpStream`], a
-//! [`RewindStream`] over one, an HTTP [`Upgraded`] over either, or a [`ProxyStream`] that
-//! holds one plainly. Bytes already read off a socket (the replay prefix, bytes read past an
+//! [`RewindStream`] over one or over a `RewindStream` over one (a stream peeked twice, as
+//! `rama serve proxy` peeks its clients), an HTTP [`Upgraded`] over any of those, or a
+//! [`ProxyStream`] that holds one plainly. Bytes already read off a socket (the replay prefix, bytes read past an
 //! HTTP head) are written to the other end first, so none is lost or reordered.
 
 use crate::client::ProxyStream;
@@ -25,6 +26,9 @@ pub(crate) struct Relayed {
     pub(crate) client_to_upstream: u64,
     /// Upstream → client.
     pub(crate) upstream_to_client: u64,
+    /// Whether the bytes went with `splice(2)` (both ends plain TCP sockets), not through
+    /// user space.
+    pub(crate) spliced: bool,
 }
 
 /// Why [`relay`] stopped before both directions ended cleanly: the forwarding error (it names
@@ -102,6 +106,7 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
         return Ok(Relayed {
             client_to_upstream: moved.client_to_upstream + client_early.len() as u64,
             upstream_to_client: moved.upstream_to_client + upstream_early.len() as u64,
+            spliced: true,
         });
     }
     let (mut client, mut upstream) = (Box::pin(client), Box::pin(upstream));
@@ -114,20 +119,29 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
     Ok(Relayed {
         client_to_upstream: stats.client_to_upstream(),
         upstream_to_client: stats.upstream_to_client(),
+        spliced: false,
     })
 }
+
+/// A client connection of `rama serve proxy` (and of any server that stacks the same
+/// services) as the HTTP server hands it over: peeked once by
+/// [`Socks5OrHttp`](crate::peek::Socks5OrHttp) (SOCKS5 or HTTP?), then again by
+/// `HttpServer::auto` (the h2 preface?), each peek a replay over the one before.
+type TwicePeeked = RewindStream<RewindStream<TcpStream>>;
 
 /// Whether [`take_tcp`] can take `stream` apart into a TCP socket.
 fn is_plain_tcp<S: Any>(stream: &S) -> bool {
     let any = stream as &dyn Any;
-    if any.is::<TcpStream>() || any.is::<RewindStream<TcpStream>>() {
+    if any.is::<TcpStream>() || any.is::<RewindStream<TcpStream>>() || any.is::<TwicePeeked>() {
         return true;
     }
     if let Some(proxied) = any.downcast_ref::<ProxyStream<TcpStream>>() {
         return proxied.is_plain();
     }
     if let Some(upgraded) = any.downcast_ref::<Upgraded>() {
-        return upgraded.io_is::<TcpStream>() || upgraded.io_is::<RewindStream<TcpStream>>();
+        return upgraded.io_is::<TcpStream>()
+            || upgraded.io_is::<RewindStream<TcpStream>>()
+            || upgraded.io_is::<TwicePeeked>();
     }
     false
 }
@@ -136,15 +150,8 @@ fn is_plain_tcp<S: Any>(stream: &S) -> bool {
 /// the types [`is_plain_tcp`] accepts.
 fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes)> {
     let boxed: Box<dyn Any> = Box::new(stream);
-    let boxed = match boxed.downcast::<TcpStream>() {
-        Ok(tcp) => return Some((*tcp, Bytes::new())),
-        Err(other) => other,
-    };
-    let boxed = match boxed.downcast::<RewindStream<TcpStream>>() {
-        Ok(rewind) => {
-            let (early, tcp) = rewind.into_parts();
-            return Some((tcp, early));
-        }
+    let boxed = match unwind(boxed) {
+        Ok(taken) => return Some(taken),
         Err(other) => other,
     };
     let boxed = match boxed.downcast::<ProxyStream<TcpStream>>() {
@@ -152,20 +159,66 @@ fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes)> {
         Err(other) => other,
     };
     let upgraded = *boxed.downcast::<Upgraded>().ok()?;
+    // reads return the upgrade's read-ahead first, then what the replays had left
     let upgraded = match upgraded.downcast::<TcpStream>() {
         Ok(parts) => return Some((parts.io, parts.read_ahead)),
         Err(upgraded) => upgraded,
     };
-    let parts = upgraded.downcast::<RewindStream<TcpStream>>().ok()?;
-    // reads return the upgrade's read-ahead first, then what the rewind had left
-    let (prefix, tcp) = parts.io.into_parts();
-    if prefix.is_empty() {
-        return Some((tcp, parts.read_ahead));
+    let upgraded = match upgraded.downcast::<RewindStream<TcpStream>>() {
+        Ok(parts) => {
+            let (tcp, left) = unwind_rewind(parts.io);
+            return Some((tcp, in_read_order(parts.read_ahead, left)));
+        }
+        Err(upgraded) => upgraded,
+    };
+    let parts = upgraded.downcast::<TwicePeeked>().ok()?;
+    let (tcp, left) = unwind_twice_peeked(parts.io);
+    Some((tcp, in_read_order(parts.read_ahead, left)))
+}
+
+/// A socket, alone or under one or two replays, taken apart ([`take_tcp`]); any other stream
+/// is handed back.
+fn unwind(boxed: Box<dyn Any>) -> Result<(TcpStream, Bytes), Box<dyn Any>> {
+    let boxed = match boxed.downcast::<TcpStream>() {
+        Ok(tcp) => return Ok((*tcp, Bytes::new())),
+        Err(other) => other,
+    };
+    let boxed = match boxed.downcast::<RewindStream<TcpStream>>() {
+        Ok(rewind) => return Ok(unwind_rewind(*rewind)),
+        Err(other) => other,
+    };
+    boxed
+        .downcast::<TwicePeeked>()
+        .map(|twice| unwind_twice_peeked(*twice))
+}
+
+/// The socket under a replay, and the bytes the replay has left.
+fn unwind_rewind(rewind: RewindStream<TcpStream>) -> (TcpStream, Bytes) {
+    let (prefix, tcp) = rewind.into_parts();
+    (tcp, prefix)
+}
+
+/// The socket under two replays, and the bytes they have left: the outer one's first (it
+/// was filled from the inner one and the socket, so its bytes come before what the inner
+/// one still holds).
+fn unwind_twice_peeked(twice: TwicePeeked) -> (TcpStream, Bytes) {
+    let (outer, inner) = twice.into_parts();
+    let (tcp, inner) = unwind_rewind(inner);
+    (tcp, in_read_order(outer, inner))
+}
+
+/// `first` then `then`, copied only when both hold bytes.
+fn in_read_order(first: Bytes, then: Bytes) -> Bytes {
+    if then.is_empty() {
+        return first;
     }
-    let mut early = Vec::with_capacity(parts.read_ahead.len() + prefix.len());
-    early.extend_from_slice(&parts.read_ahead);
-    early.extend_from_slice(&prefix);
-    Some((tcp, Bytes::from(early)))
+    if first.is_empty() {
+        return then;
+    }
+    let mut both = Vec::with_capacity(first.len() + then.len());
+    both.extend_from_slice(&first);
+    both.extend_from_slice(&then);
+    Bytes::from(both)
 }
 
 #[cfg(test)]
@@ -229,8 +282,102 @@ mod tests {
         let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
         exchange(client_end, upstream_end, b"early ").await;
         let moved = relayed.await.unwrap().unwrap();
+        assert!(moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000 + 6);
         assert_eq!(moved.upstream_to_client, 200_000);
+    }
+
+    #[tokio::test]
+    async fn a_socket_under_two_replays_is_taken_apart_in_read_order() {
+        let (client, client_end) = tcp_pair().await;
+        let (upstream, upstream_end) = tcp_pair().await;
+        // the outer replay was filled first, so its bytes come before the inner one's rest
+        let client = RewindStream::new(
+            RewindStream::new(client, Bytes::from_static(b"inner ")),
+            Bytes::from_static(b"outer "),
+        );
+        assert!(is_plain_tcp(&client));
+        let config = ForwardConfig::new();
+        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
+        exchange(client_end, upstream_end, b"outer inner ").await;
+        let moved = relayed.await.unwrap().unwrap();
+        assert!(moved.spliced);
+        assert_eq!(moved.client_to_upstream, 300_000 + 12);
+    }
+
+    /// The stack `rama serve proxy` runs: [`Socks5OrHttp`](crate::peek::Socks5OrHttp) peeks
+    /// the client's first byte, `HttpServer::auto` peeks for the h2 preface, so a CONNECT's
+    /// upgraded stream comes out under two replays. The relay must still find the socket
+    /// (it copied through user space when it looked for one replay only).
+    #[tokio::test]
+    async fn a_connect_through_the_proxys_peeking_stack_is_spliced() {
+        use crate::peek::Socks5OrHttp;
+        use rama_core::{Service, service_fn};
+        use rama_http::server::HttpServer;
+        use rama_http::server::upgrade::OnUpgrade;
+        use rama_http::{Body, Request, Response};
+        use std::convert::Infallible;
+        use std::sync::{Arc, Mutex};
+
+        let (server_side, mut client_end) = tcp_pair().await;
+        let (upstream, upstream_end) = tcp_pair().await;
+        let upstream = Arc::new(Mutex::new(Some(upstream)));
+        let (relayed_tx, relayed_rx) = tokio::sync::oneshot::channel();
+        let relayed_tx = Arc::new(Mutex::new(Some(relayed_tx)));
+        let connect = service_fn(move |mut req: Request<Body>| {
+            let on_upgrade = req.extensions_mut().remove::<OnUpgrade>();
+            let upstream = upstream.lock().unwrap().take();
+            let relayed_tx = relayed_tx.lock().unwrap().take();
+            async move {
+                let (Some(on_upgrade), Some(upstream), Some(relayed_tx)) =
+                    (on_upgrade, upstream, relayed_tx)
+                else {
+                    panic!("one CONNECT, with an upgrade, expected");
+                };
+                tokio::spawn(async move {
+                    let client = on_upgrade.upgraded().await.unwrap();
+                    let moved = relay(client, upstream, &ForwardConfig::new()).await;
+                    let _ = relayed_tx.send(moved);
+                });
+                Ok::<_, Infallible>(Response::new(Body::empty()))
+            }
+        });
+        let socks5 = service_fn(
+            async |_: RewindStream<TcpStream>| -> Result<(), Infallible> {
+                panic!("an HTTP client was taken for SOCKS5")
+            },
+        );
+        let stack = Socks5OrHttp::new(socks5, HttpServer::auto().service(connect));
+        let served = tokio::spawn(async move { stack.serve(server_side).await });
+
+        // the head and the first tunnel bytes in one write: they arrive read ahead
+        client_end
+            .write_all(b"CONNECT upstream.test:80 HTTP/1.1\r\nHost: upstream.test:80\r\n\r\nearly ")
+            .await
+            .unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(client_end.read_u8().await.unwrap());
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+        exchange(client_end, upstream_end, b"early ").await;
+        let moved = tokio::time::timeout(Duration::from_secs(20), relayed_rx)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(moved.spliced, "the tunnel was copied through user space");
+        assert_eq!(moved.client_to_upstream, 300_000 + 6);
+        assert_eq!(moved.upstream_to_client, 200_000);
+        tokio::time::timeout(Duration::from_secs(20), served)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 
     #[tokio::test]
@@ -242,6 +389,7 @@ mod tests {
         let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
         exchange(client_end, upstream_end, b"").await;
         let moved = relayed.await.unwrap().unwrap();
+        assert!(!moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000);
     }
 }

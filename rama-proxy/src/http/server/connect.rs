@@ -120,6 +120,7 @@ async fn tunnel_upgraded<S: Stream>(
             %target,
             sent = moved.client_to_upstream,
             received = moved.upstream_to_client,
+            spliced = moved.spliced,
             "CONNECT tunnel closed"
         ),
         Err(e) => tracing::debug!(%target, "CONNECT tunnel ended: {e}"),
