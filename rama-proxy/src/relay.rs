@@ -12,6 +12,7 @@
 use crate::client::ProxyStream;
 use bytes::Bytes;
 use rama_core::error::BoxError;
+use rama_core::extensions::Extensions;
 use rama_http::server::upgrade::Upgraded;
 use rama_net::stream::{ForwardConfig, RewindStream, Stream, forward_bidirectional};
 use rama_tcp::TcpStream;
@@ -81,8 +82,13 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
 ) -> Result<Relayed, RelayError> {
     #[cfg(target_os = "linux")]
     if is_plain_tcp(&client) && is_plain_tcp(&upstream) {
-        let (Some((mut client, client_early)), Some((mut upstream, upstream_early))) =
-            (take_tcp(client), take_tcp(upstream))
+        // `_kept_*` live until the relay ends: an upgraded stream's extensions may hold what
+        // counts the connection (`--max-conns`' permit), which must last as long as the
+        // tunnel does
+        let (
+            Some((mut client, client_early, _kept_client)),
+            Some((mut upstream, upstream_early, _kept_upstream)),
+        ) = (take_tcp(client), take_tcp(upstream))
         else {
             return Err(RelayError::client(
                 "relay: a stream checked to be TCP could not be taken apart",
@@ -146,34 +152,39 @@ fn is_plain_tcp<S: Any>(stream: &S) -> bool {
     false
 }
 
-/// The TCP socket under `stream` and the bytes already read off it (to deliver first), for
-/// the types [`is_plain_tcp`] accepts.
-fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes)> {
+/// The TCP socket under `stream`, the bytes already read off it (to deliver first), and
+/// what must stay alive as long as the socket is relayed (an upgraded stream's extensions),
+/// for the types [`is_plain_tcp`] accepts.
+fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes, Extensions)> {
     let boxed: Box<dyn Any> = Box::new(stream);
     let boxed = match unwind(boxed) {
-        Ok(taken) => return Some(taken),
+        Ok((tcp, early)) => return Some((tcp, early, Extensions::new())),
         Err(other) => other,
     };
     let boxed = match boxed.downcast::<ProxyStream<TcpStream>>() {
-        Ok(proxied) => return proxied.into_plain().ok().map(|tcp| (tcp, Bytes::new())),
+        Ok(proxied) => {
+            let tcp = proxied.into_plain().ok()?;
+            return Some((tcp, Bytes::new(), Extensions::new()));
+        }
         Err(other) => other,
     };
     let upgraded = *boxed.downcast::<Upgraded>().ok()?;
     // reads return the upgrade's read-ahead first, then what the replays had left
     let upgraded = match upgraded.downcast::<TcpStream>() {
-        Ok(parts) => return Some((parts.io, parts.read_ahead)),
+        Ok(parts) => return Some((parts.io, parts.read_ahead, parts.extensions)),
         Err(upgraded) => upgraded,
     };
     let upgraded = match upgraded.downcast::<RewindStream<TcpStream>>() {
         Ok(parts) => {
             let (tcp, left) = unwind_rewind(parts.io);
-            return Some((tcp, in_read_order(parts.read_ahead, left)));
+            let early = in_read_order(parts.read_ahead, left);
+            return Some((tcp, early, parts.extensions));
         }
         Err(upgraded) => upgraded,
     };
     let parts = upgraded.downcast::<TwicePeeked>().ok()?;
     let (tcp, left) = unwind_twice_peeked(parts.io);
-    Some((tcp, in_read_order(parts.read_ahead, left)))
+    Some((tcp, in_read_order(parts.read_ahead, left), parts.extensions))
 }
 
 /// A socket, alone or under one or two replays, taken apart ([`take_tcp`]); any other stream
