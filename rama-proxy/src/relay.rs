@@ -236,7 +236,7 @@ fn in_read_order(first: Bytes, then: Bytes) -> Bytes {
 mod tests {
     use super::*;
     use std::time::Duration;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
     use tokio::net::TcpListener;
 
     /// A connected pair of loopback TCP sockets, as rama-tcp streams.
@@ -283,16 +283,26 @@ mod tests {
         assert!(at_upstream == expected, "bytes reordered or lost");
     }
 
+    /// [`relay`]s `client` and `upstream` in a task while the peers' ends run [`exchange`]
+    /// (`early`: what `client` had read already); what the relay reports.
+    async fn relay_exchange<C: Stream, U: Stream>(
+        (client, client_end): (C, impl AsyncRead + AsyncWrite + Unpin),
+        (upstream, upstream_end): (U, impl AsyncRead + AsyncWrite + Unpin),
+        early: &[u8],
+    ) -> Relayed {
+        let config = ForwardConfig::new();
+        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
+        exchange(client_end, upstream_end, early).await;
+        relayed.await.unwrap().unwrap()
+    }
+
     #[tokio::test]
     async fn tcp_ends_are_taken_apart_and_early_bytes_go_first() {
         let (client, client_end) = tcp_pair().await;
         let (upstream, upstream_end) = tcp_pair().await;
         let client = RewindStream::new(client, Bytes::from_static(b"early "));
         assert!(is_plain_tcp(&client) && is_plain_tcp(&upstream));
-        let config = ForwardConfig::new();
-        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
-        exchange(client_end, upstream_end, b"early ").await;
-        let moved = relayed.await.unwrap().unwrap();
+        let moved = relay_exchange((client, client_end), (upstream, upstream_end), b"early ").await;
         assert!(moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000 + 6);
         assert_eq!(moved.upstream_to_client, 200_000);
@@ -308,10 +318,12 @@ mod tests {
             Bytes::from_static(b"outer "),
         );
         assert!(is_plain_tcp(&client));
-        let config = ForwardConfig::new();
-        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
-        exchange(client_end, upstream_end, b"outer inner ").await;
-        let moved = relayed.await.unwrap().unwrap();
+        let moved = relay_exchange(
+            (client, client_end),
+            (upstream, upstream_end),
+            b"outer inner ",
+        )
+        .await;
         assert!(moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000 + 12);
     }
@@ -396,10 +408,7 @@ mod tests {
         let (client, client_end) = tcp_pair().await;
         let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
         assert!(!is_plain_tcp(&upstream));
-        let config = ForwardConfig::new();
-        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
-        exchange(client_end, upstream_end, b"").await;
-        let moved = relayed.await.unwrap().unwrap();
+        let moved = relay_exchange((client, client_end), (upstream, upstream_end), b"").await;
         assert!(!moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000);
     }
