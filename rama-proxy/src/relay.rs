@@ -82,36 +82,31 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
 ) -> Result<Relayed, RelayError> {
     #[cfg(target_os = "linux")]
     if is_plain_tcp(&client) && is_plain_tcp(&upstream) {
-        // `_kept_*` live until the relay ends: an upgraded stream's extensions may hold what
-        // counts the connection (`--max-conns`' permit), which must last as long as the
-        // tunnel does
-        let (
-            Some((mut client, client_early, _kept_client)),
-            Some((mut upstream, upstream_early, _kept_upstream)),
-        ) = (take_tcp(client), take_tcp(upstream))
-        else {
+        let (Some(mut client), Some(mut upstream)) = (take_tcp(client), take_tcp(upstream)) else {
             return Err(RelayError::client(
                 "relay: a stream checked to be TCP could not be taken apart",
             ));
         };
         // what each side sent that was read already goes to the other side first
         upstream
-            .write_all(&client_early)
+            .tcp
+            .write_all(&client.early)
             .await
             .map_err(RelayError::upstream)?;
         client
-            .write_all(&upstream_early)
+            .tcp
+            .write_all(&upstream.early)
             .await
             .map_err(RelayError::client)?;
-        let moved = rama_tcp::forward::forward_tcp(&mut client, &mut upstream, config)
+        let moved = rama_tcp::forward::forward_tcp(&mut client.tcp, &mut upstream.tcp, config)
             .await
             .map_err(|e| RelayError {
                 client_side: e.kind().is_client_side(),
                 source: e.into(),
             })?;
         return Ok(Relayed {
-            client_to_upstream: moved.client_to_upstream + client_early.len() as u64,
-            upstream_to_client: moved.upstream_to_client + upstream_early.len() as u64,
+            client_to_upstream: moved.client_to_upstream + client.early.len() as u64,
+            upstream_to_client: moved.upstream_to_client + upstream.early.len() as u64,
             spliced: true,
         });
     }
@@ -152,39 +147,70 @@ fn is_plain_tcp<S: Any>(stream: &S) -> bool {
     false
 }
 
-/// The TCP socket under `stream`, the bytes already read off it (to deliver first), and
-/// what must stay alive as long as the socket is relayed (an upgraded stream's extensions),
-/// for the types [`is_plain_tcp`] accepts.
-fn take_tcp<S: Any>(stream: S) -> Option<(TcpStream, Bytes, Extensions)> {
+/// A plain stream taken apart by [`take_tcp`].
+struct TakenTcp {
+    tcp: TcpStream,
+    /// Bytes already read off `tcp`: they go to the other side first.
+    early: Bytes,
+    /// An upgraded stream's extensions, kept as long as the socket is relayed: they may hold
+    /// what counts the connection (`--max-conns`' permit), which must last as long as the
+    /// tunnel does.
+    _extensions: Extensions,
+}
+
+impl TakenTcp {
+    fn new(tcp: TcpStream, early: Bytes) -> Self {
+        Self {
+            tcp,
+            early,
+            _extensions: Extensions::new(),
+        }
+    }
+
+    fn upgraded(tcp: TcpStream, early: Bytes, extensions: Extensions) -> Self {
+        Self {
+            tcp,
+            early,
+            _extensions: extensions,
+        }
+    }
+}
+
+/// `stream` taken apart, for the types [`is_plain_tcp`] accepts.
+fn take_tcp<S: Any>(stream: S) -> Option<TakenTcp> {
     let boxed: Box<dyn Any> = Box::new(stream);
     let boxed = match unwind(boxed) {
-        Ok((tcp, early)) => return Some((tcp, early, Extensions::new())),
+        Ok((tcp, early)) => return Some(TakenTcp::new(tcp, early)),
         Err(other) => other,
     };
     let boxed = match boxed.downcast::<ProxyStream<TcpStream>>() {
-        Ok(proxied) => {
-            let tcp = proxied.into_plain().ok()?;
-            return Some((tcp, Bytes::new(), Extensions::new()));
-        }
+        Ok(proxied) => return Some(TakenTcp::new(proxied.into_plain().ok()?, Bytes::new())),
         Err(other) => other,
     };
     let upgraded = *boxed.downcast::<Upgraded>().ok()?;
     // reads return the upgrade's read-ahead first, then what the replays had left
     let upgraded = match upgraded.downcast::<TcpStream>() {
-        Ok(parts) => return Some((parts.io, parts.read_ahead, parts.extensions)),
+        Ok(parts) => {
+            return Some(TakenTcp::upgraded(
+                parts.io,
+                parts.read_ahead,
+                parts.extensions,
+            ));
+        }
         Err(upgraded) => upgraded,
     };
     let upgraded = match upgraded.downcast::<RewindStream<TcpStream>>() {
         Ok(parts) => {
             let (tcp, left) = unwind_rewind(parts.io);
             let early = in_read_order(parts.read_ahead, left);
-            return Some((tcp, early, parts.extensions));
+            return Some(TakenTcp::upgraded(tcp, early, parts.extensions));
         }
         Err(upgraded) => upgraded,
     };
     let parts = upgraded.downcast::<TwicePeeked>().ok()?;
     let (tcp, left) = unwind_twice_peeked(parts.io);
-    Some((tcp, in_read_order(parts.read_ahead, left), parts.extensions))
+    let early = in_read_order(parts.read_ahead, left);
+    Some(TakenTcp::upgraded(tcp, early, parts.extensions))
 }
 
 /// A socket, alone or under one or two replays, taken apart ([`take_tcp`]); any other stream
