@@ -204,6 +204,59 @@ async fn dropping_a_response_body_resets_the_stream() {
     server.stop().await;
 }
 
+/// RFC 9113 §8.1: a server may answer before the request body is in, then end the
+/// upload with RST_STREAM(NO_ERROR). The client keeps the complete response, stops sending
+/// (the body it was sending is dropped) and the connection goes on.
+#[tokio::test]
+async fn an_early_answer_stops_the_upload_and_keeps_the_response() {
+    let server = start(HttpServer::h2()).await;
+    let config = H2ClientConfig::new()
+        .with_initial_window_size(16 * 1024)
+        .with_initial_connection_window_size(32 * 1024);
+    let (sender, _task) = connect(server.addr, config).await;
+    // an upload that never ends: only the reset can stop it
+    let (tx, body) = Body::channel();
+    let upload = tokio::spawn(async move {
+        let chunk = bytes::Bytes::from(pattern(16 * 1024));
+        let mut sent = 0usize;
+        while tx.send_data(chunk.clone()).await.is_ok() {
+            sent += chunk.len();
+        }
+        sent
+    });
+    // "/early" is not read by the test service: it answers "hello /early" at once
+    let req = Request::post(server.uri("/early")).body(body).unwrap();
+    let res = timeout(WAIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        timeout(WAIT, res.into_body().collect_string(100))
+            .await
+            .unwrap()
+            .unwrap(),
+        "hello /early"
+    );
+    let sent = timeout(WAIT, upload)
+        .await
+        .expect("the reset stops the upload")
+        .unwrap();
+    assert!(
+        sent < 1 << 20,
+        "{sent} bytes went up before the upload stopped"
+    );
+    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        res.into_body().collect_string(100).await.unwrap(),
+        "hello /after"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn origin_form_request_uses_the_host_header() {
     let server = start(HttpServer::h2()).await;
