@@ -5,9 +5,11 @@
 //! The ends arrive as generic streams (an HTTP upgrade, a peeked-and-replayed stream, a
 //! proxy connector's stream), so each is taken apart by type: a rama-tcp [`TcpStream`], a
 //! [`RewindStream`] over one or over a `RewindStream` over one (a stream peeked twice, as
-//! `rama serve proxy` peeks its clients), an HTTP [`Upgraded`] over any of those, or a
-//! [`ProxyStream`] that holds one plainly. Bytes already read off a socket (the replay prefix, bytes read past an
-//! HTTP head) are written to the other end first, so none is lost or reordered.
+//! `rama serve proxy` peeks its clients), an HTTP [`Upgraded`] over any of those (a server's
+//! upgrade or CONNECT, or an HTTP/1 client connection that switched protocols), or a
+//! [`ProxyStream`] that holds one plainly. Bytes already read off a socket (the replay
+//! prefix, bytes read past an HTTP head) are written to the other end first, so none is
+//! lost or reordered.
 
 use crate::client::ProxyStream;
 use bytes::Bytes;
@@ -427,6 +429,65 @@ mod tests {
             .unwrap()
             .unwrap()
             .unwrap();
+    }
+
+    /// The reverse proxy's upgrade pass-through: the upstream side is an HTTP/1 client
+    /// connection that switched protocols. It hands over the socket it was connected on, so
+    /// the relay splices; the bytes the upstream sent right after its `101` go first.
+    #[tokio::test]
+    async fn a_client_connection_that_switched_protocols_is_spliced() {
+        use rama_http::client::http1::{Http1ClientConfig, OnClientUpgrade, handshake};
+        use rama_http::{Body, Request, StatusCode};
+
+        let (client, client_end) = tcp_pair().await;
+        let (to_upstream, mut upstream_end) = tcp_pair().await;
+        let (sender, conn) = handshake(to_upstream, Http1ClientConfig::new())
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let upstream_answers = async {
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                head.push(upstream_end.read_u8().await.unwrap());
+            }
+            upstream_end
+                .write_all(
+                    b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n\
+                      Upgrade: test\r\n\r\nearly ",
+                )
+                .await
+                .unwrap();
+        };
+        let req = Request::get("http://upstream.test/")
+            .header("connection", "upgrade")
+            .header("upgrade", "test")
+            .body(Body::empty())
+            .unwrap();
+        let (res, ()) = tokio::time::timeout(Duration::from_secs(20), async {
+            tokio::join!(sender.send_request(req), upstream_answers)
+        })
+        .await
+        .unwrap();
+        let res = res.unwrap();
+        assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
+        let on_upgrade = res.extensions().get::<OnClientUpgrade>().unwrap().clone();
+        let upstream = tokio::time::timeout(Duration::from_secs(20), on_upgrade.upgraded())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(is_plain_tcp(&upstream), "the upgraded IO is not the socket");
+        // the exchange reads the upstream's early bytes as the first of the client's download
+        let config = ForwardConfig::new();
+        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
+        let mut client_end = client_end;
+        let mut early = [0u8; 6];
+        client_end.read_exact(&mut early).await.unwrap();
+        assert_eq!(&early, b"early ");
+        exchange(client_end, upstream_end, b"").await;
+        let moved = relayed.await.unwrap().unwrap();
+        assert!(moved.spliced, "the upgrade was copied through user space");
+        assert_eq!(moved.client_to_upstream, 300_000);
+        assert_eq!(moved.upstream_to_client, 200_000 + 6);
     }
 
     #[tokio::test]

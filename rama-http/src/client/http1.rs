@@ -58,6 +58,7 @@ use crate::proto::h1::{
     BodyDecoder, BodyFraming, Decoded, Http1Limits, OutgoingFields, ResponseHeadParser,
     encode_chunk, encode_last_chunk, put_field_line, settle_request_framing,
 };
+use crate::server::upgrade::UpgradeIo;
 use crate::timer::LazyTimer;
 use crate::wire::{OriginalHeaderNames, ordered_headers};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -142,10 +143,15 @@ impl Http1ClientConfig {
     }
 }
 
-/// The IO a client connection can run on.
-pub trait ClientIo: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static {}
+/// The IO a client connection can run on: the same streams an [`Upgraded`] can hold, so a
+/// connection that switched protocols hands its IO over as it was connected (a tunnel can
+/// then take a TCP socket back out with [`Upgraded::downcast`] and splice it).
+///
+/// [`Upgraded`]: crate::server::upgrade::Upgraded
+/// [`Upgraded::downcast`]: crate::server::upgrade::Upgraded::downcast
+pub trait ClientIo: UpgradeIo {}
 
-impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static> ClientIo for T {}
+impl<T: UpgradeIo> ClientIo for T {}
 
 type Job = (
     Request<Body>,

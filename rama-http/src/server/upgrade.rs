@@ -52,8 +52,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::oneshot;
 
 /// The IO an [`Upgraded`] stream wraps, type-erased (and recoverable with
-/// [`Upgraded::downcast`]).
-pub(crate) trait UpgradeIo: AsyncRead + AsyncWrite + Send + Sync + Unpin + Any {}
+/// [`Upgraded::downcast`]): any byte stream that is `Send`, `Sync`, `Unpin` and `'static`.
+/// Implemented for every such type.
+pub trait UpgradeIo: AsyncRead + AsyncWrite + Send + Sync + Unpin + Any {}
 
 impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin + Any> UpgradeIo for T {}
 

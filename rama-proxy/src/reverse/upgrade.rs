@@ -1,12 +1,13 @@
 //! Upgrade pass-through (WebSocket and any other `Upgrade`): the client's upgrade request goes
 //! upstream with its `Upgrade` and `Connection: upgrade`; when the upstream answers
 //! `101 Switching Protocols`, that answer is relayed to the client, and once both sides have
-//! handed over their connections, bytes are copied both ways until either side ends.
+//! handed over their connections, bytes are relayed both ways until either side ends: with
+//! `splice(2)` when both are plain TCP sockets (see [`relay`](crate::relay)), else copied.
 
 use rama_core::graceful::ShutdownSignal;
 use rama_http::client::http1::OnClientUpgrade;
 use rama_http::server::upgrade::{OnUpgrade, Upgraded};
-use rama_net::stream::{ForwardConfig, forward_bidirectional};
+use rama_net::stream::ForwardConfig;
 use std::time::Duration;
 
 /// How long to wait for the upstream connection to be handed over after its `101` arrived
@@ -22,7 +23,7 @@ async fn upstream_io(upstream: &OnClientUpgrade) -> Option<Upgraded> {
         .flatten()
 }
 
-/// Spawns the relay of an upgraded exchange: waits for both connections, then copies bytes
+/// Spawns the relay of an upgraded exchange: waits for both connections, then relays bytes
 /// both ways (idle timeout of `config`) until one side ends, or until `shutdown` fires.
 pub(crate) fn spawn_relay(
     client: OnUpgrade,
@@ -31,21 +32,22 @@ pub(crate) fn spawn_relay(
     shutdown: Option<ShutdownSignal>,
 ) {
     let relay = async move {
-        let Some(mut upstream_io) = upstream_io(&upstream).await else {
+        let Some(upstream_io) = upstream_io(&upstream).await else {
             tracing::debug!("upgrade: the upstream connection was not handed over");
             return;
         };
-        let mut client_io = match client.upgraded().await {
+        let client_io = match client.upgraded().await {
             Ok(io) => io,
             Err(err) => {
                 tracing::debug!("upgrade: the client connection was not handed over: {err}");
                 return;
             }
         };
-        match forward_bidirectional(&mut client_io, &mut upstream_io, &config).await {
-            Ok(stats) => tracing::debug!(
-                to_upstream = stats.client_to_upstream(),
-                to_client = stats.upstream_to_client(),
+        match crate::relay::relay(client_io, upstream_io, &config).await {
+            Ok(moved) => tracing::debug!(
+                to_upstream = moved.client_to_upstream,
+                to_client = moved.upstream_to_client,
+                spliced = moved.spliced,
                 "upgraded connection ended"
             ),
             Err(err) => tracing::debug!("upgraded connection failed: {err}"),

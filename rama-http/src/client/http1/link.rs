@@ -61,7 +61,8 @@ impl Link {
     /// past the response head replayed first.
     pub(super) fn into_upgraded(self: Box<Self>) -> Upgraded {
         let Self { io, buf, .. } = *self;
-        Upgraded::new(Box::new(io), buf.freeze(), Extensions::new())
+        // the connected IO itself, not a box of the box: `Upgraded::downcast` finds its type
+        Upgraded::new(io, buf.freeze(), Extensions::new())
     }
 }
 
