@@ -6,7 +6,8 @@
 //! proxy connector's stream), so each is taken apart by type: a rama-tcp [`TcpStream`], a
 //! [`RewindStream`] over one or over a `RewindStream` over one (a stream peeked twice, as
 //! `rama serve proxy` peeks its clients), an HTTP [`Upgraded`] over any of those (a server's
-//! upgrade or CONNECT, or an HTTP/1 client connection that switched protocols), or a
+//! upgrade or CONNECT, or an HTTP/1 client connection that switched protocols) or a replay
+//! over such an `Upgraded` (the MITM peeks a CONNECT tunnel for a ClientHello), or a
 //! [`ProxyStream`] that holds one plainly. Bytes already read off a socket (the replay
 //! prefix, bytes read past an HTTP head) are written to the other end first, so none is
 //! lost or reordered.
@@ -142,11 +143,19 @@ fn is_plain_tcp<S: Any>(stream: &S) -> bool {
         return proxied.is_plain();
     }
     if let Some(upgraded) = any.downcast_ref::<Upgraded>() {
-        return upgraded.io_is::<TcpStream>()
-            || upgraded.io_is::<RewindStream<TcpStream>>()
-            || upgraded.io_is::<TwicePeeked>();
+        return is_plain_upgraded(upgraded);
+    }
+    if let Some(peeked) = any.downcast_ref::<RewindStream<Upgraded>>() {
+        return is_plain_upgraded(peeked.inner());
     }
     false
+}
+
+/// Whether an upgraded stream's IO is one [`take_upgraded`] can take apart.
+fn is_plain_upgraded(upgraded: &Upgraded) -> bool {
+    upgraded.io_is::<TcpStream>()
+        || upgraded.io_is::<RewindStream<TcpStream>>()
+        || upgraded.io_is::<TwicePeeked>()
 }
 
 /// A plain stream taken apart by [`take_tcp`].
@@ -189,7 +198,23 @@ fn take_tcp<S: Any>(stream: S) -> Option<TakenTcp> {
         Ok(proxied) => return Some(TakenTcp::new(proxied.into_plain().ok()?, Bytes::new())),
         Err(other) => other,
     };
-    let upgraded = *boxed.downcast::<Upgraded>().ok()?;
+    let boxed = match boxed.downcast::<Upgraded>() {
+        Ok(upgraded) => return take_upgraded(*upgraded),
+        Err(other) => other,
+    };
+    // an upgraded stream peeked after the upgrade (the MITM's ClientHello peek): the peeked
+    // bytes were read first, then what the upgrade still holds
+    let (peeked, upgraded) = boxed
+        .downcast::<RewindStream<Upgraded>>()
+        .ok()?
+        .into_parts();
+    let mut taken = take_upgraded(upgraded)?;
+    taken.early = in_read_order(peeked, taken.early);
+    Some(taken)
+}
+
+/// An upgraded stream taken apart, for the IO types [`is_plain_upgraded`] accepts.
+fn take_upgraded(upgraded: Upgraded) -> Option<TakenTcp> {
     // reads return the upgrade's read-ahead first, then what the replays had left
     let upgraded = match upgraded.downcast::<TcpStream>() {
         Ok(parts) => {
@@ -431,15 +456,12 @@ mod tests {
             .unwrap();
     }
 
-    /// The reverse proxy's upgrade pass-through: the upstream side is an HTTP/1 client
-    /// connection that switched protocols. It hands over the socket it was connected on, so
-    /// the relay splices; the bytes the upstream sent right after its `101` go first.
-    #[tokio::test]
-    async fn a_client_connection_that_switched_protocols_is_spliced() {
+    /// An HTTP/1 client connection over loopback TCP that switched protocols; the peer's
+    /// socket, and the `101` was followed by `early ` (read past the head).
+    async fn switched_connection() -> (Upgraded, tokio::net::TcpStream) {
         use rama_http::client::http1::{Http1ClientConfig, OnClientUpgrade, handshake};
         use rama_http::{Body, Request, StatusCode};
 
-        let (client, client_end) = tcp_pair().await;
         let (to_upstream, mut upstream_end) = tcp_pair().await;
         let (sender, conn) = handshake(to_upstream, Http1ClientConfig::new())
             .await
@@ -471,23 +493,51 @@ mod tests {
         let res = res.unwrap();
         assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
         let on_upgrade = res.extensions().get::<OnClientUpgrade>().unwrap().clone();
-        let upstream = tokio::time::timeout(Duration::from_secs(20), on_upgrade.upgraded())
+        let upgraded = tokio::time::timeout(Duration::from_secs(20), on_upgrade.upgraded())
             .await
             .unwrap()
             .unwrap();
-        assert!(is_plain_tcp(&upstream), "the upgraded IO is not the socket");
-        // the exchange reads the upstream's early bytes as the first of the client's download
+        (upgraded, upstream_end)
+    }
+
+    /// Relays the client socket `client` with `upstream`, which holds `early` read already
+    /// (it must reach the client's end first), and checks the relay spliced.
+    async fn relay_spliced_with_early<U: Stream>(
+        upstream: U,
+        upstream_end: impl AsyncRead + AsyncWrite + Unpin,
+        early: &[u8],
+    ) {
+        let (client, mut client_end) = tcp_pair().await;
         let config = ForwardConfig::new();
         let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
-        let mut client_end = client_end;
-        let mut early = [0u8; 6];
-        client_end.read_exact(&mut early).await.unwrap();
-        assert_eq!(&early, b"early ");
+        let mut first = vec![0u8; early.len()];
+        client_end.read_exact(&mut first).await.unwrap();
+        assert_eq!(first, early);
         exchange(client_end, upstream_end, b"").await;
         let moved = relayed.await.unwrap().unwrap();
-        assert!(moved.spliced, "the upgrade was copied through user space");
+        assert!(moved.spliced, "copied through user space");
         assert_eq!(moved.client_to_upstream, 300_000);
-        assert_eq!(moved.upstream_to_client, 200_000 + 6);
+        assert_eq!(moved.upstream_to_client, 200_000 + early.len() as u64);
+    }
+
+    /// The reverse proxy's upgrade pass-through: the upstream side is an HTTP/1 client
+    /// connection that switched protocols. It hands over the socket it was connected on, so
+    /// the relay splices; the bytes the upstream sent right after its `101` go first.
+    #[tokio::test]
+    async fn a_client_connection_that_switched_protocols_is_spliced() {
+        let (upgraded, upstream_end) = switched_connection().await;
+        assert!(is_plain_tcp(&upgraded), "the upgraded IO is not the socket");
+        relay_spliced_with_early(upgraded, upstream_end, b"early ").await;
+    }
+
+    /// The MITM's fallback tunnel: an upgraded stream it peeked again (for a ClientHello)
+    /// is spliced; the peeked bytes come first, then what the upgrade had read ahead.
+    #[tokio::test]
+    async fn an_upgraded_stream_peeked_again_is_spliced_in_read_order() {
+        let (upgraded, upstream_end) = switched_connection().await;
+        let peeked = RewindStream::new(upgraded, Bytes::from_static(b"peeked "));
+        assert!(is_plain_tcp(&peeked));
+        relay_spliced_with_early(peeked, upstream_end, b"peeked early ").await;
     }
 
     #[tokio::test]

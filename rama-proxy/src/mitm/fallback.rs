@@ -1,42 +1,43 @@
 //! The fallback for tunnels the MITM does not decrypt: connect to the CONNECT target and
-//! relay the bytes both ways, the peeked ones first.
+//! relay the bytes both ways, the peeked ones first (spliced when both ends are plain TCP
+//! sockets, see [`relay`](crate::relay)).
 
+use crate::relay::{Relayed, relay};
 use rama_core::{
     Service,
     error::{BoxError, ErrorContext},
 };
 use rama_net::{
     client::EstablishedClientConnection,
-    stream::{ForwardConfig, ForwardStats, forward_bidirectional},
+    stream::{ForwardConfig, Stream},
 };
 use rama_tcp::client::TcpRequest;
-use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Connect to `request`'s target with `connector` (its extensions, such as an upstream
 /// `ProxyAddress`, go along) and relay bytes between it and `client` until both directions
 /// end. `client` replays whatever was peeked from it, so the target sees the stream from
 /// its first byte.
 pub(crate) async fn tunnel<S, C, IO>(
-    client: &mut S,
+    client: S,
     request: TcpRequest,
     connector: &C,
     config: &ForwardConfig,
-) -> Result<ForwardStats, BoxError>
+) -> Result<Relayed, BoxError>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Stream,
     C: Service<TcpRequest, Output = EstablishedClientConnection<IO, TcpRequest>>,
     C::Error: Into<BoxError>,
-    IO: AsyncRead + AsyncWrite + Unpin,
+    IO: Stream,
 {
     let target = request.authority.clone();
-    let EstablishedClientConnection { mut conn, .. } = connector
+    let EstablishedClientConnection { conn, .. } = connector
         .serve(request)
         .await
         .with_context(|| format!("connect to the tunnel target {target}"))?;
-    let stats = forward_bidirectional(client, &mut conn, config)
+    let moved = relay(client, conn, config)
         .await
         .with_context(|| format!("relay the tunnel to {target}"))?;
-    Ok(stats)
+    Ok(moved)
 }
 
 #[cfg(test)]
@@ -80,11 +81,11 @@ mod tests {
         });
         let connector = Dial;
         let (mut peer, near) = tokio::io::duplex(1024);
-        let mut near = RewindStream::new(near, Bytes::from_static(b"peeked "));
+        let near = RewindStream::new(near, Bytes::from_static(b"peeked "));
         let target: Authority = addr.to_string().parse().unwrap();
         let relay = tokio::spawn(async move {
             tunnel(
-                &mut near,
+                near,
                 TcpRequest::new(target),
                 &connector,
                 &ForwardConfig::new(),
@@ -100,12 +101,12 @@ mod tests {
         assert_eq!(&pong, b"pong");
         assert_eq!(origin.await.unwrap(), b"peeked ping");
         drop(peer);
-        let stats = tokio::time::timeout(Duration::from_secs(5), relay)
+        let moved = tokio::time::timeout(Duration::from_secs(5), relay)
             .await
             .unwrap()
             .unwrap()
             .unwrap();
-        assert_eq!(stats.client_to_upstream(), 11);
+        assert_eq!(moved.client_to_upstream, 11);
     }
 
     #[tokio::test]
@@ -115,11 +116,11 @@ mod tests {
             l.local_addr().unwrap().port()
         };
         let connector = Dial;
-        let (_peer, mut near) = tokio::io::duplex(64);
+        let (_peer, near) = tokio::io::duplex(64);
         let target: Authority = format!("127.0.0.1:{port}").parse().unwrap();
         let mut request = TcpRequest::new(target);
         request.extensions.insert(Marker("through the upstream"));
-        let err = tunnel(&mut near, request, &connector, &ForwardConfig::new())
+        let err = tunnel(near, request, &connector, &ForwardConfig::new())
             .await
             .unwrap_err();
         let text = format!("{err:#}");

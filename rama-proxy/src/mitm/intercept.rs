@@ -368,7 +368,7 @@ where
         let host = target.host().to_string();
         match classify(hello.as_ref(), &host, self.h2) {
             Interception::Tunnel(reason) => {
-                self.relay(&mut stream, request, reason).await?;
+                self.relay(stream, request, reason).await?;
             }
             Interception::Decrypt { server_name } => {
                 let sni = hello
@@ -411,7 +411,7 @@ where
 
     async fn relay<S>(
         &self,
-        stream: &mut RewindStream<S>,
+        stream: RewindStream<S>,
         request: TcpRequest,
         reason: TunnelReason,
     ) -> Result<(), BoxError>
@@ -420,11 +420,12 @@ where
     {
         let target = request.authority.clone();
         tracing::debug!(%target, "MITM: byte tunnel ({reason})");
-        let stats = tunnel(stream, request, &*self.connector, &self.forward).await?;
+        let moved = tunnel(stream, request, &*self.connector, &self.forward).await?;
         tracing::debug!(
             %target,
-            up = stats.client_to_upstream(),
-            down = stats.upstream_to_client(),
+            up = moved.client_to_upstream,
+            down = moved.upstream_to_client,
+            spliced = moved.spliced,
             "MITM: byte tunnel closed"
         );
         Ok(())
