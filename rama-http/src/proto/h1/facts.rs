@@ -54,6 +54,12 @@ pub(crate) struct ConnectionOptions {
 }
 
 impl ConnectionOptions {
+    /// No option listed (`Default` is not `const`).
+    pub(crate) const NONE: Self = Self {
+        close: false,
+        keep_alive: false,
+    };
+
     /// The options one `Connection` value lists.
     #[inline]
     pub(crate) fn of(value: &[u8]) -> Self {

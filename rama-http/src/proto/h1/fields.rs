@@ -41,10 +41,7 @@ impl SeenFields {
         Self {
             bits,
             length: 0,
-            connection: ConnectionOptions {
-                close: false,
-                keep_alive: false,
-            },
+            connection: ConnectionOptions::NONE,
         }
     }
 
