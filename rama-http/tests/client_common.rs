@@ -105,6 +105,7 @@ pub(crate) fn unsized_body(data: Vec<u8>, trailers: Option<HeaderMap>) -> Body {
 /// - `/big/N`: N bytes of [`pattern`], unknown size
 /// - `/trailers`: "data" of unknown size, then trailer `x-checksum: 42`
 /// - `/endless`: data until the client goes away
+/// - `/silent`: no answer at all (for response-head timeouts)
 /// - anything else: "hello <path>"
 async fn handle(
     req: Request<Body>,
@@ -152,6 +153,7 @@ async fn handle(
             t.insert("x-checksum", "42".parse()?);
             Response::new(unsized_body(b"data".to_vec(), Some(t)))
         }
+        "/silent" => std::future::pending().await,
         "/endless" => {
             let (tx, body) = Body::channel();
             tokio::spawn(async move {

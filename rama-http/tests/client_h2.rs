@@ -257,6 +257,35 @@ async fn an_early_answer_stops_the_upload_and_keeps_the_response() {
     server.stop().await;
 }
 
+/// A server that never answers: the request fails with a timeout error once the
+/// response-head timeout passed, and the connection serves the next request.
+#[tokio::test]
+async fn a_silent_server_times_out_the_response_head() {
+    let server = start(HttpServer::h2()).await;
+    let config = H2ClientConfig::new().with_response_head_timeout(Some(Duration::from_millis(200)));
+    let (sender, _task) = connect(server.addr, config).await;
+    let started = std::time::Instant::now();
+    let err = timeout(WAIT, sender.send_request(get(&server.uri("/silent"))))
+        .await
+        .expect("the head timeout ends the wait")
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        res.into_body().collect_string(100).await.unwrap(),
+        "hello /after"
+    );
+    assert_eq!(
+        H2ClientConfig::new().response_head_timeout(),
+        Some(Duration::from_secs(30))
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn origin_form_request_uses_the_host_header() {
     let server = start(HttpServer::h2()).await;

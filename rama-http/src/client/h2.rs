@@ -34,10 +34,11 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// The h2 SETTINGS and limits of a client connection; `None` keeps h2's default.
+/// The h2 SETTINGS and limits of a client connection; `None` keeps h2's default. And the
+/// response-head timeout of each request (30 s by default, as for HTTP/1).
 ///
 /// Server push is off by default (rama does not handle pushed streams).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct H2ClientConfig {
     initial_window_size: Option<u32>,
     initial_connection_window_size: Option<u32>,
@@ -52,6 +53,13 @@ pub struct H2ClientConfig {
     max_local_error_reset_streams: Option<Option<usize>>,
     max_send_buffer_size: Option<usize>,
     enable_push: bool,
+    response_head_timeout: Option<Duration>,
+}
+
+impl Default for H2ClientConfig {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 macro_rules! setting {
@@ -72,7 +80,7 @@ macro_rules! setting {
 }
 
 impl H2ClientConfig {
-    /// h2's defaults, push disabled.
+    /// h2's defaults, push disabled, a 30 s response-head timeout.
     #[must_use]
     pub const fn new() -> Self {
         Self {
@@ -89,6 +97,7 @@ impl H2ClientConfig {
             max_local_error_reset_streams: None,
             max_send_buffer_size: None,
             enable_push: false,
+            response_head_timeout: Some(Duration::from_secs(30)),
         }
     }
 
@@ -159,6 +168,21 @@ impl H2ClientConfig {
         self.enable_push
     }
 
+    /// How long a request waits for its response head once sent (`None`: no limit). When
+    /// it passes, the request fails with a timeout error ([`Error::is_timeout`]) and its
+    /// stream is reset; the connection and its other streams go on.
+    #[must_use]
+    pub const fn with_response_head_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.response_head_timeout = timeout;
+        self
+    }
+
+    /// The response-head timeout.
+    #[must_use]
+    pub const fn response_head_timeout(&self) -> Option<Duration> {
+        self.response_head_timeout
+    }
+
     fn builder(&self) -> h2::client::Builder {
         let mut b = h2::client::Builder::new();
         b.enable_push(self.enable_push);
@@ -217,7 +241,10 @@ where
         .await
         .map_err(Error::h2)?;
     Ok((
-        SendRequest { inner },
+        SendRequest {
+            inner,
+            head_timeout: config.response_head_timeout,
+        },
         Connection {
             fut: Box::pin(conn),
         },
@@ -228,6 +255,8 @@ where
 #[derive(Clone)]
 pub struct SendRequest {
     inner: h2::client::SendRequest<Bytes>,
+    /// [`H2ClientConfig::with_response_head_timeout`]
+    head_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for SendRequest {
@@ -254,7 +283,10 @@ impl SendRequest {
     ) -> Result<Response<Body>, Error> {
         // a clone has no stream of its own pending, so `h2` needs no `ready()` first (one
         // lock less per request); a broken connection fails `send_request` itself
-        let mut sender = self.inner;
+        let Self {
+            inner: mut sender,
+            head_timeout,
+        } = self;
         let (mut parts, body) = req.into_parts();
         to_h2_target(&mut parts)?;
         let end = http_body::Body::is_end_stream(&body);
@@ -264,7 +296,15 @@ impl SendRequest {
         if !end {
             tokio::spawn(send_body(stream, body));
         }
-        let res = response.await.map_err(Error::h2)?;
+        // dropping the response future on a timeout resets the stream (once its body, if
+        // any, is no longer being sent)
+        let res = match head_timeout {
+            Some(limit) => tokio::time::timeout(limit, response)
+                .await
+                .map_err(|_| Error::new(Kind::Timeout))?,
+            None => response.await,
+        }
+        .map_err(Error::h2)?;
         let (parts, recv) = res.into_parts();
         let body = if recv.is_end_stream() {
             Body::empty()
