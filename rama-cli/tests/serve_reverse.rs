@@ -173,6 +173,46 @@ fn hash_balance_is_sticky_per_key() {
     c.stop_cleanly();
 }
 
+/// An upstream that takes the request and never answers: `--timeout 1` answers 504 about a
+/// second after the request went out, and the proxy goes on serving.
+#[test]
+fn a_silent_upstream_is_504_after_the_timeout() {
+    if !tool_available("curl") {
+        return;
+    }
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = format!("http://{}", silent.local_addr().unwrap());
+    // holds the accepted connections open, unanswered, until the test ends
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming() {
+            match conn {
+                Ok(conn) => held.push(conn),
+                Err(_) => return,
+            }
+        }
+    });
+    let proxy = reverse(&[
+        "--upstream",
+        &upstream,
+        "--timeout",
+        "1",
+        "--max-fails",
+        "0",
+    ]);
+    let url = format!("http://{}/", proxy.addr());
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        assert_eq!(curl_status(&url), "504");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+            "answered after {waited:?}"
+        );
+    }
+    proxy.stop_cleanly();
+}
+
 #[test]
 fn dead_upstream_is_502_and_bad_flags_are_refused() {
     if !tool_available("curl") {
