@@ -32,6 +32,18 @@ fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
+/// Asserts the connection still serves a request after what a test did to one stream.
+async fn the_connection_goes_on(sender: &SendRequest, server: &TestServer) {
+    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        res.into_body().collect_string(100).await.unwrap(),
+        "hello /after"
+    );
+}
+
 #[tokio::test]
 async fn one_mib_both_ways_with_small_windows() {
     for server in [HttpServer::h2(), HttpServer::auto()] {
@@ -192,15 +204,7 @@ async fn dropping_a_response_body_resets_the_stream() {
     })
     .await
     .expect("the stream was reset");
-    // and the connection goes on
-    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /after"
-    );
+    the_connection_goes_on(&sender, &server).await;
     server.stop().await;
 }
 
@@ -246,14 +250,7 @@ async fn an_early_answer_stops_the_upload_and_keeps_the_response() {
         sent < 1 << 20,
         "{sent} bytes went up before the upload stopped"
     );
-    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /after"
-    );
+    the_connection_goes_on(&sender, &server).await;
     server.stop().await;
 }
 
@@ -271,14 +268,7 @@ async fn a_silent_server_times_out_the_response_head() {
         .unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(started.elapsed() >= Duration::from_millis(200));
-    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /after"
-    );
+    the_connection_goes_on(&sender, &server).await;
     assert_eq!(
         H2ClientConfig::new().response_head_timeout(),
         Some(Duration::from_secs(30))
