@@ -146,6 +146,12 @@ impl<C> ReverseProxy<C> {
 
     /// Sets how long to wait for an upstream's response head, connecting included (`None`:
     /// as long as the client allows). Past it the client gets `504`.
+    ///
+    /// This bound costs a timer per request. A client that bounds the wait itself answers
+    /// the same `504` through its timeout error: `EasyHttpWebClient` does, with the
+    /// response-head timeouts of its `Http1ClientConfig` and `H2ClientConfig` (30 s each by
+    /// default; an HTTP/1 connection keeps one timer for its life). With such a client,
+    /// `None` here saves the per-request timer, as `rama serve reverse` does.
     #[must_use]
     pub const fn with_response_head_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.response_head_timeout = timeout;
