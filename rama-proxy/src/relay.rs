@@ -300,12 +300,37 @@ mod tests {
         (TcpStream::new(ours.unwrap()), theirs.unwrap().0)
     }
 
+    /// Bytes a relayed end had read already: the relay must deliver them first.
+    #[derive(Clone, Copy, Default)]
+    struct Early<'a> {
+        /// read off the client's side, owed to the upstream's end
+        to_upstream: &'a [u8],
+        /// read off the upstream's side, owed to the client's end
+        to_client: &'a [u8],
+    }
+
+    impl<'a> Early<'a> {
+        fn to_upstream(bytes: &'a [u8]) -> Self {
+            Self {
+                to_upstream: bytes,
+                to_client: b"",
+            }
+        }
+
+        fn to_client(bytes: &'a [u8]) -> Self {
+            Self {
+                to_upstream: b"",
+                to_client: bytes,
+            }
+        }
+    }
+
     /// `client_end` and `upstream_end` are the peers' sockets: what one writes must reach the
     /// other, after the early bytes, and both half-closes must propagate.
     async fn exchange(
         mut client_end: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
         mut upstream_end: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-        early: &[u8],
+        early: Early<'_>,
     ) {
         let up = vec![7u8; 300_000];
         let down = vec![9u8; 200_000];
@@ -329,19 +354,23 @@ mod tests {
         })
         .await
         .unwrap();
-        assert_eq!(at_client, down);
-        let mut expected = early.to_vec();
-        expected.extend_from_slice(&up);
-        assert_eq!(at_upstream.len(), expected.len());
-        assert!(at_upstream == expected, "bytes reordered or lost");
+        for (got, early, sent) in [
+            (at_client, early.to_client, down),
+            (at_upstream, early.to_upstream, up),
+        ] {
+            let mut expected = early.to_vec();
+            expected.extend_from_slice(&sent);
+            assert_eq!(got.len(), expected.len());
+            assert!(got == expected, "bytes reordered or lost");
+        }
     }
 
     /// [`relay`]s `client` and `upstream` in a task while the peers' ends run [`exchange`]
-    /// (`early`: what `client` had read already); what the relay reports.
+    /// (`early`: what the relayed ends had read already); what the relay reports.
     async fn relay_exchange<C: Stream, U: Stream>(
         (client, client_end): (C, impl AsyncRead + AsyncWrite + Unpin),
         (upstream, upstream_end): (U, impl AsyncRead + AsyncWrite + Unpin),
-        early: &[u8],
+        early: Early<'_>,
     ) -> Relayed {
         let config = ForwardConfig::new();
         let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
@@ -355,7 +384,12 @@ mod tests {
         let (upstream, upstream_end) = tcp_pair().await;
         let client = RewindStream::new(client, Bytes::from_static(b"early "));
         assert!(is_plain_tcp(&client) && is_plain_tcp(&upstream));
-        let moved = relay_exchange((client, client_end), (upstream, upstream_end), b"early ").await;
+        let moved = relay_exchange(
+            (client, client_end),
+            (upstream, upstream_end),
+            Early::to_upstream(b"early "),
+        )
+        .await;
         assert!(moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000 + 6);
         assert_eq!(moved.upstream_to_client, 200_000);
@@ -374,7 +408,7 @@ mod tests {
         let moved = relay_exchange(
             (client, client_end),
             (upstream, upstream_end),
-            b"outer inner ",
+            Early::to_upstream(b"outer inner "),
         )
         .await;
         assert!(moved.spliced);
@@ -440,7 +474,7 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&head)
         );
-        exchange(client_end, upstream_end, b"early ").await;
+        exchange(client_end, upstream_end, Early::to_upstream(b"early ")).await;
         let moved = tokio::time::timeout(Duration::from_secs(20), relayed_rx)
             .await
             .unwrap()
@@ -500,21 +534,20 @@ mod tests {
         (upgraded, upstream_end)
     }
 
-    /// Relays the client socket `client` with `upstream`, which holds `early` read already
-    /// (it must reach the client's end first), and checks the relay spliced.
+    /// Relays a client socket with `upstream`, which holds `early` read already (it must
+    /// reach the client's end first), and checks the relay spliced.
     async fn relay_spliced_with_early<U: Stream>(
         upstream: U,
         upstream_end: impl AsyncRead + AsyncWrite + Unpin,
         early: &[u8],
     ) {
-        let (client, mut client_end) = tcp_pair().await;
-        let config = ForwardConfig::new();
-        let relayed = tokio::spawn(async move { relay(client, upstream, &config).await });
-        let mut first = vec![0u8; early.len()];
-        client_end.read_exact(&mut first).await.unwrap();
-        assert_eq!(first, early);
-        exchange(client_end, upstream_end, b"").await;
-        let moved = relayed.await.unwrap().unwrap();
+        let (client, client_end) = tcp_pair().await;
+        let moved = relay_exchange(
+            (client, client_end),
+            (upstream, upstream_end),
+            Early::to_client(early),
+        )
+        .await;
         assert!(moved.spliced, "copied through user space");
         assert_eq!(moved.client_to_upstream, 300_000);
         assert_eq!(moved.upstream_to_client, 200_000 + early.len() as u64);
@@ -545,7 +578,12 @@ mod tests {
         let (client, client_end) = tcp_pair().await;
         let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
         assert!(!is_plain_tcp(&upstream));
-        let moved = relay_exchange((client, client_end), (upstream, upstream_end), b"").await;
+        let moved = relay_exchange(
+            (client, client_end),
+            (upstream, upstream_end),
+            Early::default(),
+        )
+        .await;
         assert!(!moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000);
     }
