@@ -15,7 +15,11 @@ use std::{
     io::{BufRead, BufReader, Read},
     net::SocketAddr,
     process::{Child, Command, ExitStatus, Stdio},
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU32, Ordering},
+        mpsc,
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -299,10 +303,42 @@ pub fn parse_listening_line(line: &str) -> Option<SocketAddr> {
     line.strip_prefix("listening on ")?.trim().parse().ok()
 }
 
-/// A loopback port that was free a moment ago (bound, then released).
+/// A loopback port that was free a moment ago (bound, then released), for a peer process
+/// (haproxy, tinyproxy, ...) that binds it itself, or for a port that must refuse.
+///
+/// The port comes from below the kernel's ephemeral range and from a counter shared by the
+/// whole test binary. A port the kernel picked (`bind` to port 0 asked that, and so does
+/// every outgoing connection) could be handed to a concurrent test between the check here
+/// and the peer's own `bind`; the peer then fails to bind, and the readiness probe finds the
+/// other test's listener instead. Ports from this pool are never chosen by the kernel, and
+/// never twice by one binary.
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
+    let (low, high) = port_pool();
+    let span = u32::from(high - low);
+    for _ in 0..span {
+        let step = NEXT_PORT.fetch_add(1, Ordering::Relaxed);
+        // the process id spreads concurrent binaries over the pool
+        let offset = (std::process::id().wrapping_mul(7_919).wrapping_add(step)) % span;
+        let port = low + u16::try_from(offset).expect("offset below the span");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {low}..{high}");
+}
+
+/// Ports handed out by [`free_port`] so far, in this test binary.
+static NEXT_PORT: AtomicU32 = AtomicU32::new(0);
+
+/// `[low, high)`: the 12,000 ports below the kernel's ephemeral range (Linux's
+/// `ip_local_port_range`, 32768 by default; elsewhere that default).
+fn port_pool() -> (u16, u16) {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let high = ephemeral_low.max(13_024);
+    (high - 12_000, high)
 }
 
 /// Deterministic pseudo-random bytes, so a corrupted or reordered byte cannot hide.
@@ -360,6 +396,33 @@ fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
             Ok(Some(status)) => return Some(status),
             Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
             _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{free_port, port_pool};
+    use std::collections::HashSet;
+
+    #[test]
+    fn free_ports_are_distinct_bindable_and_never_kernel_chosen() {
+        let (low, high) = port_pool();
+        let kernel_chosen = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        assert!(
+            !(low..high).contains(&kernel_chosen),
+            "{kernel_chosen} in {low}..{high}"
+        );
+        let ports: Vec<u16> = (0..500).map(|_| free_port()).collect();
+        let distinct: HashSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len(), "a port handed out twice");
+        for port in ports {
+            assert!((low..high).contains(&port), "{port} outside {low}..{high}");
+            std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         }
     }
 }
