@@ -19,10 +19,9 @@ fn curl(args: &[&str]) -> String {
     String::from_utf8(run_client("curl", &all, b"", IO_TIMEOUT)).unwrap()
 }
 
-/// A loopback port nothing listens on (bound, then released).
+/// A loopback port nothing listens on (see [`rama_test_support::free_port`]).
 fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    rama_test_support::free_port()
 }
 
 #[test]

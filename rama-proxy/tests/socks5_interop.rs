@@ -76,11 +76,6 @@ async fn tunnel_works(proxy: u16, echo: SocketAddr, creds: Option<&Basic>) {
     assert!(back == payload, "echo through the proxy differs");
 }
 
-async fn refused_port() -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn handshake_against_microsocks() {
     if !tool_available(MICROSOCKS) {
@@ -98,9 +93,7 @@ async fn handshake_against_microsocks() {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    let target: Authority = format!("127.0.0.1:{}", refused_port().await)
-        .parse()
-        .unwrap();
+    let target: Authority = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let err = tokio::time::timeout(T, socks5_handshake(&mut s, &target, None))
         .await
         .unwrap()
@@ -196,9 +189,7 @@ async fn handshake_against_dante() {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    let target: Authority = format!("127.0.0.1:{}", refused_port().await)
-        .parse()
-        .unwrap();
+    let target: Authority = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let err = tokio::time::timeout(T, socks5_handshake(&mut s, &target, None))
         .await
         .unwrap()

@@ -262,10 +262,8 @@ async fn bad_requests_get_their_reply_code() {
 #[tokio::test]
 async fn connect_failures_map_to_reply_codes() {
     let (proxy, _p) = start(Socks5Acceptor::new(connector())).await;
-    let refused_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    }; // closed again: nothing listens there
+    // nothing listens there, and no concurrent test is handed it
+    let refused_port = rama_test_support::free_port();
     let cases = [
         (
             format!("127.0.0.1:{refused_port}"),

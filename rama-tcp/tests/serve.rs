@@ -344,9 +344,9 @@ async fn one_byte_echoed(addr: SocketAddr) -> tokio::net::TcpStream {
 }
 
 async fn drains_on_worker_threads(listeners: ThreadListeners) {
-    let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = probe.local_addr().unwrap();
-    drop(probe);
+    // a port no concurrent test (or the kernel, for a `bind` to port 0) can take before the
+    // server binds it
+    let addr = SocketAddr::from(([127, 0, 0, 1], rama_test_support::free_port()));
     let threads = std::num::NonZeroUsize::new(2).unwrap();
     drains_connections_in_flight(addr, async move |guard, svc| {
         let bound =

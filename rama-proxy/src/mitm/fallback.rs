@@ -111,10 +111,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_target_is_an_error_naming_it() {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
+        let port = rama_test_support::free_port();
         let connector = Dial;
         let (_peer, near) = tokio::io::duplex(64);
         let target: Authority = format!("127.0.0.1:{port}").parse().unwrap();

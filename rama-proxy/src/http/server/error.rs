@@ -134,9 +134,7 @@ mod tests {
 
     #[tokio::test]
     async fn classify_table() {
-        let free = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = free.local_addr().unwrap().port();
-        drop(free);
+        let port = rama_test_support::free_port();
         let open = TcpConnector::with_resolver(InMemoryDns::new());
         let strict = PolicyConnector::tcp(InMemoryDns::new(), TargetPolicy::public_only());
         let refused = format!("127.0.0.1:{port}");
