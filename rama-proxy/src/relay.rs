@@ -16,6 +16,7 @@ use crate::client::ProxyStream;
 use bytes::Bytes;
 use rama_core::error::BoxError;
 use rama_core::extensions::Extensions;
+use rama_core::service::Either;
 use rama_http::server::upgrade::Upgraded;
 use rama_net::stream::{ForwardConfig, RewindStream, Stream, forward_bidirectional};
 use rama_tcp::TcpStream;
@@ -83,36 +84,23 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
     upstream: U,
     config: &ForwardConfig,
 ) -> Result<Relayed, RelayError> {
+    let (client, upstream) = (End::of(client), End::of(upstream));
     #[cfg(target_os = "linux")]
-    if is_plain_tcp(&client) && is_plain_tcp(&upstream) {
-        let (Some(mut client), Some(mut upstream)) = (take_tcp(client), take_tcp(upstream)) else {
-            return Err(RelayError::client(
-                "relay: a stream checked to be TCP could not be taken apart",
-            ));
-        };
-        // what each side sent that was read already goes to the other side first
-        upstream
-            .tcp
-            .write_all(&client.early)
-            .await
-            .map_err(RelayError::upstream)?;
-        client
-            .tcp
-            .write_all(&upstream.early)
-            .await
-            .map_err(RelayError::client)?;
-        let moved = rama_tcp::forward::forward_tcp(&mut client.tcp, &mut upstream.tcp, config)
-            .await
-            .map_err(|e| RelayError {
-                client_side: e.kind().is_client_side(),
-                source: e.into(),
-            })?;
-        return Ok(Relayed {
-            client_to_upstream: moved.client_to_upstream + client.early.len() as u64,
-            upstream_to_client: moved.upstream_to_client + upstream.early.len() as u64,
-            spliced: true,
-        });
-    }
+    let (client, upstream) = match (client, upstream) {
+        (Some(End::Tcp(client)), Some(End::Tcp(upstream))) => {
+            return splice(client, upstream, config).await;
+        }
+        ends => ends,
+    };
+    let (Some(client), Some(upstream)) = (client, upstream) else {
+        return Err(RelayError::client(
+            "relay: a stream was lost while taken apart",
+        ));
+    };
+    // a socket taken apart goes back under a replay of its early bytes; its extensions are
+    // kept as long as the copy runs
+    let (client, _client_extensions) = client.into_stream();
+    let (upstream, _upstream_extensions) = upstream.into_stream();
     let (mut client, mut upstream) = (Box::pin(client), Box::pin(upstream));
     let stats = forward_bidirectional(&mut client, &mut upstream, config)
         .await
@@ -127,35 +115,72 @@ pub(crate) async fn relay<C: Stream, U: Stream>(
     })
 }
 
+/// Both ends are sockets: what each side sent that was read already goes to the other side
+/// first, then `splice(2)` moves the rest.
+#[cfg(target_os = "linux")]
+async fn splice(
+    mut client: TakenTcp,
+    mut upstream: TakenTcp,
+    config: &ForwardConfig,
+) -> Result<Relayed, RelayError> {
+    upstream
+        .tcp
+        .write_all(&client.early)
+        .await
+        .map_err(RelayError::upstream)?;
+    client
+        .tcp
+        .write_all(&upstream.early)
+        .await
+        .map_err(RelayError::client)?;
+    let moved = rama_tcp::forward::forward_tcp(&mut client.tcp, &mut upstream.tcp, config)
+        .await
+        .map_err(|e| RelayError {
+            client_side: e.kind().is_client_side(),
+            source: e.into(),
+        })?;
+    Ok(Relayed {
+        client_to_upstream: moved.client_to_upstream + client.early.len() as u64,
+        upstream_to_client: moved.upstream_to_client + upstream.early.len() as u64,
+        spliced: true,
+    })
+}
+
 /// A client connection of `rama serve proxy` (and of any server that stacks the same
 /// services) as the HTTP server hands it over: peeked once by
 /// [`Socks5OrHttp`](crate::peek::Socks5OrHttp) (SOCKS5 or HTTP?), then again by
 /// `HttpServer::auto` (the h2 preface?), each peek a replay over the one before.
 type TwicePeeked = RewindStream<RewindStream<TcpStream>>;
 
-/// Whether [`take_tcp`] can take `stream` apart into a TCP socket.
-fn is_plain_tcp<S: Any>(stream: &S) -> bool {
-    let any = stream as &dyn Any;
-    if any.is::<TcpStream>() || any.is::<RewindStream<TcpStream>>() || any.is::<TwicePeeked>() {
-        return true;
-    }
-    if let Some(proxied) = any.downcast_ref::<ProxyStream<TcpStream>>() {
-        return proxied.is_plain();
-    }
-    if let Some(upgraded) = any.downcast_ref::<Upgraded>() {
-        return is_plain_upgraded(upgraded);
-    }
-    if let Some(peeked) = any.downcast_ref::<RewindStream<Upgraded>>() {
-        return is_plain_upgraded(peeked.inner());
-    }
-    false
+/// One end of a relay: a TCP socket taken apart, or any other stream as it came.
+enum End<S> {
+    Tcp(TakenTcp),
+    Stream(S),
 }
 
-/// Whether an upgraded stream's IO is one [`take_upgraded`] can take apart.
-fn is_plain_upgraded(upgraded: &Upgraded) -> bool {
-    upgraded.io_is::<TcpStream>()
-        || upgraded.io_is::<RewindStream<TcpStream>>()
-        || upgraded.io_is::<TwicePeeked>()
+impl<S: Any> End<S> {
+    /// `stream` taken apart when it is a socket under wrappers this module knows (see the
+    /// module docs), else as it is. `None` only if a stream was lost on the way, which the
+    /// put-backs of [`take_tcp`] rule out.
+    fn of(stream: S) -> Option<Self> {
+        let mut slot = Some(stream);
+        match take_tcp(&mut slot) {
+            Some(tcp) => Some(Self::Tcp(tcp)),
+            None => slot.map(Self::Stream),
+        }
+    }
+
+    /// A stream to copy with: a socket taken apart goes back under a replay of its early
+    /// bytes (read first), with the extensions it must keep alive.
+    fn into_stream(self) -> (Either<RewindStream<TcpStream>, S>, Extensions) {
+        match self {
+            Self::Tcp(taken) => (
+                Either::A(RewindStream::new(taken.tcp, taken.early)),
+                taken.extensions,
+            ),
+            Self::Stream(stream) => (Either::B(stream), Extensions::new()),
+        }
+    }
 }
 
 /// A plain stream taken apart by [`take_tcp`].
@@ -166,59 +191,78 @@ struct TakenTcp {
     /// An upgraded stream's extensions, kept as long as the socket is relayed: they may hold
     /// what counts the connection (`--max-conns`' permit), which must last as long as the
     /// tunnel does.
-    _extensions: Extensions,
+    extensions: Extensions,
 }
 
 impl TakenTcp {
     fn new(tcp: TcpStream, early: Bytes) -> Self {
-        Self {
-            tcp,
-            early,
-            _extensions: Extensions::new(),
-        }
+        Self::upgraded(tcp, early, Extensions::new())
     }
 
-    fn upgraded(tcp: TcpStream, early: Bytes, extensions: Extensions) -> Self {
+    const fn upgraded(tcp: TcpStream, early: Bytes, extensions: Extensions) -> Self {
         Self {
             tcp,
             early,
-            _extensions: extensions,
+            extensions,
         }
     }
 }
 
-/// `stream` taken apart, for the types [`is_plain_tcp`] accepts.
-fn take_tcp<S: Any>(stream: S) -> Option<TakenTcp> {
-    let boxed: Box<dyn Any> = Box::new(stream);
-    let boxed = match unwind(boxed) {
-        Ok((tcp, early)) => return Some(TakenTcp::new(tcp, early)),
-        Err(other) => other,
-    };
-    let boxed = match boxed.downcast::<ProxyStream<TcpStream>>() {
-        Ok(proxied) => return Some(TakenTcp::new(proxied.into_plain().ok()?, Bytes::new())),
-        Err(other) => other,
-    };
-    let boxed = match boxed.downcast::<Upgraded>() {
-        Ok(upgraded) => return take_upgraded(*upgraded),
-        Err(other) => other,
-    };
+/// Takes the stream in `slot` apart into its TCP socket when it is one of: a rama-tcp
+/// [`TcpStream`], alone or under one or two replays; a [`ProxyStream`] that holds one
+/// plainly; an [`Upgraded`] over any of the first three, or a replay over such an
+/// `Upgraded`. Any other stream stays in `slot` as it was (a wrapper taken out to look
+/// inside is put back).
+fn take_tcp<S: Any>(slot: &mut Option<S>) -> Option<TakenTcp> {
+    let slot = slot as &mut dyn Any;
+    if let Some((tcp, early)) = unwind(slot) {
+        return Some(TakenTcp::new(tcp, early));
+    }
+    if let Some(proxied) = take::<ProxyStream<TcpStream>>(slot) {
+        return match proxied.into_plain() {
+            Ok(tcp) => Some(TakenTcp::new(tcp, Bytes::new())),
+            Err(proxied) => put(slot, proxied),
+        };
+    }
+    if let Some(upgraded) = take::<Upgraded>(slot) {
+        return match take_upgraded(upgraded) {
+            Ok(taken) => Some(taken),
+            Err(upgraded) => put(slot, upgraded),
+        };
+    }
     // an upgraded stream peeked after the upgrade (the MITM's ClientHello peek): the peeked
     // bytes were read first, then what the upgrade still holds
-    let (peeked, upgraded) = boxed
-        .downcast::<RewindStream<Upgraded>>()
-        .ok()?
-        .into_parts();
-    let mut taken = take_upgraded(upgraded)?;
-    taken.early = in_read_order(peeked, taken.early);
-    Some(taken)
+    let (peeked, upgraded) = take::<RewindStream<Upgraded>>(slot)?.into_parts();
+    match take_upgraded(upgraded) {
+        Ok(mut taken) => {
+            taken.early = in_read_order(peeked, taken.early);
+            Some(taken)
+        }
+        Err(upgraded) => put(slot, RewindStream::new(upgraded, peeked)),
+    }
 }
 
-/// An upgraded stream taken apart, for the IO types [`is_plain_upgraded`] accepts.
-fn take_upgraded(upgraded: Upgraded) -> Option<TakenTcp> {
+/// The `T` in `slot`, taken out; `None` (and `slot` untouched) when it holds no `T`.
+fn take<T: Any>(slot: &mut dyn Any) -> Option<T> {
+    slot.downcast_mut::<Option<T>>().and_then(Option::take)
+}
+
+/// Puts `value` back into `slot`, where [`take`] found it; `None`, for the caller that
+/// returns "nothing taken".
+fn put<T: Any, R>(slot: &mut dyn Any, value: T) -> Option<R> {
+    if let Some(slot) = slot.downcast_mut::<Option<T>>() {
+        *slot = Some(value);
+    }
+    None
+}
+
+/// An upgraded stream taken apart when its IO is a socket, alone or under one or two
+/// replays; else handed back untouched.
+fn take_upgraded(upgraded: Upgraded) -> Result<TakenTcp, Upgraded> {
     // reads return the upgrade's read-ahead first, then what the replays had left
     let upgraded = match upgraded.downcast::<TcpStream>() {
         Ok(parts) => {
-            return Some(TakenTcp::upgraded(
+            return Ok(TakenTcp::upgraded(
                 parts.io,
                 parts.read_ahead,
                 parts.extensions,
@@ -230,30 +274,26 @@ fn take_upgraded(upgraded: Upgraded) -> Option<TakenTcp> {
         Ok(parts) => {
             let (tcp, left) = unwind_rewind(parts.io);
             let early = in_read_order(parts.read_ahead, left);
-            return Some(TakenTcp::upgraded(tcp, early, parts.extensions));
+            return Ok(TakenTcp::upgraded(tcp, early, parts.extensions));
         }
         Err(upgraded) => upgraded,
     };
-    let parts = upgraded.downcast::<TwicePeeked>().ok()?;
+    let parts = upgraded.downcast::<TwicePeeked>()?;
     let (tcp, left) = unwind_twice_peeked(parts.io);
     let early = in_read_order(parts.read_ahead, left);
-    Some(TakenTcp::upgraded(tcp, early, parts.extensions))
+    Ok(TakenTcp::upgraded(tcp, early, parts.extensions))
 }
 
-/// A socket, alone or under one or two replays, taken apart ([`take_tcp`]); any other stream
-/// is handed back.
-fn unwind(boxed: Box<dyn Any>) -> Result<(TcpStream, Bytes), Box<dyn Any>> {
-    let boxed = match boxed.downcast::<TcpStream>() {
-        Ok(tcp) => return Ok((*tcp, Bytes::new())),
-        Err(other) => other,
-    };
-    let boxed = match boxed.downcast::<RewindStream<TcpStream>>() {
-        Ok(rewind) => return Ok(unwind_rewind(*rewind)),
-        Err(other) => other,
-    };
-    boxed
-        .downcast::<TwicePeeked>()
-        .map(|twice| unwind_twice_peeked(*twice))
+/// A socket in `slot`, alone or under one or two replays, taken out with the bytes the
+/// replays have left.
+fn unwind(slot: &mut dyn Any) -> Option<(TcpStream, Bytes)> {
+    if let Some(tcp) = take::<TcpStream>(slot) {
+        return Some((tcp, Bytes::new()));
+    }
+    if let Some(rewind) = take::<RewindStream<TcpStream>>(slot) {
+        return Some(unwind_rewind(rewind));
+    }
+    take::<TwicePeeked>(slot).map(unwind_twice_peeked)
 }
 
 /// The socket under a replay, and the bytes the replay has left.
@@ -383,7 +423,6 @@ mod tests {
         let (client, client_end) = tcp_pair().await;
         let (upstream, upstream_end) = tcp_pair().await;
         let client = RewindStream::new(client, Bytes::from_static(b"early "));
-        assert!(is_plain_tcp(&client) && is_plain_tcp(&upstream));
         let moved = relay_exchange(
             (client, client_end),
             (upstream, upstream_end),
@@ -404,7 +443,6 @@ mod tests {
             RewindStream::new(client, Bytes::from_static(b"inner ")),
             Bytes::from_static(b"outer "),
         );
-        assert!(is_plain_tcp(&client));
         let moved = relay_exchange(
             (client, client_end),
             (upstream, upstream_end),
@@ -493,10 +531,18 @@ mod tests {
     /// An HTTP/1 client connection over loopback TCP that switched protocols; the peer's
     /// socket, and the `101` was followed by `early ` (read past the head).
     async fn switched_connection() -> (Upgraded, tokio::net::TcpStream) {
+        let (to_upstream, upstream_end) = tcp_pair().await;
+        switched_connection_over(to_upstream, upstream_end).await
+    }
+
+    /// [`switched_connection`] over any IO: `to_upstream` and the upstream's end of it.
+    async fn switched_connection_over<E: AsyncRead + AsyncWrite + Unpin>(
+        to_upstream: impl rama_http::client::http1::ClientIo,
+        mut upstream_end: E,
+    ) -> (Upgraded, E) {
         use rama_http::client::http1::{Http1ClientConfig, OnClientUpgrade, handshake};
         use rama_http::{Body, Request, StatusCode};
 
-        let (to_upstream, mut upstream_end) = tcp_pair().await;
         let (sender, conn) = handshake(to_upstream, Http1ClientConfig::new())
             .await
             .unwrap();
@@ -559,7 +605,6 @@ mod tests {
     #[tokio::test]
     async fn a_client_connection_that_switched_protocols_is_spliced() {
         let (upgraded, upstream_end) = switched_connection().await;
-        assert!(is_plain_tcp(&upgraded), "the upgraded IO is not the socket");
         relay_spliced_with_early(upgraded, upstream_end, b"early ").await;
     }
 
@@ -569,7 +614,6 @@ mod tests {
     async fn an_upgraded_stream_peeked_again_is_spliced_in_read_order() {
         let (upgraded, upstream_end) = switched_connection().await;
         let peeked = RewindStream::new(upgraded, Bytes::from_static(b"peeked "));
-        assert!(is_plain_tcp(&peeked));
         relay_spliced_with_early(peeked, upstream_end, b"peeked early ").await;
     }
 
@@ -577,7 +621,6 @@ mod tests {
     async fn other_streams_fall_back_to_a_copy() {
         let (client, client_end) = tcp_pair().await;
         let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
-        assert!(!is_plain_tcp(&upstream));
         let moved = relay_exchange(
             (client, client_end),
             (upstream, upstream_end),
@@ -586,5 +629,45 @@ mod tests {
         .await;
         assert!(!moved.spliced);
         assert_eq!(moved.client_to_upstream, 300_000);
+    }
+
+    /// A socket taken apart but relayed with a stream that is no socket: it goes back under
+    /// a replay, and the copy delivers its early bytes first.
+    #[tokio::test]
+    async fn a_socket_relayed_with_another_stream_is_copied_early_bytes_first() {
+        let (client, client_end) = tcp_pair().await;
+        let client = RewindStream::new(
+            RewindStream::new(client, Bytes::from_static(b"inner ")),
+            Bytes::from_static(b"outer "),
+        );
+        let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
+        let moved = relay_exchange(
+            (client, client_end),
+            (upstream, upstream_end),
+            Early::to_upstream(b"outer inner "),
+        )
+        .await;
+        assert!(!moved.spliced);
+        assert_eq!(moved.client_to_upstream, 300_000 + 12);
+        assert_eq!(moved.upstream_to_client, 200_000);
+    }
+
+    /// Wrappers taken out to look inside are put back whole when no socket is under them:
+    /// an upgrade over a stream that is no socket, peeked again, relays its peeked bytes,
+    /// then its read-ahead, then the rest.
+    #[tokio::test]
+    async fn a_peeked_upgrade_over_another_stream_is_copied_whole() {
+        let (to_upstream, upstream_end) = tokio::io::duplex(64 * 1024);
+        let (upgraded, upstream_end) = switched_connection_over(to_upstream, upstream_end).await;
+        let peeked = RewindStream::new(upgraded, Bytes::from_static(b"peeked "));
+        let (client, client_end) = tcp_pair().await;
+        let moved = relay_exchange(
+            (client, client_end),
+            (peeked, upstream_end),
+            Early::to_client(b"peeked early "),
+        )
+        .await;
+        assert!(!moved.spliced);
+        assert_eq!(moved.upstream_to_client, 200_000 + 13);
     }
 }
