@@ -234,6 +234,11 @@ impl KillOnDrop {
             );
             thread::sleep(Duration::from_millis(20));
         }
+        // something answers; if our peer is gone already, that is another process's
+        // listener (our peer failed to bind), and the test would talk to the wrong server
+        if let Ok(Some(status)) = process.0.try_wait() {
+            panic!("{program} {args:?} exited with {status}, yet something listens on {port}");
+        }
         process
     }
 }
