@@ -29,6 +29,23 @@ pub(crate) static ENDLESS_STOPPED: AtomicUsize = AtomicUsize::new(0);
 /// Bounds every wait in these tests.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
+/// Awaits a client's `response` (within [`WAIT`]) and asserts that it arrived and that
+/// its body is `expected`.
+pub(crate) async fn assert_body_is<E: std::fmt::Debug>(
+    response: impl Future<Output = Result<Response<Body>, E>>,
+    expected: &str,
+) {
+    let res = tokio::time::timeout(WAIT, response)
+        .await
+        .expect("a response in time")
+        .expect("a response");
+    let body = tokio::time::timeout(WAIT, res.into_body().collect_string(100))
+        .await
+        .expect("the body in time")
+        .expect("the body");
+    assert_eq!(body, expected);
+}
+
 /// A running server; call [`TestServer::stop`].
 pub(crate) struct TestServer {
     pub(crate) addr: SocketAddr,

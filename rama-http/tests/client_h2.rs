@@ -34,14 +34,11 @@ fn get(uri: &str) -> Request<Body> {
 
 /// Asserts the connection still serves a request after what a test did to one stream.
 async fn the_connection_goes_on(sender: &SendRequest, server: &TestServer) {
-    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /after"
-    );
+    assert_body_is(
+        sender.send_request(get(&server.uri("/after"))),
+        "hello /after",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -285,14 +282,7 @@ async fn origin_form_request_uses_the_host_header() {
         .header("connection", "keep-alive")
         .body(Body::empty())
         .unwrap();
-    let res = timeout(WAIT, sender.send_request(req))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /x"
-    );
+    assert_body_is(sender.send_request(req), "hello /x").await;
     server.stop().await;
 }
 

@@ -145,14 +145,11 @@ async fn head_204_304_have_empty_bodies_and_keep_the_connection() {
         assert_eq!(res.status().as_u16(), code);
         assert!(res.into_body().collect_bytes(10).await.unwrap().is_empty());
     }
-    let res = timeout(WAIT, sender.send_request(get(&server.uri("/after"))))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        res.into_body().collect_string(100).await.unwrap(),
-        "hello /after"
-    );
+    assert_body_is(
+        sender.send_request(get(&server.uri("/after"))),
+        "hello /after",
+    )
+    .await;
     let peers = server.peers.lock().unwrap().clone();
     assert_eq!(peers.len(), 4);
     assert!(peers.iter().all(|p| *p == peers[0]));
