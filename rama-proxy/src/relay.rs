@@ -340,6 +340,18 @@ mod tests {
         (TcpStream::new(ours.unwrap()), theirs.unwrap().0)
     }
 
+    /// A client socket under two replays, `inner ` then `outer ` left in them, and the
+    /// peer's end. The outer replay was filled first, so its bytes come before the inner
+    /// one's rest: the relay owes the upstream `outer inner `.
+    async fn twice_peeked_client() -> (TwicePeeked, tokio::net::TcpStream) {
+        let (client, client_end) = tcp_pair().await;
+        let client = RewindStream::new(
+            RewindStream::new(client, Bytes::from_static(b"inner ")),
+            Bytes::from_static(b"outer "),
+        );
+        (client, client_end)
+    }
+
     /// Bytes a relayed end had read already: the relay must deliver them first.
     #[derive(Clone, Copy, Default)]
     struct Early<'a> {
@@ -449,13 +461,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_socket_under_two_replays_is_taken_apart_in_read_order() {
-        let (client, client_end) = tcp_pair().await;
+        let (client, client_end) = twice_peeked_client().await;
         let (upstream, upstream_end) = tcp_pair().await;
-        // the outer replay was filled first, so its bytes come before the inner one's rest
-        let client = RewindStream::new(
-            RewindStream::new(client, Bytes::from_static(b"inner ")),
-            Bytes::from_static(b"outer "),
-        );
         let spliced = relay_exchange(
             (client, client_end),
             (upstream, upstream_end),
@@ -643,11 +650,7 @@ mod tests {
     /// a replay, and the copy delivers its early bytes first.
     #[tokio::test]
     async fn a_socket_relayed_with_another_stream_is_copied_early_bytes_first() {
-        let (client, client_end) = tcp_pair().await;
-        let client = RewindStream::new(
-            RewindStream::new(client, Bytes::from_static(b"inner ")),
-            Bytes::from_static(b"outer "),
-        );
+        let (client, client_end) = twice_peeked_client().await;
         let (upstream, upstream_end) = tokio::io::duplex(64 * 1024);
         let spliced = relay_exchange(
             (client, client_end),
