@@ -129,6 +129,58 @@ fn preserve_host_and_x_forwarded() {
     a.stop_cleanly();
 }
 
+/// `--upstream-version 2`: h2 with prior knowledge to an `http://` upstream, bodies
+/// included, every request of a worker thread on one upstream connection; the default
+/// stays HTTP/1.1.
+#[test]
+fn upstream_version_2_multiplexes_h2_to_the_upstream() {
+    if !tool_available("curl") {
+        return;
+    }
+    let a = echo();
+    let ua = format!("http://{}", a.addr());
+    let h2 = reverse(&[
+        "--upstream",
+        &ua,
+        "--upstream-version",
+        "2",
+        "--threads",
+        "1",
+    ]);
+    let url = format!("http://{}/up", h2.addr());
+    let mut peers = Vec::new();
+    for i in 0..4 {
+        let body = format!("body {i}");
+        let out = run_client(
+            "curl",
+            &[
+                "-sS",
+                "--fail",
+                "--max-time",
+                "10",
+                "--data-binary",
+                &body,
+                &url,
+            ],
+            b"",
+            IO_TIMEOUT,
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["version"], "HTTP/2", "{json}");
+        assert_eq!(json["body"]["data"], body.as_str(), "{json}");
+        peers.push(json["peer_addr"].as_str().unwrap().to_owned());
+    }
+    peers.dedup();
+    assert_eq!(peers.len(), 1, "one upstream connection: {peers:?}");
+    h2.stop_cleanly();
+
+    let h1 = reverse(&["--upstream", &ua]);
+    let json = curl_json(&format!("http://{}/", h1.addr()), &[]);
+    assert_eq!(json["version"], "HTTP/1.1", "{json}");
+    h1.stop_cleanly();
+    a.stop_cleanly();
+}
+
 #[test]
 fn hash_balance_is_sticky_per_key() {
     if !tool_available("curl") {
@@ -252,6 +304,17 @@ fn dead_upstream_is_502_and_bad_flags_are_refused() {
                 "xff",
             ],
             "x-forwarded",
+        ),
+        (
+            &[
+                "serve",
+                "reverse",
+                "--upstream",
+                "http://127.0.0.1:1",
+                "--upstream-version",
+                "3",
+            ],
+            "auto, 1.1, 2",
         ),
     ];
     for (args, message) in cases {

@@ -17,7 +17,8 @@ use rama::{
     error::{ErrorContext, OpaqueError},
     graceful::Executor,
     http::client::{
-        EasyHttpWebClient, h2::H2ClientConfig, http1::Http1ClientConfig, pool::PoolConfig,
+        ClientVersion, EasyHttpWebClient, h2::H2ClientConfig, http1::Http1ClientConfig,
+        pool::PoolConfig,
     },
     http::server::HttpServer,
     proxy::reverse::{
@@ -90,6 +91,13 @@ pub(crate) struct ReverseArgs {
     #[arg(long, value_name = "N", default_value = "256")]
     keepalive: usize,
 
+    /// Which HTTP version to speak to the upstreams: `auto` (HTTP/1.1 to http://, what the
+    /// server picks by ALPN for https://), `1.1`, or `2` (h2: with prior knowledge to
+    /// http://, offered alone by ALPN to https://). With h2 each worker thread multiplexes
+    /// its requests to an upstream over one connection.
+    #[arg(long, value_name = "VERSION", default_value = "auto", value_parser = parse_upstream_version)]
+    upstream_version: ClientVersion,
+
     /// Do not verify the certificates of https:// upstreams (for tests only).
     #[arg(short = 'k', long)]
     insecure: bool,
@@ -110,6 +118,15 @@ fn parse_forwarded(s: &str) -> Result<ForwardedHeaders, String> {
     }
 }
 
+fn parse_upstream_version(s: &str) -> Result<ClientVersion, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "auto" => Ok(ClientVersion::Auto),
+        "1.1" | "http1" | "http/1.1" => Ok(ClientVersion::Http1),
+        "2" | "h2" | "h2c" => Ok(ClientVersion::H2PriorKnowledge),
+        _ => Err(format!("`{s}` is not one of auto, 1.1, 2")),
+    }
+}
+
 /// What the upstream clients are made with.
 #[derive(Debug, Clone, Copy)]
 struct ClientSettings {
@@ -117,6 +134,7 @@ struct ClientSettings {
     /// `--timeout`: `None` waits forever
     head_timeout: Option<Duration>,
     keepalive: usize,
+    version: ClientVersion,
     insecure: bool,
 }
 
@@ -131,6 +149,7 @@ fn upstream_client(settings: ClientSettings) -> Result<EasyHttpWebClient, Opaque
         connect_timeout,
         head_timeout,
         keepalive,
+        version,
         insecure,
     } = settings;
     let connector = TcpConnector::new()
@@ -138,7 +157,8 @@ fn upstream_client(settings: ClientSettings) -> Result<EasyHttpWebClient, Opaque
     let client = EasyHttpWebClient::with_connector(connector)
         .with_http1_config(Http1ClientConfig::new().with_response_head_timeout(head_timeout))
         .with_h2_config(H2ClientConfig::new().with_response_head_timeout(head_timeout))
-        .with_pool_config(PoolConfig::new().with_max_idle_per_host(keepalive));
+        .with_pool_config(PoolConfig::new().with_max_idle_per_host(keepalive))
+        .with_version(version);
     if insecure {
         return client
             .with_tls_config(ClientConfig::new().with_verification(ServerVerification::Insecure))
@@ -153,6 +173,7 @@ pub(super) async fn run(args: ReverseArgs) -> Result<(), OpaqueError> {
         connect_timeout: args.connect_timeout,
         head_timeout: (!args.timeout.is_zero()).then_some(args.timeout),
         keepalive: args.keepalive,
+        version: args.upstream_version,
         insecure: args.insecure,
     };
     // checked once here: the per-thread clients below are made the same way
