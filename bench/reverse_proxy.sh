@@ -24,7 +24,12 @@
 # of each round's ratios, which a machine whose speed drifts between rounds moves less than
 # the ratio of the best rounds.
 #
-# usage: bench/reverse_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T]
+# --h2-upstream adds two more proxies that speak h2 (prior knowledge) to the same origin,
+# which then also listens for h2c: `rama serve reverse --upstream-version 2` (rama-h2) and
+# haproxy's `server ... proto h2` (haproxy-h2); nginx's `proxy_pass` has no h2. For each the
+# origin's CPU per request is printed too, since h2 moves work to the origin.
+#
+# usage: bench/reverse_proxy.sh [--rounds R] [--seconds S] [--conns C] [--threads T] [--h2-upstream]
 #
 # RAMA_BIN=path/to/rama uses that binary instead of building the release CLI.
 # Installs wrk, nginx-light and haproxy with apt-get when missing. Stops everything it
@@ -35,6 +40,7 @@ ROUNDS=3
 SECONDS_PER_RUN=6
 CONNS=64
 THREADS=2
+H2_UPSTREAM=0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -44,13 +50,15 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --h2-upstream) H2_UPSTREAM=1; shift ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
 
 BASE="${BENCH_PORT_BASE:-29300}"
 ORIGIN_PORT=$((BASE)); RAMA_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2)); HAPROXY_PORT=$((BASE + 3))
+ORIGIN_H2_PORT=$((BASE + 4)); RAMA_H2_PORT=$((BASE + 5)); HAPROXY_H2_PORT=$((BASE + 6))
 WORK="$(mktemp -d)"
 PIDS=()
 
@@ -58,6 +66,9 @@ PIDS=()
 source "$ROOT/bench/lib.sh"
 trap bench_cleanup EXIT INT TERM
 require_free_ports "$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT" "$HAPROXY_PORT"
+if [[ "$H2_UPSTREAM" == 1 ]]; then
+    require_free_ports "$ORIGIN_H2_PORT" "$RAMA_H2_PORT" "$HAPROXY_H2_PORT"
+fi
 
 install_missing wrk wrk
 install_missing nginx nginx-light
@@ -69,8 +80,11 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 build_rama
 
 # the origin
-nginx_conf "$WORK/origin" 1 "server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 \"hello\"; } }"
+ORIGIN_H2_LISTEN=""
+if [[ "$H2_UPSTREAM" == 1 ]]; then ORIGIN_H2_LISTEN="listen 127.0.0.1:$ORIGIN_H2_PORT http2;"; fi
+nginx_conf "$WORK/origin" 1 "server { listen 127.0.0.1:$ORIGIN_PORT; $ORIGIN_H2_LISTEN location / { return 200 \"hello\"; } }"
 start "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/error.log"
+ORIGIN_PID=$LAST_PID
 
 # nginx as a reverse proxy with a keep-alive upstream
 nginx_conf "$WORK/nginx" 2 "upstream u { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; keepalive_requests 1000000; }
@@ -103,6 +117,16 @@ frontend front
 backend origin
     server o1 127.0.0.1:$ORIGIN_PORT
 EOF
+if [[ "$H2_UPSTREAM" == 1 ]]; then
+    cat >>"$WORK/haproxy.cfg" <<EOF
+frontend front_h2
+    bind 127.0.0.1:$HAPROXY_H2_PORT
+    default_backend origin_h2
+    http-request set-header Forwarded "for=%[src];by=\\"%[dst]:%[dst_port]\\";host=\\"%[req.hdr(host)]\\";proto=http"
+backend origin_h2
+    server o2 127.0.0.1:$ORIGIN_H2_PORT proto h2
+EOF
+fi
 start "$HAPROXY" -f "$WORK/haproxy.cfg"
 HAPROXY_PID=$LAST_PID
 
@@ -110,10 +134,21 @@ RUST_LOG=warn start "$RAMA_BIN" serve reverse --bind "127.0.0.1:$RAMA_PORT" \
     --upstream "http://127.0.0.1:$ORIGIN_PORT"
 RAMA_PID=$LAST_PID
 
-for port in "$ORIGIN_PORT" "$RAMA_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
+declare -A PORT=([rama]=$RAMA_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT)
+PROXIES=(rama nginx haproxy)
+if [[ "$H2_UPSTREAM" == 1 ]]; then
+    RUST_LOG=warn start "$RAMA_BIN" serve reverse --bind "127.0.0.1:$RAMA_H2_PORT" \
+        --upstream "http://127.0.0.1:$ORIGIN_H2_PORT" --upstream-version 2
+    RAMA_H2_PID=$LAST_PID
+    PORT[rama-h2]=$RAMA_H2_PORT
+    PORT[haproxy-h2]=$HAPROXY_H2_PORT
+    PROXIES+=(rama-h2 haproxy-h2)
+fi
+
+for port in "$ORIGIN_PORT" "${PORT[@]}"; do
     wait_port "$port"
 done
-for port in "$RAMA_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
+for port in "${PORT[@]}"; do
     body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/" || true)
     if [[ "$body" != hello ]]; then
         echo "127.0.0.1:$port does not proxy to the origin (got: $body)" >&2
@@ -121,14 +156,13 @@ for port in "$RAMA_PORT" "$NGINX_PORT" "$HAPROXY_PORT"; do
     fi
 done
 
-declare -A PORT=([rama]=$RAMA_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT)
-PROXIES=(rama nginx haproxy)
-
 proxy_pids() { # the pids whose CPU counts for proxy $1
     case "$1" in
         rama) echo "$RAMA_PID" ;;
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) ;;
-        haproxy) echo "$HAPROXY_PID" ;;
+        haproxy | haproxy-h2) echo "$HAPROXY_PID" ;;
+        rama-h2) echo "$RAMA_H2_PID" ;;
+        origin) echo "$ORIGIN_PID" $(pgrep -P "$ORIGIN_PID" || true) ;;
     esac
 }
 
@@ -136,7 +170,7 @@ run_wrk() { # "requests/s p99-ms total-requests non-2xx" of wrk against port $1
     wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$1/" | wrk_summary
 }
 
-declare -A RPS=() P99=() CPU=() ROUND_RPS=() RATIOS=()
+declare -A RPS=() P99=() CPU=() ORIGIN_CPU=() ROUND_RPS=() RATIOS=()
 echo "$ROUNDS round(s) of ${SECONDS_PER_RUN}s per proxy, $CONNS connections, $THREADS wrk threads" >&2
 for round in $(seq "$ROUNDS"); do
     shift_by=$(((round - 1) % ${#PROXIES[@]}))
@@ -144,26 +178,37 @@ for round in $(seq "$ROUNDS"); do
     for proxy in "${order[@]}"; do
         # shellcheck disable=SC2046 # a list of pids
         before=$(cpu_ticks $(proxy_pids "$proxy"))
+        # shellcheck disable=SC2046
+        origin_before=$(cpu_ticks $(proxy_pids origin))
         read -r rps p99 total _ < <(run_wrk "${PORT[$proxy]}")
         # shellcheck disable=SC2046
         after=$(cpu_ticks $(proxy_pids "$proxy"))
+        # shellcheck disable=SC2046
+        origin_after=$(cpu_ticks $(proxy_pids origin))
         cpu=$(us_per $((after - before)) "$total")
-        echo "  round $round $proxy: $rps req/s, p99 ${p99} ms, ${cpu} us CPU/req" >&2
+        origin_cpu=$(us_per $((origin_after - origin_before)) "$total")
+        echo "  round $round $proxy: $rps req/s, p99 ${p99} ms, ${cpu} us CPU/req (origin ${origin_cpu})" >&2
         RPS[$proxy]=$(best "${RPS[$proxy]:-}" "$rps")
         P99[$proxy]=$(lowest "${P99[$proxy]:-}" "$p99")
         CPU[$proxy]=$(lowest "${CPU[$proxy]:-}" "$cpu")
+        ORIGIN_CPU[$proxy]=$(lowest "${ORIGIN_CPU[$proxy]:-}" "$origin_cpu")
         ROUND_RPS[$proxy]=$rps
     done
     for other in nginx haproxy; do
         RATIOS[$other]+=" $(ratio "${ROUND_RPS[rama]}" "${ROUND_RPS[$other]}")"
     done
+    if [[ "$H2_UPSTREAM" == 1 ]]; then
+        RATIOS[rama-h2]+=" $(ratio "${ROUND_RPS[rama-h2]}" "${ROUND_RPS[rama]}")"
+        RATIOS[haproxy-h2]+=" $(ratio "${ROUND_RPS[haproxy-h2]}" "${ROUND_RPS[haproxy]}")"
+    fi
 done
 
 echo
 echo "reverse proxy, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-8s %10s %10s %12s\n" proxy "req/s" "p99 ms" "us CPU/req"
+printf "%-10s %10s %10s %12s %12s\n" proxy "req/s" "p99 ms" "us CPU/req" "origin's"
 for proxy in "${PROXIES[@]}"; do
-    printf "%-8s %10s %10s %12s\n" "$proxy" "${RPS[$proxy]:-?}" "${P99[$proxy]:-?}" "${CPU[$proxy]:-?}"
+    printf "%-10s %10s %10s %12s %12s\n" "$proxy" "${RPS[$proxy]:-?}" "${P99[$proxy]:-?}" \
+        "${CPU[$proxy]:-?}" "${ORIGIN_CPU[$proxy]:-?}"
 done
 echo
 for other in nginx haproxy; do
@@ -173,3 +218,11 @@ for other in nginx haproxy; do
     # shellcheck disable=SC2086 # the ratios, one word each
     echo "  median of the $ROUNDS rounds' rama/$other req/s: $(median ${RATIOS[$other]}) (each:${RATIOS[$other]})"
 done
+if [[ "$H2_UPSTREAM" == 1 ]]; then
+    for h2 in rama haproxy; do
+        echo "$h2-h2/$h2 (h2 vs HTTP/1.1 upstream): req/s $(ratio "${RPS[$h2-h2]:-}" "${RPS[$h2]:-}")," \
+            "origin CPU per request $(ratio "${ORIGIN_CPU[$h2-h2]:-}" "${ORIGIN_CPU[$h2]:-}")"
+        # shellcheck disable=SC2086
+        echo "  median of the rounds: $(median ${RATIOS[$h2-h2]}) (each:${RATIOS[$h2-h2]})"
+    done
+fi
