@@ -11,10 +11,11 @@
 use rama_core::error::BoxError;
 use rama_core::graceful::{Executor, Shutdown};
 use rama_core::service::service_fn;
-use rama_http::client::EasyHttpWebClient;
+use rama_http::body::collect;
+use rama_http::client::{ClientVersion, EasyHttpWebClient};
 use rama_http::server::HttpServer;
 use rama_http::wire::{OriginalHeaderNames, ordered_headers};
-use rama_http::{Body, Request, Response, StatusCode};
+use rama_http::{Body, Request, Response, StatusCode, Version};
 use rama_net::dns::DenyAllDns;
 use rama_proxy::reverse::{
     ActiveHealthCheck, Balance, ErrorKind, ForwardedHeaders, HashKey, HostHeader, PassiveHealth,
@@ -786,7 +787,10 @@ async fn bodies_stream_both_ways() {
 
 struct Nginx {
     dir: PathBuf,
+    /// HTTP/1.1
     port: u16,
+    /// h2 with prior knowledge (h2c); `/grpc` answers with gRPC's trailers
+    h2c_port: u16,
     process: Option<KillOnDrop>,
 }
 
@@ -806,6 +810,7 @@ fn start_nginx() -> Option<Nginx> {
         return None;
     };
     let port = free_port();
+    let h2c_port = free_port();
     let dir =
         std::env::temp_dir().join(format!("rama-reverse-nginx-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -831,6 +836,15 @@ http {{
             return 200 "nginx host=$host forwarded=$http_forwarded uri=$request_uri\n";
         }}
     }}
+    server {{
+        listen 127.0.0.1:{h2c_port} http2;
+        location /grpc {{
+            default_type application/grpc;
+            add_trailer grpc-status 0;
+            add_trailer grpc-message "from nginx";
+            return 200 "nginx over h2 protocol=$server_protocol\n";
+        }}
+    }}
 }}
 "#
     );
@@ -850,10 +864,13 @@ http {{
     let mut nginx = Nginx {
         dir,
         port,
+        h2c_port,
         process: Some(KillOnDrop(child)),
     };
     let deadline = Instant::now() + WAIT;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        || std::net::TcpStream::connect(("127.0.0.1", h2c_port)).is_err()
+    {
         let running = nginx
             .process
             .as_mut()
@@ -910,6 +927,47 @@ async fn nginx_origin_through_the_proxy() {
         assert!(body.ends_with("uri=/curl\n"), "{body}");
     }
     // the upstream connection is kept alive: one connection for all requests in a row
+    assert_eq!(upstream_client.pool().counters().created(), 1);
+    front.stop().await;
+    drop(nginx);
+}
+
+/// gRPC's shape through the proxy: h2 from the client, h2 with prior knowledge to nginx
+/// (`ClientVersion::H2PriorKnowledge`), and the response's trailers (`grpc-status`) back to
+/// the client after the body, all on one upstream connection.
+#[tokio::test]
+async fn h2_both_ways_carries_the_trailers_back() {
+    let Some(nginx) = start_nginx() else {
+        return;
+    };
+    let upstream: Upstream = format!("http://127.0.0.1:{}", nginx.h2c_port)
+        .parse()
+        .unwrap();
+    let upstream_client = client().with_version(ClientVersion::H2PriorKnowledge);
+    let front = proxy(ReverseProxy::new(upstream_client.clone(), [upstream]).unwrap()).await;
+    let client = client().with_version(ClientVersion::H2PriorKnowledge);
+    for _ in 0..3 {
+        let req = Request::post(format!("http://{}/grpc", front.addr))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(Body::from("request"))
+            .unwrap();
+        let res = timeout(WAIT, rama_core::Service::serve(&client, req))
+            .await
+            .expect("answered in time")
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.version(), Version::HTTP_2);
+        let collected = timeout(WAIT, collect(res.into_body(), 1 << 20))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&collected.data[..], b"nginx over h2 protocol=HTTP/2.0\n");
+        let trailers = collected.trailers.expect("trailers after the body");
+        assert_eq!(trailers["grpc-status"], "0");
+        assert_eq!(trailers["grpc-message"], "from nginx");
+    }
+    // multiplexed: every request on the one h2 connection
     assert_eq!(upstream_client.pool().counters().created(), 1);
     front.stop().await;
     drop(nginx);
