@@ -23,10 +23,14 @@ fn reverse(extra: &[&str]) -> Rama {
 
 /// curl `url` with `headers`; the JSON the echo answered.
 fn curl_json(url: &str, headers: &[&str]) -> serde_json::Value {
+    let args: Vec<&str> = headers.iter().flat_map(|h| ["-H", h]).collect();
+    curl_json_with(url, &args)
+}
+
+/// curl `url` with the extra curl arguments `extra`; the JSON the echo answered.
+fn curl_json_with(url: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["-sS", "--fail", "--max-time", "10"];
-    for h in headers {
-        args.extend_from_slice(&["-H", h]);
-    }
+    args.extend_from_slice(extra);
     args.push(url);
     let out = run_client("curl", &args, b"", IO_TIMEOUT);
     serde_json::from_slice(&out)
@@ -151,21 +155,7 @@ fn upstream_version_2_multiplexes_h2_to_the_upstream() {
     let mut peers = Vec::new();
     for i in 0..4 {
         let body = format!("body {i}");
-        let out = run_client(
-            "curl",
-            &[
-                "-sS",
-                "--fail",
-                "--max-time",
-                "10",
-                "--data-binary",
-                &body,
-                &url,
-            ],
-            b"",
-            IO_TIMEOUT,
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let json = curl_json_with(&url, &["--data-binary", &body]);
         assert_eq!(json["version"], "HTTP/2", "{json}");
         assert_eq!(json["body"]["data"], body.as_str(), "{json}");
         peers.push(json["peer_addr"].as_str().unwrap().to_owned());
