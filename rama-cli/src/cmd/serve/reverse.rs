@@ -6,7 +6,8 @@
 //! in a row is left out for `--fail-timeout` seconds, and `--health-path` probes each
 //! upstream periodically. The upstream sees its own authority as `Host` (like nginx's
 //! `proxy_pass`) unless `--preserve-host` is given, and a `Forwarded` header (`--forwarded`).
-//! Upstream connections are kept alive and reused.
+//! Upstream connections are kept alive and reused: HTTP/1.1 by default, h2 multiplexed over one
+//! connection per worker thread with `--upstream-version 2`.
 //!
 //! The upstreams are the operator's choice, so loopback and private addresses are allowed.
 
@@ -240,6 +241,23 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(parse_forwarded(input).ok(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn upstream_version_table() {
+        let cases = [
+            ("auto", Some(ClientVersion::Auto)),
+            ("1.1", Some(ClientVersion::Http1)),
+            ("HTTP/1.1", Some(ClientVersion::Http1)),
+            ("2", Some(ClientVersion::H2PriorKnowledge)),
+            ("h2c", Some(ClientVersion::H2PriorKnowledge)),
+            ("1.0", None),
+            ("3", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_upstream_version(input).ok(), want, "{input:?}");
         }
     }
 }
