@@ -94,8 +94,9 @@ pub(crate) struct ReverseArgs {
 
     /// Which HTTP version to speak to the upstreams: `auto` (HTTP/1.1 to http://, what the
     /// server picks by ALPN for https://), `1.1`, or `2` (h2: with prior knowledge to
-    /// http://, offered alone by ALPN to https://). With h2 each worker thread multiplexes
-    /// its requests to an upstream over one connection.
+    /// http://, offered alone by ALPN to https://); `http1`, `http/1.1`, `h2` and `h2c` are
+    /// read as the same. With h2 each worker thread multiplexes its requests to an upstream
+    /// over one connection.
     #[arg(long, value_name = "VERSION", default_value = "auto", value_parser = parse_upstream_version)]
     upstream_version: ClientVersion,
 
